@@ -1,0 +1,21 @@
+//! The LEADER Rx domain, with no IO.
+//!
+//! Everything the other crates agree on lives here: clinical codes and their systems
+//! ([`Code`], [`CodeSystem`]), the de-identified [`Patient`] and their [`Visit`]s with raw
+//! [`Prescription`]s and normalised medication codes, timestamps, and the synthetic demo
+//! cohort. Keeping this crate free of SQLite, ONNX Runtime and Tauri keeps it fast to
+//! test and lets the store, the inference engine and the app share one vocabulary.
+//!
+//! Only importers may assume a particular code system (ICD, ATC): everything below them
+//! handles any [`CodeSystem`], so a cohort coded in SNOMED CT and RxNorm flows through
+//! the whole product unchanged.
+
+pub mod code;
+pub mod demo;
+pub mod drug;
+pub mod patient;
+pub mod time;
+
+pub use code::{Code, CodeError, CodeKind, CodeSystem};
+pub use patient::{Patient, Prescription, Profile, Sex, Visit};
+pub use time::{Timestamp, TimestampError};

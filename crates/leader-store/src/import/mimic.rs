@@ -1,0 +1,220 @@
+//! MIMIC-IV 2.x (`hosp/`) and MIMIC-III v1.4 importers.
+//!
+//! One reader serves both: file and column names are matched case-insensitively and the
+//! few differences are told apart by the header (`icd_version` vs `icd9_code`,
+//! `anchor_age`/`anchor_year` vs `dob`, `race` vs `ethnicity`, `starttime` vs
+//! `startdate`). Only this module assumes ICD codes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use leader_core::{CodeSystem, Patient, Profile, Sex};
+
+use super::{Batch, CodedEvent, Progress, RawPrescription, VisitHeader};
+use crate::csvio::{Row, Table, find_table, require_table};
+use crate::error::{ImportError, Result};
+
+/// Which MIMIC release a folder holds; it names the source and fixes the ICD systems
+/// used when a table has no `icd_version` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MimicVersion {
+    Iv,
+    Iii,
+}
+
+impl MimicVersion {
+    pub fn source(self) -> &'static str {
+        match self {
+            MimicVersion::Iv => "mimic-iv",
+            MimicVersion::Iii => "mimic-iii",
+        }
+    }
+}
+
+/// Reads a MIMIC folder (MIMIC-IV: the `hosp/` folder or its parent) into a [`Batch`].
+pub fn read_mimic(dir: &Path, version: MimicVersion, progress: &dyn Progress) -> Result<Batch> {
+    let dir = if find_table(dir, "admissions")?.is_none() && dir.join("hosp").is_dir() {
+        dir.join("hosp")
+    } else {
+        dir.to_owned()
+    };
+    let mut batch = Batch { source: version.source().to_owned(), ..Batch::default() };
+
+    // patients
+    progress.stage("read patients", None);
+    let mut t = Table::open(&require_table(&dir, "patients")?)?;
+    let (sid, gender) = (t.col("subject_id")?, t.col("gender")?);
+    let anchor = t.opt_col("anchor_age").zip(t.opt_col("anchor_year"));
+    let dob = t.opt_col("dob");
+    if anchor.is_none() && dob.is_none() {
+        return Err(ImportError::MissingColumn {
+            file: t.file().to_owned(),
+            column: "anchor_age` and `anchor_year` (MIMIC-IV) or `dob` (MIMIC-III)".into(),
+        }
+        .into());
+    }
+    let mut seen_patients = HashSet::new();
+    t.for_each(|r| {
+        let id = id_field(r, sid)?;
+        let birth_year = match (anchor, dob) {
+            (Some((age, year)), _) => Some((r.int(year)? - r.int(age)?) as i32),
+            (None, Some(dob)) => Some(r.time(dob)?.year()),
+            _ => None,
+        };
+        if !seen_patients.insert(id.clone()) {
+            return Err(r.error("repeats a patient already listed in this file".into()));
+        }
+        batch.patients.push(Patient {
+            id,
+            source: version.source().to_owned(),
+            sex: Sex::parse_lenient(r.req(gender)?),
+            birth_year,
+            synthetic: false,
+        });
+        Ok(())
+    })?;
+    progress.advance(batch.patients.len() as u64);
+
+    // admissions
+    progress.stage("read admissions", None);
+    let mut t = Table::open(&require_table(&dir, "admissions")?)?;
+    let (sid, hadm, admit) = (t.col("subject_id")?, t.col("hadm_id")?, t.col("admittime")?);
+    let disch = t.opt_col("dischtime");
+    let (atype, ins, lang, marital) =
+        (t.opt_col("admission_type"), t.opt_col("insurance"), t.opt_col("language"), t.opt_col("marital_status"));
+    let race = t.opt_col("race").or_else(|| t.opt_col("ethnicity"));
+    let mut visit_patient: HashMap<String, String> = HashMap::new();
+    t.for_each(|r| {
+        let patient_id = id_field(r, sid)?;
+        if !seen_patients.contains(&patient_id) {
+            return Err(r.field_error(sid, "names a patient that is not in the patients table".into()));
+        }
+        let admission_id = id_field(r, hadm)?;
+        if visit_patient.insert(admission_id.clone(), patient_id.clone()).is_some() {
+            return Err(r.field_error(hadm, "repeats an admission already listed in this file".into()));
+        }
+        batch.visits.push(VisitHeader {
+            admission_id,
+            patient_id,
+            admit_time: r.time(admit)?,
+            discharge_time: r.opt_time(disch)?,
+            profile: Profile {
+                admission_type: r.opt_string(atype),
+                insurance: r.opt_string(ins),
+                language: r.opt_string(lang).filter(|l| l != "?"),
+                marital_status: r.opt_string(marital),
+                race: r.opt_string(race),
+            },
+        });
+        Ok(())
+    })?;
+    progress.advance(batch.visits.len() as u64);
+
+    // diagnoses and procedures
+    for (name, cm, is_dx) in [
+        ("diagnoses_icd", (CodeSystem::Icd9Cm, CodeSystem::Icd10Cm), true),
+        ("procedures_icd", (CodeSystem::Icd9Pcs, CodeSystem::Icd10Pcs), false),
+    ] {
+        progress.stage(&format!("read {name}"), None);
+        let mut t = Table::open(&require_table(&dir, name)?)?;
+        let (sid, hadm) = (t.col("subject_id")?, t.col("hadm_id")?);
+        let seq = t.opt_col("seq_num");
+        let code_col = t.col_any(&["icd_code", "icd9_code"])?;
+        let version = t.opt_col("icd_version");
+        let date = t.opt_col("chartdate");
+        let mut events = Vec::new();
+        let mut skipped = 0;
+        let mut order = 0;
+        t.for_each(|r| {
+            order += 1;
+            let admission_id = admission_of(r, sid, hadm, &visit_patient)?;
+            if r.opt(code_col).is_none() {
+                // MIMIC-III lists some diagnoses without a code; nothing to learn from them.
+                skipped += 1;
+                return Ok(());
+            }
+            let system = match version {
+                Some(v) => match r.int(v)? {
+                    9 => cm.0,
+                    10 => cm.1,
+                    _ => return Err(r.field_error(v, "must be 9 or 10".into())),
+                },
+                None => cm.0,
+            };
+            let seq_num = r.opt_int(seq)?.unwrap_or(order);
+            events.push(CodedEvent { admission_id, seq_num, code: r.code(code_col, system)?, date: r.opt_time(date)? });
+            Ok(())
+        })?;
+        progress.advance(events.len() as u64);
+        batch.skipped_rows += skipped;
+        if is_dx { batch.diagnoses = events } else { batch.procedures = events }
+    }
+
+    // prescriptions
+    progress.stage("read prescriptions", None);
+    let mut t = Table::open(&require_table(&dir, "prescriptions")?)?;
+    let (sid, hadm, drug) = (t.col("subject_id")?, t.col("hadm_id")?, t.col("drug")?);
+    let start = t.opt_col("starttime").or_else(|| t.opt_col("startdate"));
+    let stop = t.opt_col("stoptime").or_else(|| t.opt_col("enddate"));
+    let (ndc, gsn, form, route) =
+        (t.opt_col("ndc"), t.opt_col("gsn"), t.opt_col("formulary_drug_cd"), t.opt_col("route"));
+    t.for_each(|r| {
+        let admission_id = admission_of(r, sid, hadm, &visit_patient)?;
+        batch.prescriptions.push(RawPrescription {
+            admission_id,
+            drug: r.req(drug)?.to_owned(),
+            ndc: r.opt_string(ndc),
+            gsn: r.opt_string(gsn),
+            formulary_code: r.opt_string(form),
+            route: r.opt_string(route),
+            start: r.opt_time(start)?,
+            stop: r.opt_time(stop)?,
+            native: None,
+        });
+        Ok(())
+    })?;
+    progress.advance(batch.prescriptions.len() as u64);
+
+    // dictionaries (optional)
+    for (name, systems) in [
+        ("d_icd_diagnoses", (CodeSystem::Icd9Cm, CodeSystem::Icd10Cm)),
+        ("d_icd_procedures", (CodeSystem::Icd9Pcs, CodeSystem::Icd10Pcs)),
+    ] {
+        let Some(path) = find_table(&dir, name)? else { continue };
+        progress.stage(&format!("read {name}"), None);
+        let mut t = Table::open(&path)?;
+        let code_col = t.col_any(&["icd_code", "icd9_code"])?;
+        let version = t.opt_col("icd_version");
+        let title = t.col_any(&["long_title", "short_title"])?;
+        t.for_each(|r| {
+            let system = match version {
+                Some(v) if r.int(v)? == 10 => systems.1,
+                _ => systems.0,
+            };
+            batch.titles.push((r.code(code_col, system)?, r.req(title)?.to_owned()));
+            Ok(())
+        })?;
+    }
+    Ok(batch)
+}
+
+/// A de-identified numeric id (`subject_id`, `hadm_id`), kept as text.
+fn id_field(r: &Row<'_>, col: crate::csvio::Col) -> Result<String, ImportError> {
+    Ok(r.int(col)?.to_string())
+}
+
+fn admission_of(
+    r: &Row<'_>,
+    sid: crate::csvio::Col,
+    hadm: crate::csvio::Col,
+    visits: &HashMap<String, String>,
+) -> Result<String, ImportError> {
+    let admission_id = id_field(r, hadm)?;
+    match visits.get(&admission_id) {
+        None => Err(r.field_error(hadm, "names an admission that is not in the admissions table".into())),
+        Some(p) if *p != id_field(r, sid)? => {
+            Err(r.field_error(sid, "does not match the patient of this admission".into()))
+        }
+        Some(_) => Ok(admission_id),
+    }
+}

@@ -1,0 +1,154 @@
+//! The Synthea admissions cohort (as shipped by the `medmodels` project): SNOMED CT
+//! diagnoses and procedures, RxNorm drugs. Its medication vocabulary is RxNorm itself,
+//! which proves nothing downstream assumes ICD or ATC.
+//!
+//! Synthea gives an age, not a birth date: the birth year is taken as the year of the
+//! cohort's latest admission minus that age (documented in ARCHITECTURE.md).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use leader_core::{CodeSystem, Patient, Profile, Sex};
+
+use super::{Batch, CodedEvent, Progress, RawPrescription, VisitHeader};
+use crate::csvio::{Table, find_table, require_table};
+use crate::error::{ImportError, Result};
+
+pub const SOURCE: &str = "synthea";
+
+pub fn read_synthea(dir: &Path, progress: &dyn Progress) -> Result<Batch> {
+    let mut batch = Batch { source: SOURCE.to_owned(), ..Batch::default() };
+    progress.stage("read synthea", None);
+
+    let mut t = Table::open(&require_table(dir, "patient")?)?;
+    let (pid, gender, age) = (t.col("patient_id")?, t.col("gender")?, t.opt_col("age"));
+    let mut ages: Vec<(usize, Option<i64>)> = Vec::new();
+    let mut known = HashSet::new();
+    t.for_each(|r| {
+        let id = r.req(pid)?.to_owned();
+        if !known.insert(id.clone()) {
+            return Err(r.error("repeats a patient already listed in this file".into()));
+        }
+        ages.push((batch.patients.len(), r.opt_int(age)?));
+        batch.patients.push(Patient {
+            id,
+            source: SOURCE.into(),
+            sex: Sex::parse_lenient(r.req(gender)?),
+            birth_year: None,
+            synthetic: true,
+        });
+        Ok(())
+    })?;
+
+    let mut owner: HashMap<String, String> = HashMap::new();
+    let mut t = Table::open(&require_table(dir, "patient_admission")?)?;
+    let (pid, aid) = (t.col("patient_id")?, t.col("admission_id")?);
+    t.for_each(|r| {
+        let p = r.req(pid)?.to_owned();
+        if !known.contains(&p) {
+            return Err(r.field_error(pid, "names a patient that is not in patient.csv".into()));
+        }
+        if owner.insert(r.req(aid)?.to_owned(), p).is_some() {
+            return Err(r.field_error(aid, "links an admission to a second patient".into()));
+        }
+        Ok(())
+    })?;
+
+    let mut t = Table::open(&require_table(dir, "admission")?)?;
+    let (aid, atype, start, end) =
+        (t.col("admission_id")?, t.opt_col("admission_type"), t.col("start_time")?, t.opt_col("end_time"));
+    let mut latest_year = i32::MIN;
+    t.for_each(|r| {
+        let admission_id = r.req(aid)?.to_owned();
+        let patient_id = owner
+            .get(&admission_id)
+            .cloned()
+            .ok_or_else(|| r.field_error(aid, "has no patient in patient_admission.csv".into()))?;
+        let admit_time = r.time(start)?;
+        latest_year = latest_year.max(admit_time.year());
+        batch.visits.push(VisitHeader {
+            admission_id,
+            patient_id,
+            admit_time,
+            discharge_time: r.opt_time(end)?,
+            profile: Profile { admission_type: r.opt_string(atype).map(|s| s.to_uppercase()), ..Profile::default() },
+        });
+        Ok(())
+    })?;
+    if latest_year > i32::MIN {
+        for (i, age) in ages {
+            batch.patients[i].birth_year = age.map(|a| latest_year - a as i32);
+        }
+    }
+    let visits: HashSet<String> = batch.visits.iter().map(|v| v.admission_id.clone()).collect();
+
+    for (file, code_name, system, is_dx) in [
+        ("admission_diagnosis", "diagnosis_code", CodeSystem::Snomed, true),
+        ("admission_procedure", "procedure_code", CodeSystem::Snomed, false),
+    ] {
+        let mut t = Table::open(&require_table(dir, file)?)?;
+        let (aid, code, time) = (t.col("admission_id")?, t.col(code_name)?, t.opt_col("time"));
+        let mut seq: HashMap<String, i64> = HashMap::new();
+        let mut events = Vec::new();
+        t.for_each(|r| {
+            let admission_id = r.req(aid)?.to_owned();
+            if !visits.contains(&admission_id) {
+                return Err(r.field_error(aid, "names an admission that is not in admission.csv".into()));
+            }
+            let n = seq.entry(admission_id.clone()).or_default();
+            *n += 1;
+            events.push(CodedEvent { seq_num: *n, code: r.code(code, system)?, date: r.opt_time(time)?, admission_id });
+            Ok(())
+        })?;
+        if is_dx { batch.diagnoses = events } else { batch.procedures = events }
+    }
+
+    let mut drug_names: HashMap<String, String> = HashMap::new();
+    if let Some(path) = find_table(dir, "drug")? {
+        let mut t = Table::open(&path)?;
+        let (code, desc) = (t.col("drug_code")?, t.col("description")?);
+        t.for_each(|r| {
+            let c = r.code(code, CodeSystem::RxNorm)?;
+            drug_names.insert(c.value().to_owned(), r.req(desc)?.to_owned());
+            batch.titles.push((c, r.req(desc)?.to_owned()));
+            Ok(())
+        })?;
+    }
+    let mut t = Table::open(&require_table(dir, "admission_drug")?)?;
+    let (aid, code, time) = (t.col("admission_id")?, t.col("drug_code")?, t.opt_col("time"));
+    t.for_each(|r| {
+        let admission_id = r.req(aid)?.to_owned();
+        if !visits.contains(&admission_id) {
+            return Err(r.field_error(aid, "names an admission that is not in admission.csv".into()));
+        }
+        let c = r.code(code, CodeSystem::RxNorm)?;
+        let start = r.opt_time(time)?;
+        batch.prescriptions.push(RawPrescription {
+            admission_id,
+            drug: drug_names.get(c.value()).cloned().unwrap_or_else(|| c.to_string()),
+            ndc: None,
+            gsn: None,
+            formulary_code: None,
+            route: None,
+            start,
+            stop: None,
+            native: Some(c),
+        });
+        Ok(())
+    })?;
+
+    for (file, col) in [("diagnosis", "diagnosis_code"), ("procedure", "procedure_code")] {
+        let Some(path) = find_table(dir, file)? else { continue };
+        let mut t = Table::open(&path)?;
+        let (code, desc) = (t.col(col)?, t.col("description")?);
+        t.for_each(|r| {
+            batch.titles.push((r.code(code, CodeSystem::Snomed)?, r.req(desc)?.to_owned()));
+            Ok(())
+        })?;
+    }
+    if batch.visits.is_empty() {
+        return Err(ImportError::Content { file: "admission.csv".into(), problem: "holds no admissions".into() }.into());
+    }
+    progress.advance(batch.prescriptions.len() as u64);
+    Ok(batch)
+}

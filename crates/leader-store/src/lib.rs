@@ -1,0 +1,84 @@
+//! The LEADER Rx patient store: SQLite through sqlx (bundled SQLite, WAL, foreign keys,
+//! busy timeout, backup before migrating), the importers, and the queries the CLI and
+//! the app share.
+//!
+//! Shape: [`db::Store`] owns the pool; importers first read and validate a whole source
+//! into an [`import::Batch`] (no database access, so every malformed row is found before
+//! anything is written), then [`import::write_batch`] writes it inside one transaction.
+//! Repository functions in [`repo`] take an executor or a connection so the same code
+//! runs on the pool or inside that transaction.
+
+pub mod csvio;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod repo;
+pub mod synth;
+
+use std::path::Path;
+
+pub use db::Store;
+pub use error::{ImportError, Result, StoreError};
+pub use import::atc::AtcMapSummary;
+pub use import::mimic::MimicVersion;
+pub use import::{ImportSummary, NoProgress, Progress};
+
+impl Store {
+    async fn write(&self, batch: import::Batch, progress: &dyn Progress) -> Result<ImportSummary> {
+        let mut tx = self.pool().begin().await?;
+        let mapper = import::atc::AtcMapper::load(&mut tx).await?;
+        let summary = import::write_batch(&mut tx, &batch, &mapper, progress).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// `leader import mimic-iv|mimic-iii DIR`: one transaction, idempotent.
+    pub async fn import_mimic(
+        &self,
+        dir: &Path,
+        version: MimicVersion,
+        progress: &dyn Progress,
+    ) -> Result<ImportSummary> {
+        let batch = import::mimic::read_mimic(dir, version, progress)?;
+        self.write(batch, progress).await
+    }
+
+    /// `leader import synthea DIR`.
+    pub async fn import_synthea(&self, dir: &Path, progress: &dyn Progress) -> Result<ImportSummary> {
+        let batch = import::synthea::read_synthea(dir, progress)?;
+        self.write(batch, progress).await
+    }
+
+    /// `leader import atc-map FILE`: loads the table and re-maps every prescription.
+    pub async fn import_atc_map(&self, file: &Path, progress: &dyn Progress) -> Result<AtcMapSummary> {
+        let mut tx = self.pool().begin().await?;
+        let summary = import::atc::import_atc_map(&mut tx, file, progress).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Seeds the synthetic demo cohort unless the store already has it. Returns what
+    /// was written, or `None` when it was already there.
+    pub async fn seed_demo(&self) -> Result<Option<ImportSummary>> {
+        let have: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE source = 'demo'").fetch_one(self.pool()).await?;
+        if have > 0 {
+            return Ok(None);
+        }
+        self.write(import::demo::demo_batch(), &NoProgress).await.map(Some)
+    }
+
+    pub async fn stats(&self) -> Result<repo::Stats> {
+        let mut conn = self.pool().acquire().await?;
+        repo::stats(&mut conn).await
+    }
+
+    pub async fn patients(&self) -> Result<Vec<repo::PatientSummary>> {
+        repo::list_patients(self.pool()).await
+    }
+
+    pub async fn patient(&self, id: &str) -> Result<repo::PatientRecord> {
+        let mut conn = self.pool().acquire().await?;
+        repo::load_patient(&mut conn, id).await
+    }
+}

@@ -1,0 +1,433 @@
+//! Repository functions. Those that run one statement are generic over the executor,
+//! so the same code runs on the pool or inside an import's transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp, Visit};
+use serde::Serialize;
+use sqlx::{Executor, Sqlite, SqliteConnection};
+
+use crate::error::{Result, StoreError};
+use crate::import::bulk_insert;
+
+/// Appends one event to the audit log (the only way rows enter it; triggers refuse
+/// UPDATE and DELETE).
+pub async fn append_audit<'e, E: Executor<'e, Database = Sqlite>>(
+    e: E,
+    actor: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<i64> {
+    let at = now_utc();
+    let payload = payload.to_string();
+    let rec = sqlx::query!(
+        "INSERT INTO audit_log (at, actor, kind, payload) VALUES (?, ?, ?, ?) RETURNING id",
+        at,
+        actor,
+        kind,
+        payload
+    )
+    .fetch_one(e)
+    .await?;
+    Ok(rec.id)
+}
+
+/// One audit event as read back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+pub async fn audit_events<'e, E: Executor<'e, Database = Sqlite>>(
+    e: E,
+    kind: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", at, actor, kind, payload FROM audit_log WHERE (?1 IS NULL OR kind = ?1) ORDER BY id DESC LIMIT ?2"#,
+        kind,
+        limit
+    )
+    .fetch_all(e)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEvent {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            kind: r.kind,
+            payload: serde_json::from_str(&r.payload).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Current UTC time as `YYYY-MM-DD HH:MM:SS`, computed without a date library.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+pub async fn upsert_titles(conn: &mut SqliteConnection, titles: &[(Code, String)], source: &str) -> Result<()> {
+    bulk_insert(
+        conn,
+        "INSERT INTO code_titles (system, code, title, source) ",
+        4,
+        titles,
+        " ON CONFLICT (system, code) DO UPDATE SET title = excluded.title, source = excluded.source",
+        |b, (c, t)| {
+            b.push_bind(c.system().as_str())
+                .push_bind(c.value().to_owned())
+                .push_bind(t.clone())
+                .push_bind(source.to_owned());
+        },
+    )
+    .await
+}
+
+pub async fn titled_codes(conn: &mut SqliteConnection) -> Result<HashSet<(String, String)>> {
+    let rows = sqlx::query!("SELECT system, code FROM code_titles").fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|r| (r.system, r.code)).collect())
+}
+
+/// The ATC level of the medication vocabulary (3 by default; 4 selectable).
+pub async fn medication_atc_level<'e, E: Executor<'e, Database = Sqlite>>(e: E) -> Result<u8> {
+    let v =
+        sqlx::query_scalar!("SELECT value FROM settings WHERE key = 'medication_atc_level'").fetch_optional(e).await?;
+    match v.as_deref().unwrap_or("3") {
+        "3" => Ok(3),
+        "4" => Ok(4),
+        other => Err(StoreError::Corrupt {
+            table: "settings",
+            column: "medication_atc_level",
+            problem: format!("`{other}` is not 3 or 4"),
+        }),
+    }
+}
+
+pub async fn set_medication_atc_level<'e, E: Executor<'e, Database = Sqlite>>(e: E, level: u8) -> Result<()> {
+    if !(3..=4).contains(&level) {
+        return Err(StoreError::Conflict(format!("the medication vocabulary can use ATC level 3 or 4, not {level}")));
+    }
+    let v = level.to_string();
+    sqlx::query!("INSERT INTO settings (key, value) VALUES ('medication_atc_level', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", v)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// A row of `leader patient list`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PatientSummary {
+    pub id: String,
+    pub source: String,
+    pub sex: Sex,
+    /// Age at the latest visit.
+    pub age: Option<i32>,
+    pub visits: i64,
+    pub last_visit: Option<String>,
+    pub synthetic: bool,
+}
+
+pub async fn list_patients<'e, E: Executor<'e, Database = Sqlite>>(e: E) -> Result<Vec<PatientSummary>> {
+    let rows = sqlx::query!(
+        r#"SELECT p.id AS "id!", p.source AS "source!", p.sex AS "sex!", p.birth_year, p.synthetic AS "synthetic!: bool",
+                  COUNT(v.id) AS "visits!: i64", MAX(v.admit_time) AS "last_visit: String"
+           FROM patients p LEFT JOIN visits v ON v.patient_id = p.id
+           GROUP BY p.id ORDER BY p.synthetic DESC, p.id"#
+    )
+    .fetch_all(e)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let last: Option<Timestamp> = r.last_visit.as_deref().map(parse_stored_time).transpose()?;
+            Ok(PatientSummary {
+                age: r.birth_year.zip(last).map(|(b, t)| (t.year() - b as i32).clamp(0, 90)),
+                id: r.id,
+                source: r.source,
+                sex: parse_sex(&r.sex)?,
+                visits: r.visits,
+                last_visit: last.map(|t| t.date_string()),
+                synthetic: r.synthetic,
+            })
+        })
+        .collect()
+}
+
+fn parse_sex(s: &str) -> Result<Sex> {
+    match s {
+        "F" => Ok(Sex::Female),
+        "M" => Ok(Sex::Male),
+        "U" => Ok(Sex::Unknown),
+        _ => Err(StoreError::Corrupt { table: "patients", column: "sex", problem: "not F, M or U".into() }),
+    }
+}
+
+fn parse_stored_time(s: &str) -> Result<Timestamp> {
+    s.parse().map_err(|_| StoreError::Corrupt {
+        table: "visits",
+        column: "admit_time",
+        problem: "not a timestamp".into(),
+    })
+}
+
+fn stored_code(system: &str, value: &str, table: &'static str) -> Result<Code> {
+    let system: CodeSystem = system.parse().map_err(|_| StoreError::Corrupt {
+        table,
+        column: "system",
+        problem: "unknown code system".into(),
+    })?;
+    Code::new(system, value).map_err(|_| StoreError::Corrupt {
+        table,
+        column: "code",
+        problem: format!("invalid {system} code"),
+    })
+}
+
+/// A patient with every visit in time order, and the titles of the codes they carry.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientRecord {
+    pub patient: Patient,
+    pub visits: Vec<Visit>,
+    /// `SYSTEM:VALUE` → title, for every titled code of this patient.
+    pub titles: BTreeMap<String, String>,
+}
+
+pub async fn load_patient(conn: &mut SqliteConnection, id: &str) -> Result<PatientRecord> {
+    let p = sqlx::query!(
+        r#"SELECT id AS "id!", source, sex, birth_year, synthetic AS "synthetic: bool" FROM patients WHERE id = ?"#,
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound("no patient with that id in this store".into()))?;
+    let patient = Patient {
+        id: p.id,
+        source: p.source,
+        sex: parse_sex(&p.sex)?,
+        birth_year: p.birth_year.map(|y| y as i32),
+        synthetic: p.synthetic,
+    };
+
+    let visit_rows = sqlx::query!(
+        r#"SELECT id AS "id!", admission_id, admit_time, discharge_time, admission_type, insurance, language, marital_status, race
+           FROM visits WHERE patient_id = ? ORDER BY admit_time, id"#,
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut visits = Vec::with_capacity(visit_rows.len());
+    for (i, v) in visit_rows.into_iter().enumerate() {
+        index.insert(v.id, i);
+        visits.push(Visit {
+            admission_id: v.admission_id,
+            admit_time: parse_stored_time(&v.admit_time)?,
+            discharge_time: v.discharge_time.as_deref().map(parse_stored_time).transpose()?,
+            profile: Profile {
+                admission_type: v.admission_type,
+                insurance: v.insurance,
+                language: v.language,
+                marital_status: v.marital_status,
+                race: v.race,
+            },
+            diagnoses: Vec::new(),
+            procedures: Vec::new(),
+            prescriptions: Vec::new(),
+        });
+    }
+    let mut titles = BTreeMap::new();
+    let dx = sqlx::query!(
+        r#"SELECT d.visit_id, d.system, d.code, t.title AS "title?" FROM diagnoses d JOIN visits v ON v.id = d.visit_id
+           LEFT JOIN code_titles t ON t.system = d.system AND t.code = d.code
+           WHERE v.patient_id = ? ORDER BY d.visit_id, d.seq_num"#,
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in dx {
+        let code = stored_code(&r.system, &r.code, "diagnoses")?;
+        if let Some(t) = r.title {
+            titles.insert(code.to_string(), t);
+        }
+        if let Some(&i) = index.get(&r.visit_id) {
+            visits[i].diagnoses.push(code);
+        }
+    }
+    let px = sqlx::query!(
+        r#"SELECT d.visit_id, d.system, d.code, t.title AS "title?" FROM procedures d JOIN visits v ON v.id = d.visit_id
+           LEFT JOIN code_titles t ON t.system = d.system AND t.code = d.code
+           WHERE v.patient_id = ? ORDER BY d.visit_id, d.seq_num"#,
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in px {
+        let code = stored_code(&r.system, &r.code, "procedures")?;
+        if let Some(t) = r.title {
+            titles.insert(code.to_string(), t);
+        }
+        if let Some(&i) = index.get(&r.visit_id) {
+            visits[i].procedures.push(code);
+        }
+    }
+    let rx = sqlx::query!(
+        r#"SELECT p.visit_id, p.drug, p.ndc, p.gsn, p.formulary_code, p.route, p.start_time, p.stop_time, p.med_system, p.med_code
+           FROM prescriptions p JOIN visits v ON v.id = p.visit_id WHERE v.patient_id = ? ORDER BY p.visit_id, p.id"#,
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rx {
+        let medication = match (r.med_system.as_deref(), r.med_code.as_deref()) {
+            (Some(s), Some(c)) => Some(stored_code(s, c, "prescriptions")?),
+            _ => None,
+        };
+        let time = |t: Option<String>| t.as_deref().map(parse_stored_time).transpose();
+        if let Some(&i) = index.get(&r.visit_id) {
+            visits[i].prescriptions.push(Prescription {
+                drug: r.drug,
+                ndc: r.ndc,
+                gsn: r.gsn,
+                formulary_code: r.formulary_code,
+                route: r.route,
+                start: time(r.start_time)?,
+                stop: time(r.stop_time)?,
+                medication,
+            });
+        }
+    }
+    // Titles of medication classes (e.g. the demo's own ATC class titles).
+    let meds: HashSet<Code> =
+        visits.iter().flat_map(|v| v.prescriptions.iter().filter_map(|p| p.medication.clone())).collect();
+    for m in meds {
+        for c in [Some(m.clone()), m.at_atc_level(3)].into_iter().flatten() {
+            let (s, v) = (c.system().as_str(), c.value());
+            if let Some(t) = sqlx::query_scalar!("SELECT title FROM code_titles WHERE system = ? AND code = ?", s, v)
+                .fetch_optional(&mut *conn)
+                .await?
+            {
+                titles.insert(c.to_string(), t);
+            }
+        }
+    }
+    Ok(PatientRecord { patient, visits, titles })
+}
+
+/// `leader stats`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stats {
+    pub patients: i64,
+    pub synthetic_patients: i64,
+    pub patients_single_visit: i64,
+    pub patients_multi_visit: i64,
+    pub visits: i64,
+    pub diagnoses: i64,
+    pub procedures: i64,
+    pub prescriptions: i64,
+    pub prescriptions_mapped: i64,
+    /// Mapped share of prescriptions, 0–1.
+    pub mapped_share: f64,
+    pub distinct_medications: i64,
+    pub medication_atc_level: u8,
+    pub code_titles: i64,
+    pub atc_map_rows: i64,
+    pub ddi_pairs: i64,
+    pub models: i64,
+    pub audit_events: i64,
+    pub patients_by_source: BTreeMap<String, i64>,
+    /// Most frequent unmapped drug names (a spelling seen, count), for pharmacists to
+    /// extend the mapping tables.
+    pub top_unmapped: Vec<(String, i64)>,
+}
+
+pub async fn stats(conn: &mut SqliteConnection) -> Result<Stats> {
+    let c = sqlx::query!(
+        r#"SELECT
+            (SELECT COUNT(*) FROM patients) AS "patients!: i64",
+            (SELECT COUNT(*) FROM patients WHERE synthetic = 1) AS "synthetic!: i64",
+            (SELECT COUNT(*) FROM visits) AS "visits!: i64",
+            (SELECT COUNT(*) FROM diagnoses) AS "diagnoses!: i64",
+            (SELECT COUNT(*) FROM procedures) AS "procedures!: i64",
+            (SELECT COUNT(*) FROM prescriptions) AS "prescriptions!: i64",
+            (SELECT COUNT(*) FROM prescriptions WHERE med_code IS NOT NULL) AS "mapped!: i64",
+            (SELECT COUNT(*) FROM code_titles) AS "titles!: i64",
+            (SELECT COUNT(*) FROM atc_map) AS "atc_map!: i64",
+            (SELECT COUNT(*) FROM ddi_pairs) AS "ddi!: i64",
+            (SELECT COUNT(*) FROM models) AS "models!: i64",
+            (SELECT COUNT(*) FROM audit_log) AS "audit!: i64""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let per_patient = sqlx::query!(
+        r#"SELECT SUM(n = 1) AS "single: i64", SUM(n >= 2) AS "multi: i64"
+           FROM (SELECT COUNT(*) AS n FROM visits GROUP BY patient_id)"#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let level = medication_atc_level(&mut *conn).await?;
+    let atc_len = leader_core::code::atc_len(level).unwrap_or(4) as i64;
+    let distinct = sqlx::query_scalar!(
+        r#"SELECT COUNT(DISTINCT med_system || ':' || CASE WHEN med_system = 'ATC' THEN substr(med_code, 1, ?) ELSE med_code END) AS "n!: i64"
+           FROM prescriptions WHERE med_code IS NOT NULL AND (med_system <> 'ATC' OR length(med_code) >= ?)"#,
+        atc_len,
+        atc_len
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let by_source =
+        sqlx::query!(r#"SELECT source, COUNT(*) AS "n!: i64" FROM patients GROUP BY source ORDER BY source"#)
+            .fetch_all(&mut *conn)
+            .await?;
+    let unmapped = sqlx::query!(
+        r#"SELECT MIN(drug) AS "drug!: String", COUNT(*) AS "n!: i64" FROM prescriptions WHERE med_code IS NULL
+           GROUP BY drug_key ORDER BY 2 DESC, 1 LIMIT 15"#
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Stats {
+        patients: c.patients,
+        synthetic_patients: c.synthetic,
+        patients_single_visit: per_patient.single.unwrap_or(0),
+        patients_multi_visit: per_patient.multi.unwrap_or(0),
+        visits: c.visits,
+        diagnoses: c.diagnoses,
+        procedures: c.procedures,
+        prescriptions: c.prescriptions,
+        prescriptions_mapped: c.mapped,
+        mapped_share: if c.prescriptions == 0 { 0.0 } else { c.mapped as f64 / c.prescriptions as f64 },
+        distinct_medications: distinct,
+        medication_atc_level: level,
+        code_titles: c.titles,
+        atc_map_rows: c.atc_map,
+        ddi_pairs: c.ddi,
+        models: c.models,
+        audit_events: c.audit,
+        patients_by_source: by_source.into_iter().map(|r| (r.source, r.n)).collect(),
+        top_unmapped: unmapped.into_iter().map(|r| (r.drug, r.n)).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn now_is_a_plausible_timestamp() {
+        let now: leader_core::Timestamp = super::now_utc().parse().expect("now_utc writes a valid timestamp");
+        assert!(now.year() >= 2024);
+    }
+}

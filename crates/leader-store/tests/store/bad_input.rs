@@ -1,0 +1,111 @@
+use leader_store::{MimicVersion, StoreError};
+
+use crate::common::*;
+
+async fn import_broken(edit: impl FnOnce(&std::path::Path)) -> (String, (i64, i64, i64, i64, i64)) {
+    let dir = copy_dir(&fixtures().join("mimic-iii"));
+    edit(dir.path());
+    let store = memory_store().await;
+    let err = store.import_mimic(dir.path(), MimicVersion::Iii, &P).await.expect_err("the broken folder is refused");
+    (err.to_string(), counts(&store).await)
+}
+
+fn append(dir: &std::path::Path, file: &str, line: &str) {
+    let p = dir.join(file);
+    let mut text = std::fs::read_to_string(&p).expect("read");
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(p, text).expect("write");
+}
+
+#[tokio::test]
+async fn a_row_with_the_wrong_number_of_fields_names_file_and_line() {
+    let (msg, counts) = import_broken(|d| append(d, "PRESCRIPTIONS.csv", "308,9001,190001,,2160-01-05 00:00:00")).await;
+    assert_eq!(msg, "PRESCRIPTIONS.csv:9: has 5 fields, but the header has 19");
+    assert_eq!(counts, (0, 0, 0, 0, 0), "nothing partial stays");
+}
+
+#[tokio::test]
+async fn an_unparsable_date_names_the_column_without_echoing_the_value() {
+    let (msg, counts) = import_broken(|d| {
+        append(
+            d,
+            "ADMISSIONS.csv",
+            r#"15,9003,190005,02/31/2150,,,"URGENT","X","HOME","Medicare","ENGL","","SINGLE","WHITE",,,"X",0,1"#,
+        )
+    })
+    .await;
+    assert!(msg.starts_with("ADMISSIONS.csv:6, column `admittime`: is not a date"), "{msg}");
+    assert!(!msg.contains("02/31"), "clinical values are not echoed: {msg}");
+    assert_eq!(counts.0, 0);
+}
+
+#[tokio::test]
+async fn a_bad_number_a_missing_column_and_a_missing_file_are_named() {
+    let (msg, _) = import_broken(|d| append(d, "DIAGNOSES_ICD.csv", "110,9001,19000x,3,\"4019\"")).await;
+    assert_eq!(msg, "DIAGNOSES_ICD.csv:11, column `hadm_id`: is not a whole number");
+    let (msg, _) = import_broken(|d| {
+        let p = d.join("PATIENTS.csv");
+        let text = std::fs::read_to_string(&p).expect("read").replace("\"GENDER\"", "\"SEX\"");
+        std::fs::write(p, text).expect("write");
+    })
+    .await;
+    assert_eq!(msg, "PATIENTS.csv: missing required column `gender`");
+    let (msg, _) = import_broken(|d| std::fs::remove_file(d.join("PROCEDURES_ICD.csv")).expect("rm")).await;
+    assert!(msg.contains("no file `procedures_icd`"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_reference_to_an_unknown_admission_is_refused() {
+    let (msg, counts) = import_broken(|d| {
+        append(d, "PRESCRIPTIONS.csv", r#"309,9001,199999,,,,"MAIN","Aspirin","","","","","","","","","","","PO""#)
+    })
+    .await;
+    assert_eq!(msg, "PRESCRIPTIONS.csv:9, column `hadm_id`: names an admission that is not in the admissions table");
+    assert_eq!(counts, (0, 0, 0, 0, 0));
+}
+
+#[tokio::test]
+async fn a_failed_re_import_keeps_the_previous_good_state() {
+    let store = memory_store().await;
+    store.import_mimic(&fixtures().join("mimic-iii"), MimicVersion::Iii, &P).await.expect("good import");
+    let good = counts(&store).await;
+    let dir = copy_dir(&fixtures().join("mimic-iii"));
+    append(dir.path(), "PRESCRIPTIONS.csv", "broken");
+    store.import_mimic(dir.path(), MimicVersion::Iii, &P).await.expect_err("refused");
+    assert_eq!(counts(&store).await, good);
+}
+
+#[tokio::test]
+async fn map_rows_without_a_usable_atc_code_are_skipped_and_reported_by_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("map.csv");
+    std::fs::write(&f, "gsn,atc\n000001,B01AC06\n000002,B1\n000003,A12\n").expect("write");
+    let store = memory_store().await;
+    let s = store.import_atc_map(&f, &P).await.expect("loads the usable rows");
+    assert_eq!((s.rows, s.skipped_rows, s.skipped_lines.clone()), (3, 2, vec![3, 4]));
+    assert_eq!(count(&store, "atc_map").await, 1);
+}
+
+#[tokio::test]
+async fn a_map_without_key_columns_or_with_a_ragged_row_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("map.csv");
+    std::fs::write(&f, "code,atc\n1,B01AC06\n").expect("write");
+    let store = memory_store().await;
+    let err = store.import_atc_map(&f, &P).await.expect_err("no key column");
+    assert!(err.to_string().contains("missing required column `gsn` or `ndc` or `drug`"), "{err}");
+    std::fs::write(&f, "gsn,atc\n000001,B01AC06\n000002\n").expect("write");
+    let err = store.import_atc_map(&f, &P).await.expect_err("ragged");
+    assert_eq!(err.to_string(), "map.csv:3: has 1 fields, but the header has 2");
+    assert_eq!(count(&store, "atc_map").await, 0, "nothing partial stays");
+}
+
+#[tokio::test]
+async fn a_second_source_may_not_take_over_a_patient_id() {
+    let store = memory_store().await;
+    store.import_mimic(&fixtures().join("mimic-iii"), MimicVersion::Iii, &P).await.expect("MIMIC-III");
+    let err = store.import_mimic(&fixtures().join("mimic-iii"), MimicVersion::Iv, &P).await.expect_err("clash");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(!err.to_string().contains("9001"), "no patient id in the message: {err}");
+}

@@ -1,0 +1,21 @@
+//! Integration tests of the patient store, one binary (`cargo test -p leader-store --test store`).
+//! Real data is read from ../shared/data (never copied into the repository); authored
+//! fixtures live in tests/fixtures.
+
+// Shared fixtures: temp stores, the shared data folder, counting helpers.
+mod common;
+
+// The MIMIC-IV demo, exact counts, mapping share, idempotency.
+mod mimic_iv;
+
+// MIMIC-III v1.4 from authored fixtures: upper/lower case, .gz, ICD-9 only.
+mod mimic_iii;
+
+// The Synthea cohort: SNOMED CT and RxNorm flow through unchanged.
+mod synthea;
+
+// Malformed input: errors name file, line and column; nothing partial stays.
+mod bad_input;
+
+// Schema guarantees: append-only audit, foreign keys, backups, the demo cohort.
+mod schema;
