@@ -33,11 +33,40 @@ base() {
   command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
 }
 
+# ONNX Runtime: the shared library from the pinned PyPI wheel (no internet at run time,
+# no build-time download). Lands in .runtime/onnxruntime/ (ignored by git).
+ORT_VERSION=1.31.1
+ort() {
+  local dir=.runtime/onnxruntime
+  if [ -f "$dir/libonnxruntime.so.$ORT_VERSION" ]; then return; fi
+  log "onnxruntime: fetching the $ORT_VERSION wheel from PyPI"
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux_2_28_x86_64 "onnxruntime==$ORT_VERSION" -d "$tmp"
+  mkdir -p "$dir"
+  python3 - "$tmp" "$dir" <<'PY'
+import glob, os, sys, zipfile
+tmp, out = sys.argv[1], sys.argv[2]
+wheel = glob.glob(os.path.join(tmp, "onnxruntime-*.whl"))[0]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if base.startswith("libonnxruntime") and ".so" in base:
+            with z.open(name) as src, open(os.path.join(out, base + ".part"), "wb") as dst:
+                dst.write(src.read())
+            os.replace(os.path.join(out, base + ".part"), os.path.join(out, base))
+PY
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$dir/libonnxruntime.so.1"
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$dir/libonnxruntime.so"
+  rm -rf "$tmp"
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(base)
 for c in "${components[@]}"; do
   case "$c" in
     base) base ;;
+    ort) ort ;;
     *) log "unknown component $c"; exit 2 ;;
   esac
 done

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh base
+scripts/bootstrap.sh base ort
 . scripts/env.sh
 step() { printf '\n== %s\n' "$*"; }
 

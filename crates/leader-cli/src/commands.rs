@@ -79,9 +79,15 @@ async fn import(cfg: &Resolved, what: Import) -> Result<()> {
         Import::AtcMap { file } => {
             let s = store.import_atc_map(&file, &bars).await?;
             emit(cfg, &s, |w, s| {
-                outln!(w, 
+                outln!(
+                    w,
                     "loaded {}: {} rows ({} GSN, {} NDC, {} drug-name keys); {} prescriptions re-mapped",
-                    s.file, s.rows, s.gsn_keys, s.ndc_keys, s.name_keys, s.prescriptions_remapped
+                    s.file,
+                    s.rows,
+                    s.gsn_keys,
+                    s.ndc_keys,
+                    s.name_keys,
+                    s.prescriptions_remapped
                 )
             })
         }
@@ -95,9 +101,13 @@ async fn stats(cfg: &Resolved) -> Result<()> {
 }
 
 fn print_stats(w: &mut String, s: &repo::Stats) {
-    outln!(w, 
+    outln!(
+        w,
         "patients        {:>9}  ({} synthetic; {} with one visit, {} with two or more)",
-        s.patients, s.synthetic_patients, s.patients_single_visit, s.patients_multi_visit
+        s.patients,
+        s.synthetic_patients,
+        s.patients_single_visit,
+        s.patients_multi_visit
     );
     for (source, n) in &s.patients_by_source {
         outln!(w, "  from {source:<10}{n:>9}");
@@ -105,7 +115,8 @@ fn print_stats(w: &mut String, s: &repo::Stats) {
     outln!(w, "visits          {:>9}", s.visits);
     outln!(w, "diagnoses       {:>9}", s.diagnoses);
     outln!(w, "procedures      {:>9}", s.procedures);
-    outln!(w, 
+    outln!(
+        w,
         "prescriptions   {:>9}  ({:.1}% mapped to a medication code; {} distinct medications at ATC level {})",
         s.prescriptions,
         100.0 * s.mapped_share,
@@ -133,12 +144,19 @@ async fn patient_list(cfg: &Resolved, search: Option<&str>) -> Result<()> {
         list.retain(|p| p.id.to_lowercase().contains(&q));
     }
     emit(cfg, &list, |w, list| {
-        outln!(w, 
+        outln!(
+            w,
             "{:<14} {:>4} {:<3} {:>6}  {:<10}  {:<9} source",
-            "id", "age", "sex", "visits", "last visit", "synthetic"
+            "id",
+            "age",
+            "sex",
+            "visits",
+            "last visit",
+            "synthetic"
         );
         for p in list {
-            outln!(w, 
+            outln!(
+                w,
                 "{:<14} {:>4} {:<3} {:>6}  {:<10}  {:<9} {}",
                 p.id,
                 p.age.map_or("?".into(), |a| a.to_string()),
@@ -162,7 +180,8 @@ async fn patient_show(cfg: &Resolved, id: &str) -> Result<()> {
 
 fn print_timeline(w: &mut String, r: &PatientRecord, level: u8) {
     let p = &r.patient;
-    outln!(w, 
+    outln!(
+        w,
         "patient {} ({}; sex {}; born {}{})",
         p.id,
         p.source,
@@ -173,7 +192,8 @@ fn print_timeline(w: &mut String, r: &PatientRecord, level: u8) {
     let title = |c: &leader_core::Code| r.titles.get(&c.to_string()).map_or("(no title)", String::as_str).to_owned();
     for (i, v) in r.visits.iter().enumerate() {
         outln!(w);
-        outln!(w, 
+        outln!(
+            w,
             "visit {} of {}: admission {} on {} (age {}{})",
             i + 1,
             r.visits.len(),
@@ -334,9 +354,15 @@ async fn bench_import(
     }
     emit(cfg, &figures, |w, figures| {
         for f in figures {
-            outln!(w, 
+            outln!(
+                w,
                 "{}: median {:.3} s over {} runs (min {:.3}, max {:.3}); {:.0} prescriptions/s",
-                f.name, f.median_s, f.runs, f.min_s, f.max_s, f.prescriptions_per_s
+                f.name,
+                f.median_s,
+                f.runs,
+                f.min_s,
+                f.max_s,
+                f.prescriptions_per_s
             );
         }
     })

@@ -11,10 +11,15 @@
 //! the whole product unchanged.
 
 pub mod code;
+pub mod ddi;
 pub mod demo;
 pub mod drug;
+pub mod encode;
+pub mod metrics;
 pub mod patient;
+pub mod split;
 pub mod time;
+pub mod vocab;
 
 pub use code::{Code, CodeError, CodeKind, CodeSystem};
 pub use patient::{Patient, Prescription, Profile, Sex, Visit};

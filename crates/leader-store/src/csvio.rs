@@ -12,8 +12,7 @@ use crate::error::ImportError;
 
 /// Finds `<name>.csv` or `<name>.csv.gz` in `dir`, ignoring letter case.
 pub fn find_table(dir: &Path, name: &str) -> Result<Option<PathBuf>, ImportError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| ImportError::Io { file: dir.display().to_string(), error })?;
+    let entries = std::fs::read_dir(dir).map_err(|error| ImportError::Io { file: dir.display().to_string(), error })?;
     let plain = format!("{name}.csv");
     let gz = format!("{name}.csv.gz");
     let mut found: Option<PathBuf> = None;

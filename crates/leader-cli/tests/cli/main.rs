@@ -4,7 +4,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn leader(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leader")).arg("--db").arg(db).args(args).env_remove("LEADER_DB").output().expect("the leader binary runs")
+    Command::new(env!("CARGO_BIN_EXE_leader"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LEADER_DB")
+        .output()
+        .expect("the leader binary runs")
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -59,11 +65,15 @@ fn mimic_iv_demo_imports_through_the_cli_with_the_ethos_maps() {
     let names = data.join("mappings/ethos/mimic_drug_to_atc.csv.gz");
     json(&leader(&db, &["--json", "import", "atc-map", map.to_str().expect("path")]));
     json(&leader(&db, &["--json", "import", "atc-map", names.to_str().expect("path")]));
-    let s = json(&leader(&db, &["--json", "import", "mimic-iv", data.join("mimic-iv-demo-2.2").to_str().expect("path")]));
+    let s =
+        json(&leader(&db, &["--json", "import", "mimic-iv", data.join("mimic-iv-demo-2.2").to_str().expect("path")]));
     assert_eq!(s["prescriptions"], 18_087);
     let stats = json(&leader(&db, &["--json", "stats"]));
     assert!(stats["mapped_share"].as_f64().expect("share") >= 0.94);
-    assert_eq!(stats["patients_single_visit"].as_i64().expect("n") + stats["patients_multi_visit"].as_i64().expect("n"), 100);
+    assert_eq!(
+        stats["patients_single_visit"].as_i64().expect("n") + stats["patients_multi_visit"].as_i64().expect("n"),
+        100
+    );
     let audit = json(&leader(&db, &["--json", "audit", "--kind", "import"]));
     assert_eq!(audit.as_array().expect("array").len(), 1);
 }

@@ -1,0 +1,87 @@
+//! LEADER Rx inference: the student (or teacher) model behind a small [`Backend`] trait,
+//! served by ONNX Runtime on its own worker thread.
+//!
+//! - [`bundle`]: the model directory contract (manifest, checksums, tokenizers) checked at load.
+//! - [`runtime`]: finding the ONNX Runtime library; CPU and CUDA execution providers
+//!   (CUDA never falls back silently).
+//! - [`backend`]: the ONNX Runtime session, its input/output contract check.
+//! - [`worker`]: the inference thread; hot swap of the active model.
+//! - [`recommend`], [`evaluate`]: suggestions with occlusion evidence and interaction
+//!   screening; the paper's metrics on held-out visits.
+//!
+//! The encoder itself lives in `leader_core::encode`, shared with dataset export.
+
+pub mod backend;
+pub mod bundle;
+pub mod error;
+pub mod evaluate;
+pub mod recommend;
+pub mod runtime;
+pub mod worker;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use backend::{Backend, OrtBackend};
+pub use bundle::{Bundle, Manifest};
+pub use error::{InferError, Result};
+pub use runtime::{Device, SessionOptions};
+pub use worker::Worker;
+
+/// The serving engine: the ONNX Runtime environment, the session options, and the worker
+/// holding the active model.
+#[derive(Debug)]
+pub struct Engine {
+    env: ort::environment::Environment,
+    options: SessionOptions,
+    worker: Worker,
+}
+
+impl Engine {
+    /// Loads and verifies the bundle in `dir` and starts serving it.
+    pub fn start(dir: &Path, options: SessionOptions) -> Result<Engine> {
+        let env = runtime::environment()?;
+        let (bundle, backend) = load(&env, dir, options)?;
+        let worker = Worker::spawn(bundle, backend)?;
+        Ok(Engine { env, options, worker })
+    }
+
+    /// Loads and verifies `dir`, then makes it active. On any error the active model is
+    /// untouched. Returns the description of the model it replaced.
+    pub fn install(&self, dir: &Path) -> Result<String> {
+        let (bundle, backend) = load(&self.env, dir, self.options)?;
+        self.worker.swap(bundle, backend)
+    }
+
+    pub fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    /// The active model's manifest.
+    pub fn manifest(&self) -> Result<Manifest> {
+        self.worker.run(|b, _| b.manifest.clone())
+    }
+
+    pub fn bundle(&self) -> Result<Arc<Bundle>> {
+        self.worker.run(|b, _| Arc::clone(b))
+    }
+
+    pub fn recommend(
+        &self,
+        req: recommend::Request,
+        opts: recommend::RecommendOptions,
+        kb: Arc<leader_core::ddi::KnowledgeBase>,
+    ) -> Result<recommend::Recommendation> {
+        self.worker.run(move |b, be| recommend::recommend(b, be, &req, &opts, &kb))?
+    }
+}
+
+fn load(
+    env: &ort::environment::Environment,
+    dir: &Path,
+    options: SessionOptions,
+) -> Result<(Arc<Bundle>, Box<dyn Backend>)> {
+    let bundle = Bundle::open(dir)?;
+    let backend = OrtBackend::start(env, &bundle, options)?;
+    Ok((Arc::new(bundle), Box::new(backend)))
+}

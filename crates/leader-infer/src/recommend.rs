@@ -1,0 +1,217 @@
+//! Recommendation with evidence and interaction screening.
+//!
+//! Evidence is measured by occlusion: the request is re-run once per distinct input code
+//! with that code removed, all in one batch, and a code's evidence for a medication is
+//! how much its removal lowers that medication's probability.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use leader_core::Code;
+use leader_core::ddi::{Finding, KnowledgeBase, Role};
+use leader_core::encode::{EncodedBatch, HistoryInput};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{Backend, Probabilities};
+use crate::bundle::Bundle;
+use crate::error::Result;
+
+/// Largest batch sent to the backend at once.
+pub const MAX_BATCH: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendOptions {
+    /// Also list this many of the most probable medications below the threshold.
+    pub top_k_below: usize,
+    /// Compute occlusion evidence.
+    pub evidence: bool,
+    /// Evidence codes kept per suggestion.
+    pub evidence_per_drug: usize,
+    /// Withhold the lower-probability member of every contraindicated or major pair
+    /// (and any suggestion that forms one with a current medication).
+    pub safe_mode: bool,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        RecommendOptions { top_k_below: 5, evidence: true, evidence_per_drug: 3, safe_mode: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub input: HistoryInput,
+    /// What the patient takes now; screened against the suggestions.
+    pub current_medications: Vec<Code>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// At or above the model's threshold.
+    Suggested,
+    /// Below the threshold, listed among the most probable.
+    BelowThreshold,
+    /// Above the threshold but withheld by safe mode because of a high-severity interaction.
+    WithheldInteraction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub code: Code,
+    /// How much removing this code lowers the probability.
+    pub delta: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub medication: Code,
+    pub name: Option<String>,
+    pub probability: f32,
+    pub status: Status,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRef {
+    pub id: String,
+    pub version: String,
+    pub kind: crate::bundle::ModelKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub model: ModelRef,
+    pub threshold: f32,
+    pub suggestions: Vec<Suggestion>,
+    pub current_medications: Vec<Code>,
+    /// Interactions among the suggestions (status `suggested` or `withheld_interaction`)
+    /// and the current medications.
+    pub interactions: Vec<Finding>,
+    /// Input codes the model does not know: they were encoded as unknown.
+    pub unknown_codes: Vec<Code>,
+    pub safe_mode: bool,
+    /// Model time (encoding + ONNX Runtime + evidence), milliseconds.
+    pub latency_ms: f64,
+}
+
+/// Runs batches of at most [`MAX_BATCH`] samples.
+pub fn predict_all(bundle: &Bundle, backend: &mut dyn Backend, inputs: &[HistoryInput]) -> Result<Probabilities> {
+    let mut out = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(MAX_BATCH) {
+        let samples: Vec<_> = chunk.iter().map(|i| bundle.encoder.encode(i)).collect();
+        out.extend(backend.predict(&EncodedBatch::from_samples(&samples))?);
+    }
+    Ok(out)
+}
+
+pub fn recommend(
+    bundle: &Bundle,
+    backend: &mut dyn Backend,
+    req: &Request,
+    opts: &RecommendOptions,
+    kb: &KnowledgeBase,
+) -> Result<Recommendation> {
+    let started = Instant::now();
+    let base = bundle.encoder.encode(&req.input);
+    let codes = if opts.evidence { req.input.input_codes() } else { Vec::new() };
+    let mut inputs = vec![req.input.clone()];
+    inputs.extend(codes.iter().map(|c| req.input.without(c)));
+    let probs = predict_all(bundle, backend, &inputs)?;
+    let p0 = &probs[0];
+
+    let mut order: Vec<usize> = (0..p0.len()).collect();
+    order.sort_by(|&a, &b| p0[b].total_cmp(&p0[a]));
+    let threshold = bundle.manifest.threshold;
+    let above = order.iter().take_while(|&&i| p0[i] >= threshold).count();
+    let shown = &order[..(above + opts.top_k_below).min(order.len())];
+    let mut suggestions: Vec<Suggestion> = shown
+        .iter()
+        .map(|&m| {
+            let mut evidence: Vec<Evidence> = codes
+                .iter()
+                .enumerate()
+                .map(|(j, c)| Evidence { code: c.clone(), delta: p0[m] - probs[j + 1][m] })
+                .filter(|e| e.delta > 1e-4)
+                .collect();
+            evidence.sort_by(|a, b| b.delta.total_cmp(&a.delta));
+            evidence.truncate(opts.evidence_per_drug);
+            Suggestion {
+                medication: bundle.medications[m].clone(),
+                name: None,
+                probability: p0[m],
+                status: if p0[m] >= threshold { Status::Suggested } else { Status::BelowThreshold },
+                evidence,
+            }
+        })
+        .collect();
+
+    let mut drugs: Vec<(Code, Role)> = suggestions
+        .iter()
+        .filter(|s| s.status == Status::Suggested)
+        .map(|s| (s.medication.clone(), Role::Suggested))
+        .collect();
+    drugs.extend(req.current_medications.iter().map(|c| (c.clone(), Role::Current)));
+    let interactions = kb.screen(&drugs);
+    if opts.safe_mode {
+        withhold(&mut suggestions, &interactions);
+    }
+    Ok(Recommendation {
+        model: ModelRef {
+            id: bundle.manifest.model.id.clone(),
+            version: bundle.manifest.model.version.clone(),
+            kind: bundle.manifest.model.kind.clone(),
+        },
+        threshold,
+        suggestions,
+        current_medications: req.current_medications.clone(),
+        interactions,
+        unknown_codes: base.unknown,
+        safe_mode: opts.safe_mode,
+        latency_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+/// Safe mode: for each contraindicated or major finding, withhold the suggestion with the
+/// lower probability (or the suggestion, when the other drug is a current medication).
+pub fn withhold(suggestions: &mut [Suggestion], findings: &[Finding]) {
+    let prob: HashMap<Code, f32> = suggestions.iter().map(|s| (s.medication.clone(), s.probability)).collect();
+    for f in findings.iter().filter(|f| f.severity.is_high()) {
+        let victim = match (f.a_role, f.b_role) {
+            (Role::Suggested, Role::Suggested) => {
+                if prob.get(&f.a).copied().unwrap_or(0.0) < prob.get(&f.b).copied().unwrap_or(0.0) {
+                    &f.a
+                } else {
+                    &f.b
+                }
+            }
+            (Role::Suggested, _) => &f.a,
+            (_, Role::Suggested) => &f.b,
+            _ => continue,
+        };
+        for s in suggestions.iter_mut().filter(|s| &s.medication == victim && s.status == Status::Suggested) {
+            s.status = Status::WithheldInteraction;
+        }
+    }
+}
+
+/// The predicted set at `threshold`, with safe mode applied when asked.
+pub fn predicted_set(probs: &[f32], threshold: f32, labels: &[Code], kb: Option<&KnowledgeBase>) -> Vec<usize> {
+    let mut set: Vec<usize> = (0..probs.len()).filter(|&i| probs[i] >= threshold).collect();
+    if let Some(kb) = kb {
+        let mut sugg: Vec<Suggestion> = set
+            .iter()
+            .map(|&i| Suggestion {
+                medication: labels[i].clone(),
+                name: None,
+                probability: probs[i],
+                status: Status::Suggested,
+                evidence: vec![],
+            })
+            .collect();
+        let drugs: Vec<(Code, Role)> = sugg.iter().map(|s| (s.medication.clone(), Role::Suggested)).collect();
+        withhold(&mut sugg, &kb.screen(&drugs));
+        set = set.into_iter().zip(&sugg).filter(|(_, s)| s.status == Status::Suggested).map(|(i, _)| i).collect();
+    }
+    set
+}

@@ -1,0 +1,109 @@
+//! Finding and loading ONNX Runtime, and the execution providers.
+//!
+//! The library is loaded at run time (`load-dynamic`) from, in order: `LEADER_ORT_LIB`,
+//! `ORT_DYLIB_PATH`, next to the executable (and `../lib`), and the project's runtime
+//! folder `.runtime/onnxruntime/` found above the executable or the working directory
+//! (where `scripts/bootstrap.sh ort` puts the library of the pinned PyPI wheel).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InferError, Result};
+
+const LIB: &str = "libonnxruntime.so";
+
+/// Where a session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    Cpu,
+    Cuda,
+}
+
+impl std::str::FromStr for Device {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda),
+            other => Err(format!("unknown device `{other}` (expected cpu or cuda)")),
+        }
+    }
+}
+
+/// Session settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionOptions {
+    pub device: Device,
+    /// Intra-op threads (1 gives the lowest single-visit latency).
+    pub threads: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { device: Device::Cpu, threads: 1 }
+    }
+}
+
+/// The candidate library paths, in lookup order (only the variable's path when
+/// `LEADER_ORT_LIB` or `ORT_DYLIB_PATH` is set).
+pub fn candidates() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    // An explicit setting is the only candidate: a wrong path is reported, not skipped.
+    for var in ["LEADER_ORT_LIB", "ORT_DYLIB_PATH"] {
+        if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            return vec![PathBuf::from(v)];
+        }
+    }
+    let mut roots = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+        out.push(exe_dir.join(LIB));
+        out.push(exe_dir.join("../lib").join(LIB));
+        out.push(exe_dir.join("../lib/leader-rx").join(LIB));
+        roots.push(exe_dir);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.push(cwd);
+    }
+    for root in roots {
+        for dir in root.ancestors() {
+            out.push(dir.join(".runtime/onnxruntime").join(LIB));
+        }
+    }
+    out
+}
+
+/// ONNX Runtime allows one environment per process, ever (a dropped one cannot be
+/// replaced), so it is created once and shared; this is the only process-wide state.
+static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
+
+/// Loads the library (first call) and returns the process's ONNX Runtime environment.
+pub fn environment() -> Result<ort::environment::Environment> {
+    let mut slot = ENVIRONMENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let looked = candidates();
+    let path = looked.iter().find(|p| p.is_file()).ok_or_else(|| InferError::LibraryMissing {
+        looked: looked.iter().take(6).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+    })?;
+    let builder =
+        ort::init_from(path).map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    let env = builder
+        .with_name("leader-rx")
+        .build()
+        .map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    *slot = Some(env.clone());
+    Ok(env)
+}
+
+/// The execution providers for `device`. CUDA never falls back silently: registration
+/// failure is an error that says why.
+pub fn execution_providers(device: Device) -> Vec<ort::ep::ExecutionProviderDispatch> {
+    match device {
+        Device::Cpu => vec![ort::ep::CPU::default().build()],
+        Device::Cuda => vec![ort::ep::CUDA::default().build().error_on_failure()],
+    }
+}
