@@ -30,6 +30,16 @@ pub enum Command {
     Patient(PatientCmd),
     /// Create the synthetic demo store (when absent) and show what it holds.
     Demo,
+    /// Suggest medications for a stored visit (--patient) or an ad-hoc one (--dx ...).
+    Recommend(RecommendArgs),
+    /// Interaction knowledge: check drugs against it, list its sources.
+    #[command(subcommand)]
+    Ddi(DdiCmd),
+    /// Evaluate a model on the store's held-out visits (Jaccard, PRAUC, F1, #drugs, DDI rate).
+    Evaluate(EvaluateArgs),
+    /// Installed models: list, install (through the gate), roll back.
+    #[command(subcommand)]
+    Model(ModelCmd),
     /// Read the append-only audit log.
     Audit(AuditArgs),
     /// Store settings.
@@ -50,6 +60,109 @@ pub enum Import {
     Synthea { dir: PathBuf },
     /// Drug -> ATC mapping table with columns gsn / ndc / drug and atc (or atc_code).
     AtcMap { file: PathBuf },
+    /// An interaction pair table (code_a/code_b, or atc3_a/atc3_b), kept under its source name.
+    Ddi {
+        file: PathBuf,
+        /// Name of the source, e.g. `twosides` (the DDI-rate adjacency used by `evaluate`).
+        #[arg(long)]
+        source: String,
+        /// Licence of the table, recorded with the source.
+        #[arg(long, default_value = "see the source")]
+        licence: String,
+    },
+}
+
+/// Which model and where it runs.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// A model bundle folder or an installed model's name (default: the active model, else the bundled one).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Execution provider: cpu, or cuda (errors out if CUDA cannot start; never falls back).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// ONNX Runtime intra-op threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// A stored patient; the visit defaults to their latest.
+    #[arg(long, conflicts_with_all = ["dx", "px", "age", "sex"])]
+    pub patient: Option<String>,
+    /// The admission id of the visit (with --patient).
+    #[arg(long, requires = "patient")]
+    pub visit: Option<String>,
+    /// Diagnosis codes of an ad-hoc visit, e.g. ICD10CM:I48.91,ICD10CM:I10
+    #[arg(long, value_delimiter = ',')]
+    pub dx: Vec<String>,
+    /// Procedure codes of an ad-hoc visit.
+    #[arg(long, value_delimiter = ',')]
+    pub px: Vec<String>,
+    /// Medications the patient takes now (screened for interactions; ad-hoc: also history).
+    #[arg(long, value_delimiter = ',')]
+    pub current_meds: Vec<String>,
+    #[arg(long)]
+    pub age: Option<i32>,
+    /// F or M.
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// Also list this many below the threshold.
+    #[arg(long, default_value_t = 5)]
+    pub top_k: usize,
+    /// Withhold the lower-probability member of contraindicated/major pairs.
+    #[arg(long)]
+    pub safe_mode: bool,
+    /// Skip the occlusion evidence.
+    #[arg(long)]
+    pub no_evidence: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DdiCmd {
+    /// Every interacting pair among the given drugs, with severity, mechanism, management, source.
+    Check {
+        /// Codes such as ATC:B01AA03 ATC:M01AE01
+        #[arg(required = true, num_args = 2..)]
+        codes: Vec<String>,
+    },
+    /// The knowledge sources and their pair counts.
+    Sources,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// test, val, train or all.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Split seed (default: the model's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The interaction source whose pairs define the DDI rate.
+    #[arg(long, default_value = "twosides")]
+    pub adjacency_source: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCmd {
+    /// Installed and bundled models.
+    List,
+    /// Validate, evaluate against the active model, and switch atomically.
+    Install {
+        dir: PathBuf,
+        /// Install even when the gate refuses (lower PRAUC, low vocabulary coverage).
+        #[arg(long)]
+        force: bool,
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
+    /// Switch back to the previous model.
+    Rollback,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +194,14 @@ pub enum SettingsCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Time the model: session load, batch-1 latency, batched throughput, encoding, evidence.
+    Infer {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Batch-1 repetitions.
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+    },
     /// Time imports: a real MIMIC-IV folder (--mimic-iv) and/or a generated cohort.
     Import {
         /// A MIMIC-IV folder to import repeatedly into fresh stores.

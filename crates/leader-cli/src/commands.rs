@@ -20,6 +20,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Patient(PatientCmd::List { search }) => patient_list(&cfg, search.as_deref()).await,
         Command::Patient(PatientCmd::Show { id }) => patient_show(&cfg, &id).await,
         Command::Demo => demo(&cfg).await,
+        Command::Recommend(a) => crate::infer_cmds::recommend(&cfg, &a).await,
+        Command::Ddi(c) => crate::infer_cmds::ddi(&cfg, &c).await,
+        Command::Evaluate(a) => crate::infer_cmds::evaluate(&cfg, &a).await,
+        Command::Model(c) => crate::infer_cmds::model(&cfg, &c).await,
+        Command::Bench(BenchCmd::Infer { model, iterations }) => {
+            crate::infer_cmds::bench_infer(&cfg, &model, iterations).await
+        }
         Command::Audit(a) => audit(&cfg, &a).await,
         Command::Settings(SettingsCmd::AtcLevel { level }) => atc_level(&cfg, level).await,
         Command::Bench(BenchCmd::Import { mimic_iv, atc_map, prescriptions, runs }) => {
@@ -28,11 +35,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn open(cfg: &Resolved) -> Result<Store> {
+pub async fn open(cfg: &Resolved) -> Result<Store> {
     Store::open(&cfg.db).await.with_context(|| format!("cannot open the store {}", cfg.db.display()))
 }
 
 /// Writes one line to the output buffer.
+#[macro_export]
 macro_rules! outln {
     ($w:expr) => {{
         $w.push('\n');
@@ -45,7 +53,7 @@ macro_rules! outln {
 
 /// Prints `value` as JSON, or the text `text` writes for people. Output is written in
 /// one piece; a closed pipe (`leader patient list | head`) is not an error.
-fn emit<T: Serialize>(cfg: &Resolved, value: &T, text: impl FnOnce(&mut String, &T)) -> Result<()> {
+pub fn emit<T: Serialize>(cfg: &Resolved, value: &T, text: impl FnOnce(&mut String, &T)) -> Result<()> {
     let mut w = String::new();
     if cfg.json {
         w = serde_json::to_string_pretty(value)?;
@@ -75,6 +83,19 @@ async fn import(cfg: &Resolved, what: Import) -> Result<()> {
         Import::Synthea { dir } => {
             let s = store.import_synthea(&dir, &bars).await?;
             emit(cfg, &s, |w, s| outln!(w, "{}", s.one_line()))
+        }
+        Import::Ddi { file, source, licence } => {
+            let s = store.import_ddi(&file, &source, &licence).await?;
+            emit(cfg, &s, |w, s| {
+                outln!(
+                    w,
+                    "loaded {} interacting pairs from {} as source `{}` ({} duplicates dropped)",
+                    s.pairs,
+                    s.file,
+                    s.source,
+                    s.duplicates
+                )
+            })
         }
         Import::AtcMap { file } => {
             let s = store.import_atc_map(&file, &bars).await?;

@@ -4,7 +4,9 @@
 //! stderr and a non-zero exit code.
 
 mod args;
+#[macro_use]
 mod commands;
+mod infer_cmds;
 mod progress;
 
 use std::process::ExitCode;

@@ -12,10 +12,12 @@
 //! The encoder itself lives in `leader_core::encode`, shared with dataset export.
 
 pub mod backend;
+pub mod bench;
 pub mod bundle;
 pub mod error;
 pub mod evaluate;
 pub mod recommend;
+pub mod registry;
 pub mod runtime;
 pub mod worker;
 

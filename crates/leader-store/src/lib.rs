@@ -10,6 +10,7 @@
 
 pub mod csvio;
 pub mod db;
+pub mod ddi;
 pub mod error;
 pub mod import;
 pub mod repo;
@@ -75,6 +76,53 @@ impl Store {
 
     pub async fn patients(&self) -> Result<Vec<repo::PatientSummary>> {
         repo::list_patients(self.pool()).await
+    }
+
+    /// `leader import ddi FILE --source NAME`.
+    pub async fn import_ddi(&self, file: &Path, source: &str, licence: &str) -> Result<ddi::DdiImportSummary> {
+        let mut tx = self.pool().begin().await?;
+        let s = ddi::import_ddi(&mut tx, file, source, licence).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    pub async fn knowledge_base(&self, only: Option<&[String]>) -> Result<leader_core::ddi::KnowledgeBase> {
+        let mut conn = self.pool().acquire().await?;
+        ddi::knowledge_base(&mut conn, only).await
+    }
+
+    /// Every patient's record (for evaluation and dataset export).
+    pub async fn all_patients(&self) -> Result<Vec<repo::PatientRecord>> {
+        let mut conn = self.pool().acquire().await?;
+        let ids = repo::patient_ids(&mut conn).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(repo::load_patient(&mut conn, &id).await?);
+        }
+        Ok(out)
+    }
+
+    /// The code systems of the store's mapped medications (e.g. `ATC`, `RXNORM`).
+    pub async fn medication_systems(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar!(
+            r#"SELECT DISTINCT med_system AS "s!" FROM prescriptions WHERE med_system IS NOT NULL ORDER BY 1"#
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn record_active_model(
+        &self,
+        name: &str,
+        version: &str,
+        path: &str,
+        sha256: &str,
+        manifest: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        repo::record_active_model(&mut tx, name, version, path, sha256, manifest).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn patient(&self, id: &str) -> Result<repo::PatientRecord> {

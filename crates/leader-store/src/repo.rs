@@ -423,6 +423,84 @@ pub async fn stats(conn: &mut SqliteConnection) -> Result<Stats> {
     })
 }
 
+/// Display names for medication codes at `level`: our own (or the cohort's) title when
+/// the store has one, else the drug names prescribed under that code, most frequent first.
+pub async fn medication_names(conn: &mut SqliteConnection, level: u8) -> Result<HashMap<String, String>> {
+    let len = leader_core::code::atc_len(level).unwrap_or(4) as i64;
+    let rows = sqlx::query!(
+        r#"SELECT med_system AS "system!", CASE WHEN med_system = 'ATC' THEN substr(med_code, 1, ?1) ELSE med_code END AS "code!: String",
+                  drug, COUNT(*) AS "n!: i64"
+           FROM prescriptions WHERE med_code IS NOT NULL GROUP BY 1, 2, drug_key ORDER BY 1, 2, 4 DESC"#,
+        len
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut names: HashMap<String, Vec<String>> = HashMap::new();
+    for r in rows {
+        let e = names.entry(format!("{}:{}", r.system, r.code)).or_default();
+        if e.len() < 3 {
+            e.push(r.drug);
+        }
+    }
+    let mut out: HashMap<String, String> = names.into_iter().map(|(k, v)| (k, v.join(" / "))).collect();
+    let titles = sqlx::query!(r#"SELECT system, code, title FROM code_titles WHERE system IN ('ATC', 'RXNORM')"#)
+        .fetch_all(&mut *conn)
+        .await?;
+    for t in titles {
+        out.insert(format!("{}:{}", t.system, t.code), t.title);
+    }
+    Ok(out)
+}
+
+/// Titles of the given codes (`SYSTEM:VALUE` → title), for evidence and interaction displays.
+pub async fn titles_of(conn: &mut SqliteConnection, codes: &[Code]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for c in codes {
+        let (s, v) = (c.system().as_str(), c.value());
+        if let Some(t) = sqlx::query_scalar!("SELECT title FROM code_titles WHERE system = ? AND code = ?", s, v)
+            .fetch_optional(&mut *conn)
+            .await?
+        {
+            out.insert(c.to_string(), t);
+        }
+    }
+    Ok(out)
+}
+
+/// Marks `name` as the active model in the registry table (one transaction: exactly one
+/// row stays active).
+pub async fn record_active_model(
+    conn: &mut SqliteConnection,
+    name: &str,
+    version: &str,
+    path: &str,
+    sha256: &str,
+    manifest: &str,
+) -> Result<()> {
+    let now = now_utc();
+    sqlx::query!("UPDATE models SET active = 0 WHERE active = 1").execute(&mut *conn).await?;
+    sqlx::query!(
+        "INSERT INTO models (id, version, path, sha256, installed_at, active, manifest) VALUES (?, ?, ?, ?, ?, 1, ?) \
+         ON CONFLICT (id) DO UPDATE SET active = 1, path = excluded.path, sha256 = excluded.sha256, manifest = excluded.manifest",
+        name,
+        version,
+        path,
+        sha256,
+        now,
+        manifest
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every patient with visits, in id order (for evaluation and dataset export).
+pub async fn patient_ids(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(r#"SELECT DISTINCT patient_id AS "id!" FROM visits ORDER BY patient_id"#)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

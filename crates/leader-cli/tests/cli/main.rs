@@ -3,7 +3,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn leader(db: &Path, args: &[&str]) -> Output {
+// Recommend, interaction checks, evaluate, model install/rollback with the fixture bundle.
+mod infer;
+
+pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")
         .arg(db)
@@ -13,12 +16,12 @@ fn leader(db: &Path, args: &[&str]) -> Output {
         .expect("the leader binary runs")
 }
 
-fn json(out: &Output) -> serde_json::Value {
+pub fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "command failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
 
-fn shared_data() -> std::path::PathBuf {
+pub fn shared_data() -> std::path::PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     assert!(p.join("README.md").exists(), "the shared data folder is expected at {}", p.display());
     p

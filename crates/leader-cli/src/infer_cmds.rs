@@ -1,0 +1,428 @@
+//! Commands that use a model: recommend, evaluate, model install/rollback/list, bench infer,
+//! and the interaction checks.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use leader_core::ddi::{Finding, Role};
+use leader_core::split::Split;
+use leader_core::{Code, Sex};
+use leader_infer::recommend::{RecommendOptions, Status};
+use leader_infer::runtime::{Device, SessionOptions};
+use leader_infer::{Engine, registry::ModelRegistry};
+use leader_service::evaluate::EvalOptions;
+use leader_service::recommend::{Answer, Subject};
+use leader_service::{models, samples};
+use leader_store::repo;
+
+use crate::args::{DdiCmd, EvaluateArgs, ModelArgs, ModelCmd, RecommendArgs, Resolved};
+use crate::commands::{emit, open};
+
+fn codes(list: &[String]) -> Result<Vec<Code>> {
+    list.iter().map(|s| s.parse::<Code>().map_err(anyhow::Error::from)).collect()
+}
+
+pub fn session_options(device: &str, threads: usize) -> Result<SessionOptions> {
+    let device: Device = device.parse().map_err(anyhow::Error::msg)?;
+    Ok(SessionOptions { device, threads: threads.max(1) })
+}
+
+fn registry(cfg: &Resolved) -> ModelRegistry {
+    models::registry_for(&cfg.db)
+}
+
+pub fn engine(cfg: &Resolved, m: &ModelArgs) -> Result<(Engine, PathBuf)> {
+    let dir = models::resolve(&registry(cfg), m.model.as_deref())?;
+    let engine = Engine::start(&dir, session_options(&m.device, m.threads)?)?;
+    Ok((engine, dir))
+}
+
+pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
+    let store = open(cfg).await?;
+    let subject = match &a.patient {
+        Some(p) => Subject::Patient {
+            patient_id: p.clone(),
+            admission_id: a.visit.clone(),
+            extra_current: codes(&a.current_meds)?,
+        },
+        None => {
+            if a.dx.is_empty() {
+                bail!("give --patient ID, or an ad-hoc visit with --dx CODE[,CODE...]");
+            }
+            let sex = match a.sex.as_deref() {
+                None => Sex::Unknown,
+                Some(s) if s.eq_ignore_ascii_case("f") => Sex::Female,
+                Some(s) if s.eq_ignore_ascii_case("m") => Sex::Male,
+                Some(_) => bail!("--sex is F or M"),
+            };
+            Subject::AdHoc {
+                diagnoses: codes(&a.dx)?,
+                procedures: codes(&a.px)?,
+                current: codes(&a.current_meds)?,
+                age: a.age,
+                sex,
+            }
+        }
+    };
+    let (engine, _) = engine(cfg, &a.model)?;
+    let opts = RecommendOptions {
+        top_k_below: a.top_k,
+        evidence: !a.no_evidence,
+        safe_mode: a.safe_mode,
+        ..RecommendOptions::default()
+    };
+    let answer = leader_service::recommend::recommend(&store, &engine, &subject, opts).await?;
+    let shown: Vec<serde_json::Value> = answer
+        .recommendation
+        .suggestions
+        .iter()
+        .map(|s| serde_json::json!({ "medication": s.medication, "probability": s.probability, "status": s.status }))
+        .collect();
+    repo::append_audit(
+        store.pool(),
+        &models::actor(),
+        "recommendation",
+        &serde_json::json!({
+            "model": answer.recommendation.model,
+            "patient": answer.patient_id,
+            "admission": answer.admission_id,
+            "suggestions": shown,
+            "interactions": answer.recommendation.interactions.len(),
+            "safe_mode": answer.recommendation.safe_mode,
+        }),
+    )
+    .await?;
+    emit(cfg, &answer, print_answer)
+}
+
+fn title<'a>(a: &'a Answer, c: &Code) -> &'a str {
+    a.titles.get(&c.to_string()).map_or("", String::as_str)
+}
+
+fn print_answer(w: &mut String, a: &Answer) {
+    let r = &a.recommendation;
+    outln!(
+        w,
+        "model {} {} ({:?}); threshold {:.2}; {:.1} ms",
+        r.model.id,
+        r.model.version,
+        r.model.kind,
+        r.threshold,
+        r.latency_ms
+    );
+    if r.model.kind == leader_infer::bundle::ModelKind::Fixture {
+        outln!(w, "WARNING: this is a test fixture with random weights, not a clinical model");
+    }
+    if let (Some(p), Some(v)) = (&a.patient_id, &a.admission_id) {
+        outln!(w, "patient {p}, admission {v}");
+    }
+    if !r.current_medications.is_empty() {
+        let cur: Vec<String> =
+            r.current_medications.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect();
+        outln!(w, "current medications: {}", cur.join("; "));
+    }
+    outln!(w);
+    outln!(
+        w,
+        " #  {:<10} {:>5}  {:<20}  {}",
+        "medication",
+        "p",
+        "",
+        "name / evidence (codes whose removal lowers p most)"
+    );
+    let mut below_shown = false;
+    for (i, s) in r.suggestions.iter().enumerate() {
+        if s.status == Status::BelowThreshold && !below_shown {
+            outln!(w, "    -- below the threshold --");
+            below_shown = true;
+        }
+        let bar = "#".repeat((s.probability * 20.0).round() as usize);
+        let flag = match s.status {
+            Status::WithheldInteraction => "  [WITHHELD: interaction]",
+            _ => "",
+        };
+        outln!(
+            w,
+            "{:>2}  {:<10} {:>5.2}  {:<20}  {}{flag}",
+            i + 1,
+            s.medication.to_string(),
+            s.probability,
+            bar,
+            s.name.as_deref().unwrap_or("")
+        );
+        for e in &s.evidence {
+            outln!(w, "{:>42}+{:.3}  {} {}", "", e.delta, e.code, title(a, &e.code));
+        }
+    }
+    let (graded, ungraded): (Vec<&Finding>, Vec<&Finding>) =
+        r.interactions.iter().partition(|f| f.severity != leader_core::ddi::Severity::Unknown);
+    if !graded.is_empty() {
+        outln!(w);
+        outln!(w, "interactions");
+        for f in graded {
+            print_finding(w, f, |c| title(a, c).to_owned());
+        }
+    }
+    if !ungraded.is_empty() {
+        outln!(w);
+        outln!(
+            w,
+            "{} more pair(s) appear only in adjacency tables without a severity (e.g. TWOSIDES); --json lists them",
+            ungraded.len()
+        );
+    }
+    if !r.unknown_codes.is_empty() {
+        let u: Vec<String> = r.unknown_codes.iter().map(ToString::to_string).collect();
+        outln!(w);
+        outln!(w, "not known to the model (ignored): {}", u.join(", "));
+    }
+    outln!(w);
+    outln!(w, "These are suggestions with their evidence; the prescriber decides.");
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::Suggested => "suggested",
+        Role::Current => "current",
+        Role::Checked => "checked",
+    }
+}
+
+pub fn print_finding(w: &mut String, f: &Finding, title: impl Fn(&Code) -> String) {
+    let level = match f.certainty {
+        leader_core::ddi::Certainty::Drug => "drug-level",
+        leader_core::ddi::Certainty::Class => "class-level: some drugs of the class",
+    };
+    outln!(
+        w,
+        "  {:<15} {} {} ({}) x {} {} ({})  [{level}]",
+        f.severity.as_str().to_uppercase(),
+        f.a,
+        title(&f.a),
+        role(f.a_role),
+        f.b,
+        title(&f.b),
+        role(f.b_role)
+    );
+    for r in &f.rules {
+        outln!(w, "      {} [{}; {} x {}]", r.severity.as_str(), r.source, r.a, r.b);
+        if let Some(m) = &r.mechanism {
+            outln!(w, "        mechanism:  {m}");
+        }
+        if let Some(m) = &r.management {
+            outln!(w, "        management: {m}");
+        }
+        if let Some(m) = &r.reference {
+            outln!(w, "        reference:  {m}");
+        }
+    }
+}
+
+pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
+    let store = open(cfg).await?;
+    match cmd {
+        DdiCmd::Check { codes: list } => {
+            let drugs: Vec<(Code, Role)> = codes(list)?.into_iter().map(|c| (c, Role::Checked)).collect();
+            let kb = store.knowledge_base(None).await?;
+            let findings = kb.screen(&drugs);
+            let mut conn = store.pool().acquire().await?;
+            let names = repo::medication_names(&mut conn, 3).await?;
+            emit(cfg, &findings, |w, findings| {
+                if findings.is_empty() {
+                    outln!(
+                        w,
+                        "no interaction known among these {} drugs ({} rules in the knowledge base)",
+                        drugs.len(),
+                        kb.len()
+                    );
+                }
+                for f in findings {
+                    print_finding(w, f, |c| names.get(&c.to_string()).cloned().unwrap_or_default());
+                }
+            })
+        }
+        DdiCmd::Sources => {
+            let mut conn = store.pool().acquire().await?;
+            let s = leader_store::ddi::sources(&mut conn).await?;
+            emit(cfg, &s, |w, s| {
+                for x in s {
+                    outln!(
+                        w,
+                        "{:<16} {:>5} pairs  {}  ({}; loaded {})",
+                        x.name,
+                        x.pairs,
+                        x.description,
+                        x.licence,
+                        x.loaded_at
+                    );
+                }
+            })
+        }
+    }
+}
+
+pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
+    let store = open(cfg).await?;
+    let split = match a.split.as_str() {
+        "all" => None,
+        s => Some(Split::parse(s).with_context(|| format!("--split is test, val, train or all, not `{s}`"))?),
+    };
+    let (engine, _) = engine(cfg, &a.model)?;
+    let opts = EvalOptions { split, seed: a.seed, adjacency_source: a.adjacency_source.clone(), safe_mode: true };
+    let e = leader_service::evaluate::evaluate(&store, &engine, &opts).await?;
+    emit(cfg, &e, |w, e| {
+        let split = e.split.map_or("all".to_owned(), |s| format!("{s:?}").to_lowercase());
+        outln!(
+            w,
+            "model {}; split {split} (seed {}); {} visits; threshold {:.2}",
+            e.report.model,
+            e.seed,
+            e.samples,
+            e.report.threshold
+        );
+        outln!(
+            w,
+            "{:<16} {:>6} {:>8} {:>7} {:>7} {:>8} {:>9}",
+            "group",
+            "visits",
+            "Jaccard",
+            "PRAUC",
+            "F1",
+            "#drugs",
+            "DDI rate"
+        );
+        let row = |w: &mut String, name: &str, s: &leader_core::metrics::Scores| {
+            outln!(
+                w,
+                "{name:<16} {:>6} {:>8.4} {:>7.4} {:>7.4} {:>8.2} {:>9.4}",
+                s.visits,
+                s.jaccard,
+                s.prauc,
+                s.f1,
+                s.avg_drugs,
+                s.ddi_rate
+            );
+        };
+        row(w, "all", &e.report.overall);
+        row(w, "first visit", &e.report.first_visit);
+        row(w, "with history", &e.report.with_history);
+        if let Some(s) = &e.report.safe_mode {
+            row(w, "all, safe mode", s);
+        }
+        outln!(
+            w,
+            "ground truth DDI rate {:.4} (adjacency `{}`: {} pairs)",
+            e.report.ground_truth_ddi_rate,
+            e.adjacency_source,
+            e.adjacency_pairs
+        );
+        if e.adjacency_pairs == 0 {
+            outln!(
+                w,
+                "note: no `{}` pairs in this store, so DDI rates are 0; load them with `leader import ddi FILE --source {}`",
+                e.adjacency_source,
+                e.adjacency_source
+            );
+        }
+    })
+}
+
+pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
+    let reg = registry(cfg);
+    match cmd {
+        ModelCmd::List => {
+            let list = models::list(&reg)?;
+            emit(cfg, &list, |w, list| {
+                for m in list {
+                    let mark = if m.active {
+                        "*"
+                    } else if m.previous {
+                        "p"
+                    } else {
+                        " "
+                    };
+                    outln!(
+                        w,
+                        "{mark} {:<48} {:<9} {}{}",
+                        m.name,
+                        m.kind,
+                        m.path,
+                        if m.bundled { "  (bundled)" } else { "" }
+                    );
+                }
+                outln!(w, "(* active, p previous: `leader model rollback` switches back)");
+            })
+        }
+        ModelCmd::Install { dir, force, device } => {
+            let store = open(cfg).await?;
+            let report = models::install(&store, &reg, dir, *force, session_options(device, 1)?).await?;
+            let installed = report.installed;
+            emit(cfg, &report, |w, r| outln!(w, "{}", r.reason))?;
+            if !installed {
+                bail!("not installed: {}", report.reason);
+            }
+            Ok(())
+        }
+        ModelCmd::Rollback => {
+            let store = open(cfg).await?;
+            let p = models::rollback(&store, &reg).await?;
+            emit(cfg, &p, |w, p| {
+                outln!(
+                    w,
+                    "active: {}; previous: {}",
+                    p.active.as_deref().unwrap_or("-"),
+                    p.previous.as_deref().unwrap_or("-")
+                )
+            })
+        }
+    }
+}
+
+pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Result<()> {
+    let store = open(cfg).await?;
+    let dir = models::resolve(&registry(cfg), m.model.as_deref())?;
+    let bundle = leader_infer::Bundle::open(&dir)?;
+    let records = store.all_patients().await?;
+    let inputs: Vec<_> = samples::samples(&records, bundle.manifest.input.medication_atc_level, 42, None)
+        .into_iter()
+        .map(|s| s.input)
+        .collect();
+    if inputs.is_empty() {
+        bail!("the store has no visits to benchmark with: run `leader demo` or import a cohort");
+    }
+    let report = tokio::task::spawn_blocking(move || leader_infer::bench::run(&dir, &inputs, iterations)).await??;
+    emit(cfg, &report, |w, r| {
+        outln!(w, "model {} on {} visits", r.model, r.samples);
+        outln!(w, "session load            median {:.1} ms", r.session_load_ms_median);
+        outln!(w, "encoding                median {:.1} us/visit", r.encode_us_median);
+        outln!(
+            w,
+            "batch 1, 1 thread       p50 {:.1} us, p99 {:.1} us (encode + run)",
+            r.batch1_us_p50,
+            r.batch1_us_p99
+        );
+        for t in &r.throughput {
+            outln!(
+                w,
+                "batch {:<3}, {} threads    {:.0} visits/s (median batch {:.2} ms)",
+                t.batch,
+                t.threads,
+                t.visits_per_s,
+                t.median_batch_ms
+            );
+        }
+        outln!(
+            w,
+            "recommend + evidence    median {:.2} ms (without evidence {:.2} ms)",
+            r.recommend_with_evidence_ms,
+            r.recommend_without_evidence_ms
+        );
+        if let (Some(f), Some(ratio)) = (r.flops_per_visit, r.ratio_to_flop_limit) {
+            outln!(
+                w,
+                "FLOPs per visit         {f:.0}; machine fp32 peak ~{:.0} GFLOP/s; measured time is {ratio:.0}x the FLOP limit",
+                r.machine_peak_gflops
+            );
+        }
+    })
+}

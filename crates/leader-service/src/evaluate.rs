@@ -1,0 +1,80 @@
+//! `leader evaluate`: a model on the store's held-out visits.
+
+use leader_core::split::Split;
+use leader_infer::Engine;
+use leader_infer::evaluate::{Adjacency, EvalReport, EvalSample};
+use leader_store::Store;
+use serde::{Deserialize, Serialize};
+
+use crate::samples::samples;
+use crate::{Result, ServiceError};
+
+/// The default source of the DDI-rate adjacency (`leader import ddi ... --source twosides`).
+pub const ADJACENCY_SOURCE: &str = "twosides";
+/// The split seed used when a model's manifest names none.
+pub const DEFAULT_SEED: u64 = 42;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalOptions {
+    /// `None`: every sample.
+    pub split: Option<Split>,
+    /// `None`: the model's own split seed (manifest `provenance.split_seed`), else 42.
+    pub seed: Option<u64>,
+    pub adjacency_source: String,
+    pub safe_mode: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { split: Some(Split::Test), seed: None, adjacency_source: ADJACENCY_SOURCE.into(), safe_mode: true }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub split: Option<Split>,
+    pub seed: u64,
+    pub samples: usize,
+    pub adjacency_source: String,
+    pub adjacency_pairs: usize,
+    pub report: EvalReport,
+}
+
+/// The split seed a model was trained with.
+pub fn model_seed(manifest: &leader_infer::Manifest) -> u64 {
+    manifest.provenance.get("split_seed").and_then(serde_json::Value::as_u64).unwrap_or(DEFAULT_SEED)
+}
+
+pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Result<Evaluation> {
+    let manifest = engine.manifest()?;
+    let seed = opts.seed.unwrap_or_else(|| model_seed(&manifest));
+    let records = store.all_patients().await?;
+    let chosen: Vec<EvalSample> = samples(&records, manifest.input.medication_atc_level, seed, None)
+        .into_iter()
+        .filter(|s| opts.split.is_none_or(|sp| s.split == sp))
+        .map(|s| EvalSample { input: s.input, truth: s.truth })
+        .collect();
+    if chosen.is_empty() {
+        return Err(ServiceError::Invalid(
+            "no visit with diagnoses and mapped medications in that split: import a cohort (and a drug map) first"
+                .into(),
+        ));
+    }
+    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
+    let adjacency = Adjacency::new(leader_store::ddi::source_pairs(&mut conn, &opts.adjacency_source).await?);
+    let kb =
+        if opts.safe_mode { Some(store.knowledge_base(Some(&["leader-curated".to_owned()])).await?) } else { None };
+    let n = chosen.len();
+    let adj_len = adjacency.len();
+    let report = engine
+        .worker()
+        .run(move |b, be| leader_infer::evaluate::evaluate(b, be, &chosen, &adjacency, kb.as_ref()))??;
+    Ok(Evaluation {
+        split: opts.split,
+        seed,
+        samples: n,
+        adjacency_source: opts.adjacency_source.clone(),
+        adjacency_pairs: adj_len,
+        report,
+    })
+}

@@ -1,0 +1,266 @@
+//! Installing, listing and rolling back models, with the install gate: the candidate is
+//! checked against its contract and checksums, its vocabulary against the store, and it
+//! is evaluated in Rust on the held-out split next to the active model; a candidate whose
+//! PRAUC is more than 0.01 below the active model's is refused unless forced. Every
+//! install and rollback is written to the audit log.
+
+use std::path::{Path, PathBuf};
+
+use leader_core::split::Split;
+use leader_infer::registry::{ModelRegistry, bundled_default};
+use leader_infer::runtime::SessionOptions;
+use leader_infer::{Bundle, Engine};
+use leader_store::{Store, repo};
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
+use crate::{Result, ServiceError};
+
+/// How far below the active model's PRAUC a candidate may be.
+pub const PRAUC_TOLERANCE: f64 = 0.01;
+/// The least share of the store's codes a candidate must know.
+pub const MIN_COVERAGE: f64 = 0.10;
+/// How much less of the store's codes than the active model a candidate may know.
+pub const COVERAGE_DROP: f64 = 0.20;
+
+/// The models folder for a store: `LEADER_MODELS`, else `models/` beside the store file.
+pub fn registry_for(db: &Path) -> ModelRegistry {
+    match std::env::var_os("LEADER_MODELS").filter(|v| !v.is_empty()) {
+        Some(p) => ModelRegistry::new(PathBuf::from(p)),
+        None => ModelRegistry::new(db.parent().unwrap_or(Path::new(".")).join("models")),
+    }
+}
+
+/// Which model to use: `arg` (a bundle folder, or the name of an installed one), else the
+/// active installed model, else the bundled default.
+pub fn resolve(registry: &ModelRegistry, arg: Option<&str>) -> Result<PathBuf> {
+    if let Some(a) = arg {
+        let p = PathBuf::from(a);
+        if p.join("manifest.json").is_file() {
+            return Ok(p);
+        }
+        let installed = registry.installed()?;
+        return installed
+            .into_iter()
+            .find(|d| {
+                d.file_name()
+                    .is_some_and(|n| n.to_string_lossy() == a || n.to_string_lossy().starts_with(&format!("{a}@")))
+            })
+            .ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "`{a}` is neither a model bundle folder nor an installed model (see `leader model list`)"
+                ))
+            });
+    }
+    if let Some(dir) = registry.active()? {
+        return Ok(dir);
+    }
+    bundled_default().ok_or_else(|| {
+        ServiceError::Invalid(
+            "no model is installed and no bundled model was found; install one with `leader model install DIR`".into(),
+        )
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GateReport {
+    pub candidate: String,
+    pub active: Option<String>,
+    pub candidate_eval: Option<Evaluation>,
+    pub active_eval: Option<Evaluation>,
+    /// Share of the store's distinct codes the candidate's vocabularies know.
+    pub vocabulary_coverage: f64,
+    pub installed: bool,
+    pub forced: bool,
+    pub reason: String,
+}
+
+/// Store codes known to the candidate (diagnoses, procedures, medications at its level).
+async fn coverage(store: &Store, bundle: &Bundle) -> Result<f64> {
+    let records = store.all_patients().await?;
+    let level = bundle.manifest.input.medication_atc_level;
+    let mut codes: Vec<leader_core::Code> = Vec::new();
+    for r in &records {
+        for v in &r.visits {
+            codes.extend(v.diagnoses.iter().cloned());
+            codes.extend(v.procedures.iter().cloned());
+            codes.extend(v.medications(level));
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    let (known, total) = bundle.coverage(&codes);
+    Ok(if total == 0 { 1.0 } else { known as f64 / total as f64 })
+}
+
+/// Installs `src` through the gate and makes it active.
+pub async fn install(
+    store: &Store,
+    registry: &ModelRegistry,
+    src: &Path,
+    force: bool,
+    options: SessionOptions,
+) -> Result<GateReport> {
+    let candidate = Bundle::open(src)?;
+    let candidate_name = format!("{} {}", candidate.manifest.model.id, candidate.manifest.model.version);
+    let cov = coverage(store, &candidate).await?;
+    let active_dir = match registry.active()? {
+        Some(d) => Some(d),
+        None => bundled_default(),
+    };
+    let mut report = GateReport {
+        candidate: candidate_name,
+        active: None,
+        candidate_eval: None,
+        active_eval: None,
+        vocabulary_coverage: cov,
+        installed: false,
+        forced: force,
+        reason: String::new(),
+    };
+    // Vocabulary compatibility: the candidate predicts the store's kind of medication code
+    // and knows a fair share of its codes, not much less than the active model does.
+    let store_systems = store.medication_systems().await?;
+    let cand_systems: Vec<&str> = candidate.medications.iter().map(|c| c.system().as_str()).collect();
+    if !store_systems.is_empty() && !cand_systems.iter().any(|s| store_systems.iter().any(|x| x == s)) && !force {
+        report.reason = format!(
+            "the candidate predicts {} codes but this store's medications are coded as {} (--force overrides)",
+            cand_systems.first().copied().unwrap_or("?"),
+            store_systems.join(", ")
+        );
+        audit(store, "model-install-refused", &report).await?;
+        return Ok(report);
+    }
+    let active_cov = match &active_dir {
+        Some(d) => coverage(store, &Bundle::open(d)?).await?,
+        None => 0.0,
+    };
+    if !store_systems.is_empty() && (cov < MIN_COVERAGE || cov < active_cov - COVERAGE_DROP) && !force {
+        report.reason = format!(
+            "the candidate knows {:.0}% of this store's codes (the active model {:.0}%; at least {:.0}% and no more than {:.0} points below the active model; --force overrides)",
+            100.0 * cov,
+            100.0 * active_cov,
+            100.0 * MIN_COVERAGE,
+            100.0 * COVERAGE_DROP
+        );
+        audit(store, "model-install-refused", &report).await?;
+        return Ok(report);
+    }
+    let engine = Engine::start(src, options)?;
+    let opts =
+        EvalOptions { split: Some(Split::Test), seed: Some(model_seed(&candidate.manifest)), ..EvalOptions::default() };
+    let cand_eval = match evaluate(store, &engine, &opts).await {
+        Ok(e) => Some(e),
+        Err(ServiceError::Invalid(_)) => None, // an empty store: nothing to compare on
+        Err(e) => return Err(e),
+    };
+    if let Some(dir) = &active_dir {
+        let active = Engine::start(dir, options)?;
+        report.active = Some(format!("{} {}", active.manifest()?.model.id, active.manifest()?.model.version));
+        report.active_eval = match evaluate(store, &active, &opts).await {
+            Ok(e) => Some(e),
+            Err(ServiceError::Invalid(_)) => None,
+            Err(e) => return Err(e),
+        };
+    }
+    report.candidate_eval = cand_eval;
+    if let (Some(c), Some(a)) = (&report.candidate_eval, &report.active_eval) {
+        let (cp, ap) = (c.report.overall.prauc, a.report.overall.prauc);
+        if cp < ap - PRAUC_TOLERANCE && !force {
+            report.reason = format!(
+                "candidate PRAUC {cp:.4} is more than {PRAUC_TOLERANCE} below the active model's {ap:.4} on the held-out split (--force overrides)"
+            );
+            audit(store, "model-install-refused", &report).await?;
+            return Ok(report);
+        }
+    }
+    let staged = registry.stage(src)?;
+    registry.activate(&staged)?;
+    record(store, &staged).await?;
+    report.installed = true;
+    report.reason = match (&report.candidate_eval, &report.active_eval) {
+        (Some(c), Some(a)) => {
+            format!("installed: PRAUC {:.4} vs active {:.4}", c.report.overall.prauc, a.report.overall.prauc)
+        }
+        _ => "installed (no held-out visits in this store to compare on)".into(),
+    };
+    audit(store, "model-install", &report).await?;
+    Ok(report)
+}
+
+async fn audit<T: Serialize>(store: &Store, kind: &str, payload: &T) -> Result<()> {
+    repo::append_audit(store.pool(), &actor(), kind, &serde_json::to_value(payload).unwrap_or_default()).await?;
+    Ok(())
+}
+
+/// The OS user, for the audit log.
+pub fn actor() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
+}
+
+/// Mirrors the active model into the store's registry table.
+async fn record(store: &Store, dir: &Path) -> Result<()> {
+    let bundle = Bundle::open(dir)?;
+    let manifest = serde_json::to_string(&bundle.manifest).unwrap_or_default();
+    let sha = leader_infer::bundle::sha256_file(&dir.join("manifest.json"))
+        .map_err(|e| ServiceError::Invalid(format!("cannot hash the manifest: {e}")))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    store
+        .record_active_model(&name, &bundle.manifest.model.version, &dir.display().to_string(), &sha, &manifest)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelEntry {
+    pub name: String,
+    pub id: String,
+    pub version: String,
+    pub kind: String,
+    pub active: bool,
+    pub previous: bool,
+    pub bundled: bool,
+    pub path: String,
+    pub metrics: serde_json::Value,
+}
+
+pub fn list(registry: &ModelRegistry) -> Result<Vec<ModelEntry>> {
+    let pointer = registry.pointer()?;
+    let mut out = Vec::new();
+    let bundled = bundled_default();
+    let mut dirs = registry.installed()?;
+    if let Some(b) = &bundled {
+        dirs.push(b.clone());
+    }
+    for d in dirs {
+        let Ok(b) = Bundle::open(&d) else { continue };
+        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let is_bundled = bundled.as_ref() == Some(&d);
+        out.push(ModelEntry {
+            active: if is_bundled {
+                pointer.active.is_none()
+            } else {
+                pointer.active.as_deref() == Some(name.as_str())
+            },
+            previous: pointer.previous.as_deref() == Some(name.as_str()),
+            bundled: is_bundled,
+            id: b.manifest.model.id.clone(),
+            version: b.manifest.model.version.clone(),
+            kind: format!("{:?}", b.manifest.model.kind).to_lowercase(),
+            path: d.display().to_string(),
+            metrics: b.manifest.metrics.clone(),
+            name,
+        });
+    }
+    Ok(out)
+}
+
+/// Rolls back to the previous model and records it.
+pub async fn rollback(store: &Store, registry: &ModelRegistry) -> Result<leader_infer::registry::Pointer> {
+    let p = registry.rollback()?;
+    if let Some(a) = &p.active {
+        record(store, &registry.root().join(a)).await?;
+    }
+    audit(store, "model-rollback", &p).await?;
+    Ok(p)
+}

@@ -1,0 +1,123 @@
+//! Recommendations for a stored patient's visit, or for an ad-hoc visit, with display
+//! names and titles filled in from the store.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use leader_core::encode::{HistoryInput, VisitCodes, profile_tokens_from};
+use leader_core::{Code, Profile, Sex};
+use leader_infer::Engine;
+use leader_infer::recommend::{RecommendOptions, Recommendation, Request};
+use leader_store::{Store, repo};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, ServiceError};
+
+/// What to recommend for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// A stored visit (default: the patient's latest): its diagnoses and procedures, the
+    /// visits before it as history, and the previous visit's medications as current ones.
+    Patient { patient_id: String, admission_id: Option<String>, extra_current: Vec<Code> },
+    /// A new visit typed in by a clinician; current medications are used as history too.
+    AdHoc { diagnoses: Vec<Code>, procedures: Vec<Code>, current: Vec<Code>, age: Option<i32>, sex: Sex },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Answer {
+    pub patient_id: Option<String>,
+    pub admission_id: Option<String>,
+    pub recommendation: Recommendation,
+    /// `SYSTEM:VALUE` → title for the input, evidence, current and interacting codes.
+    pub titles: BTreeMap<String, String>,
+}
+
+/// Builds the model request for `subject` at the model's medication level.
+pub async fn request_for(
+    store: &Store,
+    subject: &Subject,
+    atc_level: u8,
+) -> Result<(Request, Option<String>, Option<String>)> {
+    match subject {
+        Subject::Patient { patient_id, admission_id, extra_current } => {
+            let record = store.patient(patient_id).await?;
+            let index = match admission_id {
+                Some(a) => record.visits.iter().position(|v| &v.admission_id == a).ok_or_else(|| {
+                    ServiceError::Invalid("that admission is not one of this patient's visits".into())
+                })?,
+                None => record
+                    .visits
+                    .len()
+                    .checked_sub(1)
+                    .ok_or_else(|| ServiceError::Invalid("this patient has no visits".into()))?,
+            };
+            let input = HistoryInput::for_visit(&record.patient, &record.visits, index, atc_level);
+            let mut current: Vec<Code> = Vec::new();
+            if index > 0 {
+                for p in &record.visits[index - 1].prescriptions {
+                    if let Some(m) = &p.medication
+                        && !current.contains(m)
+                    {
+                        current.push(m.clone());
+                    }
+                }
+            }
+            for c in extra_current {
+                if !current.contains(c) {
+                    current.push(c.clone());
+                }
+            }
+            Ok((
+                Request { input, current_medications: current },
+                Some(record.patient.id),
+                Some(record.visits[index].admission_id.clone()),
+            ))
+        }
+        Subject::AdHoc { diagnoses, procedures, current, age, sex } => {
+            if diagnoses.is_empty() {
+                return Err(ServiceError::Invalid("give at least one diagnosis code".into()));
+            }
+            let history_meds: Vec<Code> = current.iter().filter_map(|c| c.at_atc_level(atc_level)).collect();
+            let previous = if history_meds.is_empty() {
+                vec![]
+            } else {
+                vec![VisitCodes { medications: history_meds, ..VisitCodes::default() }]
+            };
+            let input = HistoryInput {
+                profile: profile_tokens_from(*age, *sex, &Profile::default()),
+                previous,
+                current: VisitCodes {
+                    diagnoses: diagnoses.clone(),
+                    procedures: procedures.clone(),
+                    medications: vec![],
+                },
+            };
+            Ok((Request { input, current_medications: current.clone() }, None, None))
+        }
+    }
+}
+
+pub async fn recommend(store: &Store, engine: &Engine, subject: &Subject, opts: RecommendOptions) -> Result<Answer> {
+    let level = engine.manifest()?.input.medication_atc_level;
+    let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
+    let kb = Arc::new(store.knowledge_base(None).await?);
+    let mut rec = engine.recommend(req.clone(), opts, kb)?;
+    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
+    let names: HashMap<String, String> = repo::medication_names(&mut conn, level).await?;
+    for s in &mut rec.suggestions {
+        s.name = names.get(&s.medication.to_string()).cloned();
+    }
+    let mut codes: Vec<Code> = req.input.input_codes();
+    codes.extend(req.current_medications.iter().cloned());
+    for f in &rec.interactions {
+        codes.extend([f.a.clone(), f.b.clone()]);
+    }
+    let mut titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
+    for c in &codes {
+        if let Some(n) = names.get(&c.to_string()) {
+            titles.entry(c.to_string()).or_insert_with(|| n.clone());
+        }
+    }
+    Ok(Answer { patient_id, admission_id, recommendation: rec, titles })
+}
