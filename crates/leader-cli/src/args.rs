@@ -37,6 +37,8 @@ pub enum Command {
     Ddi(DdiCmd),
     /// Evaluate a model on the store's held-out visits (Jaccard, PRAUC, F1, #drugs, DDI rate).
     Evaluate(EvaluateArgs),
+    /// Write the training dataset (samples, prompts, vocabularies) for the Python pipeline.
+    ExportDataset(ExportArgs),
     /// Installed models: list, install (through the gate), roll back.
     #[command(subcommand)]
     Model(ModelCmd),
@@ -131,6 +133,24 @@ pub enum DdiCmd {
     },
     /// The knowledge sources and their pair counts.
     Sources,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the patient-level split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also assign K cross-validation folds by patient.
+    #[arg(long)]
+    pub folds: Option<usize>,
+    /// Visits per sample, the current one included (LEADER: 3 previous + current).
+    #[arg(long, default_value_t = 4)]
+    pub max_visits: usize,
+    /// Codes listed per field in the teacher prompt.
+    #[arg(long, default_value_t = 12)]
+    pub prompt_codes: usize,
 }
 
 #[derive(Debug, Args)]

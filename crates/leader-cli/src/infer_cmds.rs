@@ -15,7 +15,7 @@ use leader_service::recommend::{Answer, Subject};
 use leader_service::{models, samples};
 use leader_store::repo;
 
-use crate::args::{DdiCmd, EvaluateArgs, ModelArgs, ModelCmd, RecommendArgs, Resolved};
+use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, Resolved};
 use crate::commands::{emit, open};
 
 fn codes(list: &[String]) -> Result<Vec<Code>> {
@@ -424,5 +424,34 @@ pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Re
                 r.machine_peak_gflops
             );
         }
+    })
+}
+
+pub async fn export_dataset(cfg: &Resolved, a: &ExportArgs) -> Result<()> {
+    let store = open(cfg).await?;
+    let mut opts = leader_service::export::ExportOptions { seed: a.seed, folds: a.folds, ..Default::default() };
+    if a.max_visits == 0 {
+        bail!("--max-visits must be at least 1");
+    }
+    opts.limits.max_visits = a.max_visits;
+    opts.prompt.max_codes = a.prompt_codes.max(1);
+    opts.prompt.max_previous = a.max_visits - 1;
+    let m = leader_service::export::export_dataset(&store, &a.out, &opts).await?;
+    emit(cfg, &m, |w, m| {
+        let c = &m.counts;
+        outln!(
+            w,
+            "wrote {}: {} samples of {} patients (train {}, val {}, test {}; {} first visits, {} with history); {} medications at ATC level {}",
+            a.out.display(),
+            c.samples,
+            c.patients,
+            c.train,
+            c.val,
+            c.test,
+            c.first_visit,
+            c.with_history,
+            m.medications.len(),
+            m.medication_atc_level
+        );
     })
 }

@@ -17,6 +17,7 @@ pub mod drug;
 pub mod encode;
 pub mod metrics;
 pub mod patient;
+pub mod prompt;
 pub mod split;
 pub mod time;
 pub mod vocab;

@@ -3,6 +3,7 @@
 //! thin and never disagree.
 
 pub mod evaluate;
+pub mod export;
 pub mod models;
 pub mod recommend;
 pub mod samples;

