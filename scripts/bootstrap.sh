@@ -61,12 +61,24 @@ PY
   rm -rf "$tmp"
 }
 
+# The pipeline's Python environment (torch, transformers, peft, onnx, ...), uv-locked.
+# uv's cache (~/.cache/uv) makes re-installs take seconds.
+UV_VERSION=0.13.8
+python_env() {
+  if ! command -v uv >/dev/null 2>&1 || ! uv --version | grep -q "$UV_VERSION"; then
+    log "python: installing uv $UV_VERSION"
+    python3 -m pip install -q "uv==$UV_VERSION"
+  fi
+  (cd pipeline && uv sync --frozen --quiet)
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(base)
 for c in "${components[@]}"; do
   case "$c" in
     base) base ;;
     ort) ort ;;
+    python) python_env ;;
     *) log "unknown component $c"; exit 2 ;;
   esac
 done

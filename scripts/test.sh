@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh base ort
+scripts/bootstrap.sh base ort python
 . scripts/env.sh
 step() { printf '\n== %s\n' "$*"; }
 
@@ -10,6 +10,8 @@ step "format"
 cargo fmt --all --check
 step "lints (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-step "tests"
+step "pipeline tests (Python)"
+(cd pipeline && .venv/bin/python -m pytest -q tests)
+step "tests (Rust)"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --locked --doc

@@ -42,8 +42,9 @@ def repeat_previous(ds: Dataset, train_idx: list[int], idx: list[int]) -> tuple[
             scores.append(f.copy())
             sets.append(set(mf_sets[0]))
         else:
-            s = f * 0.5  # ties among the rest broken by frequency
-            s[list(prev)] = 1.0 + f[list(prev)] * 0.0
+            # The previous visit's medications first, each group ordered by frequency.
+            s = f.copy()
+            s[list(prev)] += 1.0
             scores.append(s)
             sets.append(prev)
     return np.array(scores, dtype=np.float32), sets

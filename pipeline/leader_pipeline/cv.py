@@ -6,6 +6,7 @@ validation fold; the test folds are only reported."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -15,6 +16,18 @@ from .common import progress, write_json
 from .data import Dataset
 
 GROUPS = ("overall", "first_visit", "with_history")
+
+
+def _cached(tdir: str, key: str):
+    """A fold's teacher from an earlier run with the same data, split and settings."""
+    try:
+        with open(os.path.join(tdir, "cache.json")) as f:
+            c = json.load(f)
+        if c["key"] != key:
+            return None
+        return np.load(os.path.join(tdir, "eval.npy")), c["info"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _groups(ds: Dataset, idx: list[int], probs: np.ndarray, threshold_of: list[float] | float, sets=None) -> dict:
@@ -51,12 +64,22 @@ def run(ds: Dataset, out: str, *, folds: int = 5, alphas=(0.0, 0.1, 1.0), teache
         test = ds.indices(fold=k)
         val = ds.indices(fold=(k + 1) % folds)
         train = [i for i in range(n) if ds.samples[i]["fold"] not in (k, (k + 1) % folds)]
-        t = teacher.train(ds, train, val, os.path.join(out, f"fold{k}", "teacher"), seed=seed, stage=f"cv fold {k + 1}/{folds}: teacher", **teacher_kw)
-        tp, _ = teacher.predict(t["model"], t["tokenizer"], ds, val + test, t["info"]["max_len"], 16, t["device"])
+        tdir = os.path.join(out, f"fold{k}", "teacher")
+        key = json.dumps({"dataset": ds.fingerprint(), "seed": seed, "train": train, "val": val, **{k2: str(v) for k2, v in teacher_kw.items()}}, sort_keys=True)
+        cached = _cached(tdir, key)
+        if cached is None:
+            t = teacher.train(ds, train, val, tdir, seed=seed, stage=f"cv fold {k + 1}/{folds}: teacher", **teacher_kw)
+            tp, _ = teacher.predict(t["model"], t["tokenizer"], ds, val + test, t["info"]["max_len"], 16, t["device"])
+            info = {k2: v for k2, v in t["info"].items() if k2 != "history"}
+            np.save(os.path.join(tdir, "eval.npy"), tp)
+            write_json(os.path.join(tdir, "cache.json"), {"key": key, "info": info})
+            del t
+        else:
+            tp, info = cached
+            progress(f"cv fold {k + 1}/{folds}: teacher (cached)", 1, 1)
         thr = student.best_threshold(tp[: len(val)], ds.labels(val))
-        hidden = np.load(os.path.join(out, f"fold{k}", "teacher", "hidden.npy"))
-        teacher_info.append({k2: v for k2, v in t["info"].items() if k2 != "history"})
-        del t
+        hidden = np.load(os.path.join(tdir, "hidden.npy"))
+        teacher_info.append(info)
         results = {"teacher": (tp[len(val):], thr)}
         for a in alphas:
             r = student.train(ds, train, val, teacher_hidden=hidden if a > 0 else None, alpha=a, seed=seed, stage=f"cv fold {k + 1}/{folds}: student alpha {a:g}", **student_kw)

@@ -46,10 +46,32 @@ class SetEncoder(nn.Module):
         return (x * keep).sum(1) / keep.sum(1).clamp(min=1.0)
 
 
+def med_to_label(ds: Dataset) -> list[int]:
+    """For each id of the medication input vocabulary, its label index (or n_meds when the
+    code is no label: padding, unknown)."""
+    import json
+
+    with open(os.path.join(ds.root, ds.manifest["vocabularies"]["medications"])) as f:
+        vocab = json.load(f)["model"]["vocab"]
+    labels = {m: i for i, m in enumerate(ds.manifest["medications"])}
+    out = [ds.n_meds] * len(vocab)
+    for token, i in vocab.items():
+        out[i] = labels.get(token, ds.n_meds)
+    return out
+
+
 class Student(nn.Module):
     def __init__(self, vocab: dict[str, int], n_meds: int, hidden: int = 64, heads: int = 4, layers: int = 2,
-                 max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None):
+                 max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None, med_labels: list[int] | None = None):
         super().__init__()
+        # Copy pathway: the history's medications, mapped onto the labels, add a learned
+        # per-medication weight to the logits (repeating a drug is the strongest signal in
+        # inpatient prescribing). Not in the LEADER paper; documented in ARCHITECTURE.md.
+        labels = med_labels if med_labels is not None else [n_meds] * vocab["medications"]
+        self.register_buffer("med2label", torch.tensor(labels, dtype=torch.long))
+        self.w_last = nn.Parameter(torch.full((n_meds,), 1.0))
+        self.w_any = nn.Parameter(torch.full((n_meds,), 0.5))
+        self.n_meds = n_meds
         self.sets = nn.ModuleDict({k: SetEncoder(vocab[k], hidden, heads, dropout) for k in ["diagnoses", "procedures", "medications"]})
         self.profile = nn.Embedding(vocab["profile"], hidden, padding_idx=0)
         self.position = nn.Embedding(max_visits + 1, hidden)
@@ -75,7 +97,14 @@ class Student(nn.Module):
         mask = torch.cat([torch.zeros((b, 1), dtype=torch.bool, device=x.device), ~present], dim=1)
         mask[:, -1] = False  # the current visit is always attended
         h = self.norm(self.visits(x, src_key_padding_mask=mask)[:, -1])
-        return self.out(h), h
+        history = medications[:, :-1]  # [B, V-1, C]; empty for a first visit
+        last = medications[:, -2:-1]
+        logits = self.out(h) + self.w_last * self._multi_hot(last) + self.w_any * self._multi_hot(history)
+        return logits, h
+
+    def _multi_hot(self, ids: torch.Tensor) -> torch.Tensor:  # [B, K, C] -> [B, n_meds]
+        hot = torch.nn.functional.one_hot(self.med2label[ids], self.n_meds + 1).to(torch.float32)
+        return hot.sum(dim=(1, 2)).clamp(max=1.0)[:, : self.n_meds]
 
 
 def batches(idx: list[int], size: int, rng: np.random.Generator | None):
@@ -112,7 +141,11 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
     vocab = {k: ds.vocab_size(k) for k in INPUTS}
     use_kd = teacher_hidden is not None and alpha > 0
     model = Student(vocab, ds.n_meds, hidden=hidden, layers=layers, max_visits=max_visits or limits["max_visits"], dropout=dropout,
-                    teacher_dim=teacher_hidden.shape[1] if use_kd else None)
+                    teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds))
+    # Start from the training frequencies: the output bias is the labels' log-odds.
+    freq = ds.labels(train_idx).mean(0).clip(1e-3, 1 - 1e-3)
+    with torch.no_grad():
+        model.out.bias.copy_(torch.tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     y = torch.tensor(ds.labels())
     t = torch.tensor(teacher_hidden) if use_kd else None
@@ -144,7 +177,7 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
         model.load_state_dict(best_state)
     threshold = best_threshold(predict(model, ds, val_idx), ds.labels(val_idx)) if val_idx else 0.5
     config = {"hidden": hidden, "layers": layers, "dropout": dropout, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
-              "vocab": vocab, "n_meds": ds.n_meds, "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "seed": seed}
+              "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "seed": seed}
     return {"model": model, "config": config}
 
 
@@ -162,7 +195,7 @@ def load(out: str) -> tuple[Student, dict]:
     with open(os.path.join(out, "student.json")) as f:
         config = json.load(f)
     model = Student(config["vocab"], config["n_meds"], hidden=config["hidden"], layers=config["layers"], max_visits=config["max_visits"],
-                    dropout=config["dropout"])
+                    dropout=config["dropout"], med_labels=config["med_labels"])
     model.load_state_dict(torch.load(os.path.join(out, "student.pt"), weights_only=True))
     model.eval()
     return model, config

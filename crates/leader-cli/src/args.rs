@@ -39,6 +39,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Write the training dataset (samples, prompts, vocabularies) for the Python pipeline.
     ExportDataset(ExportArgs),
+    /// Refine on this store: export → teacher → student → ONNX → evaluate → install gate.
+    Refine(RefineArgs),
     /// Installed models: list, install (through the gate), roll back.
     #[command(subcommand)]
     Model(ModelCmd),
@@ -151,6 +153,32 @@ pub struct ExportArgs {
     /// Codes listed per field in the teacher prompt.
     #[arg(long, default_value_t = 12)]
     pub prompt_codes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RefineArgs {
+    /// A local Hugging Face model directory for the teacher (default: all-MiniLM-L6-v2).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Working folder (default: `refine/` beside the store). Re-running resumes.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Few steps and short prompts: a smoke test of the whole chain.
+    #[arg(long)]
+    pub tiny: bool,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Distillation weight alpha.
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Install even when the gate refuses.
+    #[arg(long)]
+    pub force: bool,
+    /// Build and evaluate the candidate, but do not install it.
+    #[arg(long)]
+    pub no_install: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo => demo(&cfg).await,
         Command::Recommend(a) => crate::infer_cmds::recommend(&cfg, &a).await,
         Command::Ddi(c) => crate::infer_cmds::ddi(&cfg, &c).await,
+        Command::Refine(a) => crate::infer_cmds::refine(&cfg, &a).await,
         Command::ExportDataset(a) => crate::infer_cmds::export_dataset(&cfg, &a).await,
         Command::Evaluate(a) => crate::infer_cmds::evaluate(&cfg, &a).await,
         Command::Model(c) => crate::infer_cmds::model(&cfg, &c).await,

@@ -15,7 +15,7 @@ use leader_service::recommend::{Answer, Subject};
 use leader_service::{models, samples};
 use leader_store::repo;
 
-use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, Resolved};
+use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, RefineArgs, Resolved};
 use crate::commands::{emit, open};
 
 fn codes(list: &[String]) -> Result<Vec<Code>> {
@@ -454,4 +454,137 @@ pub async fn export_dataset(cfg: &Resolved, a: &ExportArgs) -> Result<()> {
             m.medication_atc_level
         );
     })
+}
+
+/// Stage-by-stage progress for `leader refine`: a line per stage, a bar while it runs.
+struct RefineBars {
+    json: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    started: std::sync::Mutex<std::time::Instant>,
+}
+
+impl RefineBars {
+    fn end(&self) {
+        if let Ok(mut b) = self.bar.lock()
+            && let Some(bar) = b.take()
+        {
+            let secs = self.started.lock().map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+            bar.finish_and_clear();
+            if !self.json {
+                eprintln!("  done in {secs:.1} s");
+            }
+        }
+    }
+}
+
+impl leader_service::refine::RefineProgress for RefineBars {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        self.end();
+        if !self.json {
+            eprintln!("== {name}");
+        }
+        let bar =
+            if self.json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(total.unwrap_or(0)) };
+        if let Ok(s) = indicatif::ProgressStyle::with_template("  [{bar:40}] {pos}/{len} {msg}") {
+            bar.set_style(s.progress_chars("=> "));
+        }
+        if let Ok(mut t) = self.started.lock() {
+            *t = std::time::Instant::now();
+        }
+        if let Ok(mut b) = self.bar.lock() {
+            *b = Some(bar);
+        }
+    }
+
+    fn update(&self, done: u64, total: u64, note: &str) {
+        if let Ok(b) = self.bar.lock()
+            && let Some(bar) = b.as_ref()
+        {
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message(note.to_owned());
+        }
+    }
+
+    fn skipped(&self, name: &str) {
+        self.end();
+        if !self.json {
+            eprintln!("== {name}: inputs unchanged, skipped");
+        }
+    }
+}
+
+pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
+    let store = open(cfg).await?;
+    let reg = registry(cfg);
+    let work = a.out.clone().unwrap_or_else(|| cfg.db.parent().unwrap_or(std::path::Path::new(".")).join("refine"));
+    let opts = leader_service::refine::RefineOptions {
+        work,
+        teacher: a.teacher.clone(),
+        device: a.device.parse().map_err(anyhow::Error::msg)?,
+        tiny: a.tiny,
+        seed: a.seed,
+        alpha: a.alpha,
+        force: a.force,
+        install: !a.no_install,
+    };
+    let bars = RefineBars {
+        json: cfg.json,
+        bar: std::sync::Mutex::new(None),
+        started: std::sync::Mutex::new(std::time::Instant::now()),
+    };
+    let started = std::time::Instant::now();
+    let report = leader_service::refine::refine(&store, &reg, &opts, &bars).await?;
+    bars.end();
+    let total = started.elapsed().as_secs_f64();
+    emit(cfg, &report, |w, r| {
+        outln!(
+            w,
+            "candidate bundle: {} ({:.0} s{})",
+            r.candidate.display(),
+            total,
+            if r.skipped_stages.is_empty() {
+                String::new()
+            } else {
+                format!("; skipped: {}", r.skipped_stages.join(", "))
+            }
+        );
+        outln!(
+            w,
+            "{:<28} {:>8} {:>8} {:>8} {:>8} {:>9}",
+            "held-out test split",
+            "Jaccard",
+            "PRAUC",
+            "F1",
+            "#drugs",
+            "DDI rate"
+        );
+        for (name, e) in [("active model", &r.active_eval), ("candidate", &r.candidate_eval)] {
+            match e {
+                Some(e) => {
+                    let s = &e.report.overall;
+                    outln!(
+                        w,
+                        "{:<28} {:>8.4} {:>8.4} {:>8.4} {:>8.2} {:>9.4}",
+                        format!("{name} ({} visits)", s.visits),
+                        s.jaccard,
+                        s.prauc,
+                        s.f1,
+                        s.avg_drugs,
+                        s.ddi_rate
+                    );
+                }
+                None => outln!(w, "{name:<28} (not available)"),
+            }
+        }
+        if let Some(g) = &r.gate {
+            outln!(w, "install gate: {}", g.reason);
+        }
+    })?;
+    if let Some(g) = &report.gate
+        && !g.installed
+    {
+        bail!("the candidate was not installed: {}", g.reason);
+    }
+    Ok(())
 }

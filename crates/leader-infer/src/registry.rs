@@ -21,6 +21,8 @@ use crate::bundle::{Bundle, MANIFEST, sha256_file};
 use crate::error::{InferError, Result};
 
 const POINTER: &str = "active.json";
+/// `previous` when the model before the first install was the bundled default.
+pub const BUNDLED: &str = "(bundled)";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pointer {
@@ -102,7 +104,12 @@ impl ModelRegistry {
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| io(dir, "not a model folder", std::io::Error::other("no name")))?;
         let old = self.pointer()?;
-        let next = Pointer { previous: old.active.clone().filter(|a| *a != name).or(old.previous), active: Some(name) };
+        let previous = match old.active.clone() {
+            Some(a) if a != name => Some(a),
+            Some(_) => old.previous,
+            None => Some(BUNDLED.to_owned()),
+        };
+        let next = Pointer { previous, active: Some(name) };
         self.write_pointer(&next)?;
         Ok(next)
     }
@@ -114,8 +121,13 @@ impl ModelRegistry {
             dir: self.root.clone(),
             problem: "there is no previous model to roll back to".into(),
         })?;
-        Bundle::open(&self.root.join(&prev))?;
-        let next = Pointer { active: Some(prev), previous: p.active };
+        let active = if prev == BUNDLED {
+            None
+        } else {
+            Bundle::open(&self.root.join(&prev))?;
+            Some(prev)
+        };
+        let next = Pointer { active, previous: p.active };
         self.write_pointer(&next)?;
         Ok(next)
     }

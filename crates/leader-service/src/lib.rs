@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod export;
 pub mod models;
 pub mod recommend;
+pub mod refine;
 pub mod samples;
 
 pub use leader_infer::{Engine, InferError};

@@ -258,8 +258,13 @@ pub fn list(registry: &ModelRegistry) -> Result<Vec<ModelEntry>> {
 /// Rolls back to the previous model and records it.
 pub async fn rollback(store: &Store, registry: &ModelRegistry) -> Result<leader_infer::registry::Pointer> {
     let p = registry.rollback()?;
-    if let Some(a) = &p.active {
-        record(store, &registry.root().join(a)).await?;
+    match &p.active {
+        Some(a) => record(store, &registry.root().join(a)).await?,
+        None => {
+            if let Some(b) = bundled_default() {
+                record(store, &b).await?;
+            }
+        }
     }
     audit(store, "model-rollback", &p).await?;
     Ok(p)

@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 // Recommend, interaction checks, evaluate, model install/rollback with the fixture bundle.
 mod infer;
 
+// The whole refinement chain in its tiny configuration (needs the pipeline's Python env).
+mod refine;
+
 pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")

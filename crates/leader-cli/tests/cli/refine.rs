@@ -1,0 +1,39 @@
+use crate::{json, leader};
+
+#[test]
+fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("leader.sqlite");
+    json(&leader(&db, &["--json", "demo"]));
+    let work = dir.path().join("work");
+    let w = work.to_str().expect("path");
+    let first = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--force"]));
+    assert_eq!(first["gate"]["installed"], true, "{first}");
+    assert!(first["candidate_eval"]["report"]["overall"]["prauc"].as_f64().expect("prauc") > 0.0, "evaluated in Rust");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("candidate/manifest.json")).expect("manifest"))
+            .expect("json");
+    let parity = manifest["provenance"]["onnx_parity"].as_array().expect("parity");
+    assert!(
+        parity.len() >= 3 && parity.iter().all(|p| p["max_abs_diff"].as_f64().expect("diff") <= 1e-5),
+        "ONNX parity: {parity:?}"
+    );
+    assert_eq!(manifest["model"]["kind"], "student");
+    assert!(manifest["teacher"]["pooling"].is_string(), "the teacher used is recorded");
+
+    let again = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--no-install"]));
+    let skipped: Vec<&str> =
+        again["skipped_stages"].as_array().expect("list").iter().map(|s| s.as_str().expect("s")).collect();
+    assert_eq!(skipped, ["export dataset", "teacher", "student", "export"], "unchanged inputs: every stage is skipped");
+
+    let list = json(&leader(&db, &["--json", "model", "list"]));
+    assert!(list.as_array().expect("l").iter().any(|m| m["active"] == true && m["id"] == "leader-student-refined"));
+    json(&leader(&db, &["--json", "model", "rollback"]));
+    let list = json(&leader(&db, &["--json", "model", "list"]));
+    assert!(
+        !list.as_array().expect("l").iter().any(|m| m["active"] == true && m["id"] == "leader-student-refined"),
+        "rolled back"
+    );
+    let kinds = json(&leader(&db, &["--json", "audit", "--limit", "50"]));
+    assert!(kinds.as_array().expect("l").iter().any(|e| e["kind"] == "model-rollback"));
+}

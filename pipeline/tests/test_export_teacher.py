@@ -1,0 +1,71 @@
+import json
+import os
+import shutil
+
+import numpy as np
+
+from leader_pipeline import data, export, student, teacher
+
+
+def test_export_writes_a_bundle_with_parity_at_several_shapes(dataset_dir, tmp_path):
+    ds = data.load(dataset_dir)
+    r = student.train(ds, ds.indices("train"), ds.indices("val"), hidden=16, layers=1, epochs=2)
+    out = str(tmp_path / "bundle")
+    m = export.write_bundle(ds, r["model"], r["config"], out, model_id="t", version="1", metrics={}, provenance={"split_seed": 42},
+                            teacher=None, description="test")
+    assert len(m["provenance"]["onnx_parity"]) >= 3
+    assert all(p["max_abs_diff"] <= 1e-5 for p in m["provenance"]["onnx_parity"])
+    assert sorted(os.listdir(out)) == sorted(["manifest.json", "model.onnx"] + list(ds.manifest["vocabularies"].values()))
+    for f, h in m["files"].items():
+        assert data.sha256(os.path.join(out, f)) == h
+    assert m["flops_per_visit"] > 0
+
+
+def _tiny_bert(root):
+    """A randomly initialised 2-layer BERT with the packaged MiniLM tokenizer: a local
+    model directory like a hospital's own, without downloading anything."""
+    from transformers import BertConfig, BertModel
+
+    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    BertModel(cfg).save_pretrained(root)
+    src = teacher.default_model_dir()
+    for f in os.listdir(src):
+        if "token" in f or f == "vocab.txt":
+            shutil.copy(os.path.join(src, f), root)
+    return root
+
+
+def test_teacher_trains_through_lora_and_writes_hidden_states(dataset_dir, tmp_path):
+    ds = data.load(dataset_dir)
+    model_dir = _tiny_bert(str(tmp_path / "bert"))
+    out = str(tmp_path / "teacher")
+    r = teacher.train(ds, ds.indices("train"), ds.indices("val"), out, model_dir=model_dir, epochs=1, max_len=32, batch=4)
+    assert r["info"]["pooling"] == "mean" and not r["info"]["decoder"]
+    hidden = np.load(os.path.join(out, "hidden.npy"))
+    assert hidden.shape == (len(ds.samples), 32)
+    assert os.path.exists(os.path.join(out, "adapter", "adapter_config.json")) and os.path.exists(os.path.join(out, "head.pt"))
+    trainable = [n for n, p in r["model"].named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n or n.startswith("head.") for n in trainable), "only LoRA and the head train"
+
+
+def test_pooling_modes():
+    import torch
+
+    h = torch.arange(12, dtype=torch.float32).reshape(1, 3, 4)
+    mask = torch.tensor([[1, 1, 0]])
+    t = teacher.Teacher.__new__(teacher.Teacher)
+    torch.nn.Module.__init__(t)
+    t.pooling = "last"
+    assert t.pool(h, mask).tolist() == [[4.0, 5.0, 6.0, 7.0]], "last real token, not padding"
+    t.pooling = "cls"
+    assert t.pool(h, mask).tolist() == [[0.0, 1.0, 2.0, 3.0]]
+    t.pooling = "mean"
+    assert t.pool(h, mask).tolist() == [[2.0, 3.0, 4.0, 5.0]]
+
+
+def test_decoders_are_recognised():
+    from transformers import BertConfig, GPT2Config, LlamaConfig
+
+    assert teacher.is_decoder(LlamaConfig(architectures=["LlamaForCausalLM"]))
+    assert teacher.is_decoder(GPT2Config(architectures=["GPT2LMHeadModel"], is_decoder=True))
+    assert not teacher.is_decoder(BertConfig())
