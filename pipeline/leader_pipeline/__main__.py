@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--description", default="LEADER student distilled from a fine-tuned language-model teacher")
     e.add_argument("--data-licence", default="see the data source")
 
+    x = sub.add_parser("export-teacher", help="export the fine-tuned teacher (LoRA merged) to an ONNX teacher bundle")
+    x.add_argument("--dataset", required=True)
+    x.add_argument("--teacher", required=True)
+    x.add_argument("--out", required=True)
+    x.add_argument("--id", default="leader-teacher")
+    x.add_argument("--version", required=True)
+
     c = sub.add_parser("cv", help="K-fold cross-validation of teacher, students and baselines")
     c.add_argument("--dataset", required=True)
     c.add_argument("--out", required=True)
@@ -121,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         export.write_bundle(ds, model, config, a.out, model_id=a.id, version=a.version, metrics=metrics_out, provenance=provenance,
                             teacher=teacher_info, description=a.description)
+    elif a.stage == "export-teacher":
+        from .teacher_export import export_teacher
+
+        export_teacher(ds, a.teacher, a.out, model_id=a.id, version=a.version)
     elif a.stage == "cv":
         from . import cv
 

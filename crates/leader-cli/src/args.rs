@@ -121,6 +121,11 @@ pub struct RecommendArgs {
     /// Skip the occlusion evidence.
     #[arg(long)]
     pub no_evidence: bool,
+    /// Teacher mode: answer with the teacher bundle (the installed one, or --teacher-dir).
+    #[arg(long)]
+    pub teacher: bool,
+    #[arg(long, requires = "teacher")]
+    pub teacher_dir: Option<PathBuf>,
     #[command(flatten)]
     pub model: ModelArgs,
 }

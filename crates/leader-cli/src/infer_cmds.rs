@@ -64,14 +64,27 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
             }
         }
     };
-    let (engine, _) = engine(cfg, &a.model)?;
     let opts = RecommendOptions {
         top_k_below: a.top_k,
         evidence: !a.no_evidence,
         safe_mode: a.safe_mode,
         ..RecommendOptions::default()
     };
-    let answer = leader_service::recommend::recommend(&store, &engine, &subject, opts).await?;
+    let answer = if a.teacher {
+        let dir = match &a.teacher_dir {
+            Some(d) => d.clone(),
+            None => registry(cfg)
+                .teacher()
+                .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
+        };
+        let env = leader_infer::runtime::environment()?;
+        let options = session_options(&a.model.device, a.model.threads)?;
+        let mut teacher = leader_infer::teacher::TeacherModel::open(&env, &dir, options)?;
+        leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts).await?.0
+    } else {
+        let (engine, _) = engine(cfg, &a.model)?;
+        leader_service::recommend::recommend(&store, &engine, &subject, opts).await?
+    };
     let shown: Vec<serde_json::Value> = answer
         .recommendation
         .suggestions

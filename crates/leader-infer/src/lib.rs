@@ -19,6 +19,7 @@ pub mod evaluate;
 pub mod recommend;
 pub mod registry;
 pub mod runtime;
+pub mod teacher;
 pub mod worker;
 
 use std::path::Path;

@@ -120,32 +120,55 @@ pub fn recommend(
     let probs = predict_all(bundle, backend, &inputs)?;
     let p0 = &probs[0];
 
-    let mut order: Vec<usize> = (0..p0.len()).collect();
-    order.sort_by(|&a, &b| p0[b].total_cmp(&p0[a]));
-    let threshold = bundle.manifest.threshold;
-    let above = order.iter().take_while(|&&i| p0[i] >= threshold).count();
+    let evidence = |m: usize| -> Vec<Evidence> {
+        let mut ev: Vec<Evidence> = codes
+            .iter()
+            .enumerate()
+            .map(|(j, c)| Evidence { code: c.clone(), delta: p0[m] - probs[j + 1][m] })
+            .filter(|e| e.delta > 1e-4)
+            .collect();
+        ev.sort_by(|a, b| b.delta.total_cmp(&a.delta));
+        ev.truncate(opts.evidence_per_drug);
+        ev
+    };
+    let model = ModelRef {
+        id: bundle.manifest.model.id.clone(),
+        version: bundle.manifest.model.version.clone(),
+        kind: bundle.manifest.model.kind.clone(),
+    };
+    let mut r = assemble(p0, &bundle.medications, bundle.manifest.threshold, evidence, req, opts, kb, model);
+    r.unknown_codes = base.unknown;
+    r.latency_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(r)
+}
+
+/// Ranks `probs`, marks the threshold, attaches evidence, screens interactions and applies
+/// safe mode: the part of a recommendation shared by the student and the teacher.
+#[allow(clippy::too_many_arguments)]
+pub fn assemble(
+    probs: &[f32],
+    labels: &[Code],
+    threshold: f32,
+    evidence: impl Fn(usize) -> Vec<Evidence>,
+    req: &Request,
+    opts: &RecommendOptions,
+    kb: &KnowledgeBase,
+    model: ModelRef,
+) -> Recommendation {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let above = order.iter().take_while(|&&i| probs[i] >= threshold).count();
     let shown = &order[..(above + opts.top_k_below).min(order.len())];
     let mut suggestions: Vec<Suggestion> = shown
         .iter()
-        .map(|&m| {
-            let mut evidence: Vec<Evidence> = codes
-                .iter()
-                .enumerate()
-                .map(|(j, c)| Evidence { code: c.clone(), delta: p0[m] - probs[j + 1][m] })
-                .filter(|e| e.delta > 1e-4)
-                .collect();
-            evidence.sort_by(|a, b| b.delta.total_cmp(&a.delta));
-            evidence.truncate(opts.evidence_per_drug);
-            Suggestion {
-                medication: bundle.medications[m].clone(),
-                name: None,
-                probability: p0[m],
-                status: if p0[m] >= threshold { Status::Suggested } else { Status::BelowThreshold },
-                evidence,
-            }
+        .map(|&m| Suggestion {
+            medication: labels[m].clone(),
+            name: None,
+            probability: probs[m],
+            status: if probs[m] >= threshold { Status::Suggested } else { Status::BelowThreshold },
+            evidence: evidence(m),
         })
         .collect();
-
     let mut drugs: Vec<(Code, Role)> = suggestions
         .iter()
         .filter(|s| s.status == Status::Suggested)
@@ -156,20 +179,16 @@ pub fn recommend(
     if opts.safe_mode {
         withhold(&mut suggestions, &interactions);
     }
-    Ok(Recommendation {
-        model: ModelRef {
-            id: bundle.manifest.model.id.clone(),
-            version: bundle.manifest.model.version.clone(),
-            kind: bundle.manifest.model.kind.clone(),
-        },
+    Recommendation {
+        model,
         threshold,
         suggestions,
         current_medications: req.current_medications.clone(),
         interactions,
-        unknown_codes: base.unknown,
+        unknown_codes: Vec::new(),
         safe_mode: opts.safe_mode,
-        latency_ms: started.elapsed().as_secs_f64() * 1e3,
-    })
+        latency_ms: 0.0,
+    }
 }
 
 /// Safe mode: for each contraindicated or major finding, withhold the suggestion with the

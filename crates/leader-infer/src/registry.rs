@@ -145,6 +145,35 @@ impl ModelRegistry {
         Ok(())
     }
 
+    /// The installed teacher bundle (teacher mode), if any.
+    pub fn teacher(&self) -> Option<PathBuf> {
+        let d = self.root.join("teacher");
+        d.join(MANIFEST).is_file().then_some(d)
+    }
+
+    /// Installs a teacher bundle: copied beside, then renamed over the previous one.
+    pub fn install_teacher(&self, src: &Path) -> Result<PathBuf> {
+        fs::create_dir_all(&self.root).map_err(|e| io(&self.root, "cannot create the models folder", e))?;
+        let tmp = self.root.join(format!(".staging-teacher-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir_all(&tmp).map_err(|e| io(&tmp, "cannot create a staging folder", e))?;
+        for entry in fs::read_dir(src).map_err(|e| io(src, "cannot read the teacher bundle", e))? {
+            let entry = entry.map_err(|e| io(src, "cannot read the teacher bundle", e))?;
+            if entry.path().is_file() {
+                fs::copy(entry.path(), tmp.join(entry.file_name()))
+                    .map_err(|e| io(src, "cannot copy the teacher bundle", e))?;
+            }
+        }
+        let dest = self.root.join("teacher");
+        let old = self.root.join(format!(".teacher-old-{}", std::process::id()));
+        if dest.exists() {
+            fs::rename(&dest, &old).map_err(|e| io(&dest, "cannot move the previous teacher aside", e))?;
+        }
+        fs::rename(&tmp, &dest).map_err(|e| io(&dest, "cannot move the teacher into place", e))?;
+        let _ = fs::remove_dir_all(&old);
+        Ok(dest)
+    }
+
     /// Installed model directories.
     pub fn installed(&self) -> Result<Vec<PathBuf>> {
         let Ok(entries) = fs::read_dir(&self.root) else { return Ok(Vec::new()) };
@@ -152,7 +181,8 @@ impl ModelRegistry {
             .flatten()
             .map(|e| e.path())
             .filter(|p| {
-                p.join(MANIFEST).is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                p.join(MANIFEST).is_file()
+                    && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "teacher")
             })
             .collect();
         out.sort();

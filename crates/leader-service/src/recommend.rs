@@ -121,3 +121,42 @@ pub async fn recommend(store: &Store, engine: &Engine, subject: &Subject, opts: 
     }
     Ok(Answer { patient_id, admission_id, recommendation: rec, titles })
 }
+
+/// Teacher mode: the same request answered by the teacher on its prompt (no occlusion
+/// evidence: one prompt per code would be too slow for a language model).
+pub async fn recommend_teacher(
+    store: &Store,
+    teacher: &mut leader_infer::teacher::TeacherModel,
+    subject: &Subject,
+    opts: RecommendOptions,
+) -> Result<(Answer, String)> {
+    let started = std::time::Instant::now();
+    let level = teacher.manifest.prompt.medication_atc_level;
+    let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
+    let kb = store.knowledge_base(None).await?;
+    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
+    let names: HashMap<String, String> = repo::medication_names(&mut conn, level).await?;
+    let codes: Vec<Code> = req.input.input_codes();
+    // The same titles, in the same precedence, as `export-dataset` used for training prompts.
+    let mut prompt_titles: BTreeMap<String, String> = names.clone().into_iter().collect();
+    prompt_titles.extend(repo::titles_of(&mut conn, &codes).await?);
+    let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &teacher.manifest.prompt.options);
+    let probs = teacher.predict(std::slice::from_ref(&prompt))?;
+    let m = &teacher.manifest;
+    let model = leader_infer::recommend::ModelRef {
+        id: m.model.id.clone(),
+        version: m.model.version.clone(),
+        kind: m.model.kind.clone(),
+    };
+    let meds = teacher.medications.clone();
+    let mut rec =
+        leader_infer::recommend::assemble(&probs[0], &meds, m.threshold, |_| Vec::new(), &req, &opts, &kb, model);
+    for s in &mut rec.suggestions {
+        s.name = names.get(&s.medication.to_string()).cloned();
+    }
+    rec.latency_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut all = codes;
+    all.extend(req.current_medications.iter().cloned());
+    let titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &all).await?.into_iter().collect();
+    Ok((Answer { patient_id, admission_id, recommendation: rec, titles }, prompt))
+}

@@ -245,6 +245,30 @@ pub async fn refine(
     ];
     let export_key = digest(&[&student_key, "export"]);
     run_stage(work, "export", &candidate, &export_key, &eargs, "model.onnx", progress, &mut skipped)?;
+    // The teacher as an ONNX bundle too, for teacher mode.
+    let teacher_bundle = work.join("teacher-bundle");
+    let xargs: Vec<String> = vec![
+        "export-teacher".into(),
+        "--dataset".into(),
+        dataset.display().to_string(),
+        "--teacher".into(),
+        teacher_dir.display().to_string(),
+        "--out".into(),
+        teacher_bundle.display().to_string(),
+        "--version".into(),
+        leader_store::repo::now_utc().replace([' ', ':', '-'], ""),
+    ];
+    let teacher_export_key = digest(&[&teacher_key, "export-teacher"]);
+    run_stage(
+        work,
+        "export teacher",
+        &teacher_bundle,
+        &teacher_export_key,
+        &xargs,
+        "model.onnx",
+        progress,
+        &mut skipped,
+    )?;
 
     // 5. Evaluation in Rust, candidate and active model side by side.
     progress.stage("evaluate", Some(2));
@@ -267,7 +291,11 @@ pub async fn refine(
     // 6. Install gate.
     let gate = if opts.install {
         progress.stage("install", None);
-        Some(install(store, registry, &candidate, opts.force, session).await?)
+        let g = install(store, registry, &candidate, opts.force, session).await?;
+        if g.installed {
+            registry.install_teacher(&teacher_bundle)?;
+        }
+        Some(g)
     } else {
         None
     };

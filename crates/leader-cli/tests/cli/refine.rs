@@ -24,7 +24,18 @@ fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
     let again = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--no-install"]));
     let skipped: Vec<&str> =
         again["skipped_stages"].as_array().expect("list").iter().map(|s| s.as_str().expect("s")).collect();
-    assert_eq!(skipped, ["export dataset", "teacher", "student", "export"], "unchanged inputs: every stage is skipped");
+    assert_eq!(
+        skipped,
+        ["export dataset", "teacher", "student", "export", "export teacher"],
+        "unchanged inputs: every stage is skipped"
+    );
+
+    // Teacher mode: the installed teacher answers the same question on its prompt.
+    let t = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-001", "--teacher"]));
+    assert_eq!(t["recommendation"]["model"]["kind"], "teacher");
+    assert!(t["recommendation"]["latency_ms"].as_f64().expect("ms") > 0.0);
+    let s = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-001"]));
+    assert_eq!(s["recommendation"]["model"]["kind"], "student");
 
     let list = json(&leader(&db, &["--json", "model", "list"]));
     assert!(list.as_array().expect("l").iter().any(|m| m["active"] == true && m["id"] == "leader-student-refined"));
