@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// The code systems LEADER Rx understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 pub enum CodeSystem {
     #[serde(rename = "ICD9CM")]
     Icd9Cm,
@@ -36,6 +36,7 @@ pub enum CodeSystem {
 /// of a code is decided by where it is recorded, not by its system alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum CodeKind {
     Diagnosis,
     Procedure,
@@ -130,7 +131,8 @@ pub enum CodeError {
 }
 
 /// One clinical code, normalised.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct Code {
     system: CodeSystem,
     value: String,

@@ -14,6 +14,7 @@ use crate::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum Severity {
     /// Known from a pair table without a severity (e.g. TWOSIDES-derived adjacency).
     Unknown,
@@ -49,7 +50,7 @@ impl Severity {
 }
 
 /// One knowledge-base rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct InteractionRule {
     pub source: String,
     pub a: Code,
@@ -63,6 +64,7 @@ pub struct InteractionRule {
 /// Why a drug is on the list being screened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum Role {
     Suggested,
     Current,
@@ -71,6 +73,7 @@ pub enum Role {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum Certainty {
     /// Both drugs fall under the rule's codes.
     Drug,
@@ -79,7 +82,7 @@ pub enum Certainty {
 }
 
 /// An interacting pair of the screened drugs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Finding {
     pub a: Code,
     pub a_role: Role,

@@ -74,7 +74,7 @@ pub fn ddi_rate(sets: &[Vec<usize>], interacts: impl Fn(usize, usize) -> bool) -
 }
 
 /// Averages over a group of visits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Scores {
     pub visits: usize,
     pub jaccard: f64,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Code, Timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub enum Sex {
     #[serde(rename = "F")]
     Female,
@@ -35,7 +35,7 @@ impl Sex {
 
 /// A de-identified patient. `id` is the source's own de-identified identifier
 /// (MIMIC `subject_id`, Synthea `patient_id`, `DEMO-…` for the demo cohort).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Patient {
     pub id: String,
     /// Which import produced the patient (`mimic-iv`, `mimic-iii`, `synthea`, `demo`).
@@ -57,7 +57,7 @@ impl Patient {
 
 /// The profile fields LEADER adds to its prompt. They are recorded per admission in
 /// MIMIC, so they live on the visit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
     pub admission_type: Option<String>,
     pub insurance: Option<String>,
@@ -68,7 +68,7 @@ pub struct Profile {
 
 /// One raw prescription row, kept as the source wrote it, plus the medication code it
 /// was normalised to (`None` when the mapping tables do not map it: never guessed).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Prescription {
     pub drug: String,
     pub ndc: Option<String>,
@@ -81,7 +81,7 @@ pub struct Prescription {
 }
 
 /// One hospital admission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Visit {
     /// The source's admission id (MIMIC `hadm_id`).
     pub admission_id: String,

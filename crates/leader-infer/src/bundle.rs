@@ -25,6 +25,7 @@ pub const INPUTS: [&str; 4] = ["diagnoses", "procedures", "medications", "profil
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum ModelKind {
     Student,
     Teacher,

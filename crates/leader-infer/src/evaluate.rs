@@ -21,7 +21,7 @@ pub struct EvalSample {
     pub truth: Vec<Code>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct EvalReport {
     pub model: String,
     pub threshold: f32,

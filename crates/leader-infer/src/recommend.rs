@@ -47,6 +47,7 @@ pub struct Request {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Status {
     /// At or above the model's threshold.
     Suggested,
@@ -56,14 +57,14 @@ pub enum Status {
     WithheldInteraction,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evidence {
     pub code: Code,
     /// How much removing this code lowers the probability.
     pub delta: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Suggestion {
     pub medication: Code,
     pub name: Option<String>,
@@ -72,14 +73,14 @@ pub struct Suggestion {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelRef {
     pub id: String,
     pub version: String,
     pub kind: crate::bundle::ModelKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Recommendation {
     pub model: ModelRef,
     pub threshold: f32,

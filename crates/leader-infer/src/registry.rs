@@ -24,7 +24,7 @@ const POINTER: &str = "active.json";
 /// `previous` when the model before the first install was the bundled default.
 pub const BUNDLED: &str = "(bundled)";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Pointer {
     pub active: Option<String>,
     pub previous: Option<String>,

@@ -30,7 +30,7 @@ impl Default for EvalOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evaluation {
     pub split: Option<Split>,
     pub seed: u64,

@@ -2,6 +2,7 @@
 //! app): they combine the store, the domain and the inference engine, so front-ends stay
 //! thin and never disagree.
 
+pub mod app;
 pub mod evaluate;
 pub mod export;
 pub mod models;

@@ -62,7 +62,7 @@ pub fn resolve(registry: &ModelRegistry, arg: Option<&str>) -> Result<PathBuf> {
     })
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct GateReport {
     pub candidate: String,
     pub active: Option<String>,
@@ -211,7 +211,7 @@ async fn record(store: &Store, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct ModelEntry {
     pub name: String,
     pub id: String,

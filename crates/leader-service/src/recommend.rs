@@ -16,6 +16,7 @@ use crate::{Result, ServiceError};
 /// What to recommend for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Subject {
     /// A stored visit (default: the patient's latest): its diagnoses and procedures, the
     /// visits before it as history, and the previous visit's medications as current ones.
@@ -24,7 +25,7 @@ pub enum Subject {
     AdHoc { diagnoses: Vec<Code>, procedures: Vec<Code>, current: Vec<Code>, age: Option<i32>, sex: Sex },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Answer {
     pub patient_id: Option<String>,
     pub admission_id: Option<String>,

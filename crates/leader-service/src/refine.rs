@@ -46,7 +46,7 @@ pub struct RefineOptions {
     pub install: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct RefineReport {
     pub candidate: PathBuf,
     pub skipped_stages: Vec<String>,

@@ -155,7 +155,7 @@ pub async fn source_pairs(conn: &mut SqliteConnection, source: &str) -> Result<V
     Ok(rows.into_iter().map(|r| (format!("{}:{}", r.system, r.code_a), format!("{}:{}", r.system, r.code_b))).collect())
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct DdiSource {
     pub name: String,
     pub description: String,

@@ -33,7 +33,7 @@ pub async fn append_audit<'e, E: Executor<'e, Database = Sqlite>>(
 }
 
 /// One audit event as read back.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct AuditEvent {
     pub id: i64,
     pub at: String,
@@ -132,7 +132,7 @@ pub async fn set_medication_atc_level<'e, E: Executor<'e, Database = Sqlite>>(e:
 }
 
 /// A row of `leader patient list`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct PatientSummary {
     pub id: String,
     pub source: String,
@@ -200,7 +200,7 @@ fn stored_code(system: &str, value: &str, table: &'static str) -> Result<Code> {
 }
 
 /// A patient with every visit in time order, and the titles of the codes they carry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PatientRecord {
     pub patient: Patient,
     pub visits: Vec<Visit>,
@@ -330,7 +330,7 @@ pub async fn load_patient(conn: &mut SqliteConnection, id: &str) -> Result<Patie
 }
 
 /// `leader stats`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 pub struct Stats {
     pub patients: i64,
     pub synthetic_patients: i64,
@@ -492,6 +492,64 @@ pub async fn record_active_model(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A code found by [`search_codes`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+pub struct CodeHit {
+    pub code: String,
+    pub title: String,
+}
+
+/// Type-ahead over code titles and codes: `systems` limits the code systems; medication
+/// searches also match the drug names prescribed under a class.
+pub async fn search_codes(
+    conn: &mut SqliteConnection,
+    query: &str,
+    systems: &[&str],
+    limit: i64,
+    level: u8,
+) -> Result<Vec<CodeHit>> {
+    let q = query.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let code_q = format!("{}%", q.to_uppercase().replace('.', "").replace('%', ""));
+    let title_q = format!("%{}%", q.replace('%', ""));
+    let sys = serde_json::to_string(systems).unwrap_or_else(|_| "[]".into());
+    let rows = sqlx::query!(
+        r#"SELECT system, code, title FROM code_titles
+           WHERE system IN (SELECT value FROM json_each(?1)) AND (code LIKE ?2 OR title LIKE ?3)
+           ORDER BY (code LIKE ?2) DESC, length(title), code LIMIT ?4"#,
+        sys,
+        code_q,
+        title_q,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<CodeHit> =
+        rows.into_iter().map(|r| CodeHit { code: format!("{}:{}", r.system, r.code), title: r.title }).collect();
+    if systems.iter().any(|s| *s == "ATC" || *s == "RXNORM") && (out.len() as i64) < limit {
+        let names = medication_names(conn, level).await?;
+        let ql = q.to_lowercase();
+        let mut extra: Vec<CodeHit> = names
+            .into_iter()
+            .filter(|(code, name)| name.to_lowercase().contains(&ql) || code.to_lowercase().contains(&ql))
+            .filter(|(code, _)| systems.iter().any(|s| code.starts_with(&format!("{s}:"))))
+            .map(|(code, title)| CodeHit { code, title })
+            .collect();
+        extra.sort_by(|a, b| a.code.cmp(&b.code));
+        for h in extra {
+            if (out.len() as i64) >= limit {
+                break;
+            }
+            if !out.iter().any(|o| o.code == h.code) {
+                out.push(h);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Every patient with visits, in id order (for evaluation and dataset export).

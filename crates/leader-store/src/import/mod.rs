@@ -86,7 +86,7 @@ pub struct Batch {
 }
 
 /// What an import did, for the one-line summary and `--json`.
-#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct ImportSummary {
     pub source: String,
     pub patients: u64,

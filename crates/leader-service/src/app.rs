@@ -1,0 +1,515 @@
+//! The desktop app's operations, one method per IPC command, so the Tauri shell is only
+//! wiring. Every method returns [`IpcError`] on failure: a closed `code` the UI can branch
+//! on and a `message` safe to show (no SQL, no file paths, no patient identifiers); the
+//! details go to the log.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use leader_core::Code;
+use leader_core::ddi::{Finding, Role};
+use leader_infer::registry::{ModelRegistry, Pointer};
+use leader_infer::runtime::SessionOptions;
+use leader_infer::teacher::TeacherModel;
+use leader_infer::{Engine, InferError};
+use leader_store::repo::{self, AuditEvent, CodeHit, PatientRecord, PatientSummary, Stats};
+use leader_store::{ImportError, ImportSummary, MimicVersion, Progress, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::ServiceError;
+use crate::models::{GateReport, ModelEntry};
+use crate::recommend::{Answer, Subject};
+use crate::refine::{RefineOptions, RefineProgress, RefineReport};
+
+/// The closed set of error kinds the UI may branch on (mirrored in TypeScript).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidInput,
+    ModelUnavailable,
+    Refused,
+    Busy,
+    Internal,
+}
+
+/// The one error shape crossing the IPC boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, thiserror::Error)]
+#[error("{message}")]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        IpcError { code, message: message.into() }
+    }
+}
+
+fn import_message(e: &ImportError) -> String {
+    match e {
+        // The folder path is the user's own choice, but messages carry no paths: name the file.
+        ImportError::MissingFile { file, .. } => format!("the chosen folder has no `{file}` table (.csv or .csv.gz)"),
+        ImportError::Io { file, .. } => format!("{file}: cannot be read"),
+        other => other.to_string(),
+    }
+}
+
+fn infer_message(e: &InferError) -> String {
+    match e {
+        InferError::LibraryMissing { .. } => {
+            "the ONNX Runtime library is not installed (scripts/bootstrap.sh ort)".into()
+        }
+        InferError::Library { .. } => "the ONNX Runtime library could not be loaded".into(),
+        InferError::Device { device, problem } => format!("the {device} execution provider could not start: {problem}"),
+        InferError::Bundle { problem, .. } => format!("the model bundle was refused: {problem}"),
+        InferError::Checksum { file, .. } => format!("the model bundle failed its checksum check ({file})"),
+        InferError::Contract { problem, .. } => format!("the model does not match its manifest: {problem}"),
+        InferError::Session { .. } => "the model could not be loaded by ONNX Runtime".into(),
+        InferError::Inference(p) => format!("inference failed: {p}"),
+        InferError::WorkerGone => "the inference worker stopped".into(),
+    }
+}
+
+impl From<ServiceError> for IpcError {
+    fn from(e: ServiceError) -> Self {
+        // Full detail to the log (no patient data is ever in these errors), a safe message to the UI.
+        eprintln!("leader-rx: {e}");
+        match &e {
+            ServiceError::Store(StoreError::NotFound(m)) => IpcError::new(ErrorCode::NotFound, m.clone()),
+            ServiceError::Store(StoreError::Import(i)) => IpcError::new(ErrorCode::InvalidInput, import_message(i)),
+            ServiceError::Store(StoreError::Conflict(m)) => IpcError::new(ErrorCode::Refused, m.clone()),
+            ServiceError::Store(_) => {
+                IpcError::new(ErrorCode::Internal, "the patient store reported an error (see the log)")
+            }
+            ServiceError::Infer(i) => IpcError::new(ErrorCode::ModelUnavailable, infer_message(i)),
+            ServiceError::Invalid(m) => IpcError::new(ErrorCode::InvalidInput, m.clone()),
+            ServiceError::Refused(m) => IpcError::new(ErrorCode::Refused, m.clone()),
+        }
+    }
+}
+
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Store(e).into()
+    }
+}
+
+impl From<InferError> for IpcError {
+    fn from(e: InferError) -> Self {
+        ServiceError::Infer(e).into()
+    }
+}
+
+pub type IpcResult<T> = std::result::Result<T, IpcError>;
+
+/// Limits on what the UI may send (an oversized payload is refused, not processed).
+pub const MAX_CODES: usize = 200;
+pub const MAX_QUERY: usize = 200;
+pub const MAX_DECISION_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct ModelSummary {
+    pub id: String,
+    pub version: String,
+    pub kind: String,
+    pub threshold: f32,
+    pub description: String,
+    pub metrics: serde_json::Value,
+    pub provenance: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub db_path: String,
+    pub stats: Stats,
+    pub model: Option<ModelSummary>,
+    pub teacher: Option<ModelSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct RecommendRequest {
+    pub subject: Subject,
+    pub safe_mode: bool,
+    pub top_k: usize,
+    pub teacher: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    Reject,
+    Replace,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct ItemDecision {
+    pub medication: Code,
+    pub action: Action,
+    pub replacement: Option<Code>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShownSuggestion {
+    pub medication: Code,
+    pub probability: f32,
+    pub status: leader_infer::recommend::Status,
+}
+
+/// A clinician's decision on a recommendation; written to the audit log as given.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct Decision {
+    pub patient_id: Option<String>,
+    pub admission_id: Option<String>,
+    pub model: leader_infer::recommend::ModelRef,
+    pub suggestions: Vec<ShownSuggestion>,
+    pub decisions: Vec<ItemDecision>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct InteractionCheck {
+    pub findings: Vec<Finding>,
+    pub titles: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    Diagnosis,
+    Procedure,
+    Medication,
+}
+
+/// A progress event streamed to the UI (`refine-progress`, `import-progress`).
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct ProgressEvent {
+    pub stage: String,
+    pub done: u64,
+    pub total: u64,
+    pub note: String,
+}
+
+/// The app's state: the store, the models folder, and the loaded models.
+pub struct App {
+    pub store: Store,
+    pub db_path: PathBuf,
+    pub registry: ModelRegistry,
+    pub session: SessionOptions,
+    engine: Mutex<Option<Engine>>,
+    teacher: Mutex<Option<TeacherModel>>,
+    busy: Mutex<()>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("db_path", &self.db_path).finish_non_exhaustive()
+    }
+}
+
+fn check_codes(codes: &[Code]) -> IpcResult<()> {
+    if codes.len() > MAX_CODES {
+        return Err(IpcError::new(ErrorCode::InvalidInput, format!("at most {MAX_CODES} codes per request")));
+    }
+    Ok(())
+}
+
+impl App {
+    /// Opens (creating when absent) the store, seeds the demo cohort on first run.
+    pub async fn open(db_path: &Path, session: SessionOptions) -> IpcResult<App> {
+        let store = Store::open(db_path).await?;
+        store.seed_demo().await?;
+        Ok(App {
+            store,
+            db_path: db_path.to_owned(),
+            registry: crate::models::registry_for(db_path),
+            session,
+            engine: Mutex::new(None),
+            teacher: Mutex::new(None),
+            busy: Mutex::new(()),
+        })
+    }
+
+    async fn with_engine<T>(&self, f: impl AsyncFnOnce(&Engine) -> crate::Result<T>) -> IpcResult<T> {
+        let mut slot = self.engine.lock().await;
+        if slot.is_none() {
+            let dir = crate::models::resolve(&self.registry, None)?;
+            *slot = Some(Engine::start(&dir, self.session)?);
+        }
+        let engine = slot.as_ref().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no model"))?;
+        Ok(f(engine).await?)
+    }
+
+    fn summary(kind: &str, m: &leader_infer::Manifest) -> ModelSummary {
+        ModelSummary {
+            id: m.model.id.clone(),
+            version: m.model.version.clone(),
+            kind: kind.into(),
+            threshold: m.threshold,
+            description: m.model.description.clone(),
+            metrics: m.metrics.clone(),
+            provenance: m.provenance.clone(),
+        }
+    }
+
+    pub async fn app_info(&self) -> IpcResult<AppInfo> {
+        let stats = self.store.stats().await?;
+        let model = self
+            .with_engine(async |e| Ok(e.manifest()?))
+            .await
+            .ok()
+            .map(|m| Self::summary(&format!("{:?}", m.model.kind).to_lowercase(), &m));
+        let teacher = self.registry.teacher().and_then(|d| {
+            let text = std::fs::read_to_string(d.join("manifest.json")).ok()?;
+            let m: leader_infer::teacher::TeacherManifest = serde_json::from_str(&text).ok()?;
+            Some(ModelSummary {
+                id: m.model.id,
+                version: m.model.version,
+                kind: "teacher".into(),
+                threshold: m.threshold,
+                description: m.model.description,
+                metrics: m.metrics,
+                provenance: m.provenance,
+            })
+        });
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            db_path: self.db_path.display().to_string(),
+            stats,
+            model,
+            teacher,
+        })
+    }
+
+    pub async fn list_patients(&self, query: Option<String>) -> IpcResult<Vec<PatientSummary>> {
+        let mut list = self.store.patients().await?;
+        if let Some(q) = query.filter(|q| !q.trim().is_empty()) {
+            if q.len() > MAX_QUERY {
+                return Err(IpcError::new(ErrorCode::InvalidInput, "the search text is too long"));
+            }
+            let q = q.to_lowercase();
+            list.retain(|p| p.id.to_lowercase().contains(&q));
+        }
+        Ok(list)
+    }
+
+    pub async fn patient_timeline(&self, id: &str) -> IpcResult<PatientRecord> {
+        Ok(self.store.patient(id).await?)
+    }
+
+    pub async fn search_codes(&self, query: &str, kind: CodeKind, limit: i64) -> IpcResult<Vec<CodeHit>> {
+        if query.len() > MAX_QUERY {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "the search text is too long"));
+        }
+        let systems: &[&str] = match kind {
+            CodeKind::Diagnosis => &["ICD10CM", "ICD9CM", "SNOMED"],
+            CodeKind::Procedure => &["ICD10PCS", "ICD9PCS", "SNOMED"],
+            CodeKind::Medication => &["ATC", "RXNORM"],
+        };
+        let level = repo::medication_atc_level(self.store.pool()).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        Ok(repo::search_codes(&mut conn, query, systems, limit.clamp(1, 50), level).await?)
+    }
+
+    pub async fn recommend(&self, req: RecommendRequest) -> IpcResult<Answer> {
+        if let Subject::AdHoc { diagnoses, procedures, current, .. } = &req.subject {
+            check_codes(diagnoses)?;
+            check_codes(procedures)?;
+            check_codes(current)?;
+        }
+        let opts = leader_infer::recommend::RecommendOptions {
+            top_k_below: req.top_k.min(50),
+            safe_mode: req.safe_mode,
+            ..Default::default()
+        };
+        if req.teacher {
+            let mut slot = self.teacher.lock().await;
+            if slot.is_none() {
+                let dir = self
+                    .registry
+                    .teacher()
+                    .ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher bundle is installed"))?;
+                let env = leader_infer::runtime::environment()?;
+                *slot = Some(TeacherModel::open(&env, &dir, self.session)?);
+            }
+            let teacher = slot.as_mut().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher"))?;
+            return Ok(crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts).await?.0);
+        }
+        self.with_engine(async |e| crate::recommend::recommend(&self.store, e, &req.subject, opts).await).await
+    }
+
+    pub async fn record_decision(&self, decision: Decision) -> IpcResult<i64> {
+        let payload = serde_json::to_value(&decision)
+            .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;
+        if payload.to_string().len() > MAX_DECISION_BYTES {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "the decision is too large"));
+        }
+        if decision.decisions.iter().any(|d| d.action == Action::Replace && d.replacement.is_none()) {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "a replaced suggestion needs its replacement"));
+        }
+        Ok(repo::append_audit(self.store.pool(), &crate::models::actor(), "decision", &payload).await?)
+    }
+
+    pub async fn check_interactions(&self, codes: Vec<Code>) -> IpcResult<InteractionCheck> {
+        check_codes(&codes)?;
+        let kb = self.store.knowledge_base(None).await?;
+        let drugs: Vec<(Code, Role)> = codes.iter().map(|c| (c.clone(), Role::Checked)).collect();
+        let findings = kb.screen(&drugs);
+        let level = repo::medication_atc_level(self.store.pool()).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let names = repo::medication_names(&mut conn, level).await?;
+        let mut titles: std::collections::BTreeMap<String, String> =
+            repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
+        for c in &codes {
+            if let Some(n) = names.get(&c.to_string()) {
+                titles.entry(c.to_string()).or_insert_with(|| n.clone());
+            }
+        }
+        Ok(InteractionCheck { findings, titles })
+    }
+
+    pub async fn list_models(&self) -> IpcResult<Vec<ModelEntry>> {
+        Ok(crate::models::list(&self.registry)?)
+    }
+
+    /// Installs through the gate and hot-swaps the serving model.
+    pub async fn install_model(&self, dir: &Path) -> IpcResult<GateReport> {
+        let _guard =
+            self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
+        let report = crate::models::install(&self.store, &self.registry, dir, false, self.session).await?;
+        if report.installed {
+            self.reload().await?;
+        }
+        Ok(report)
+    }
+
+    pub async fn rollback_model(&self) -> IpcResult<Pointer> {
+        let _guard =
+            self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
+        let p = crate::models::rollback(&self.store, &self.registry).await?;
+        self.reload().await?;
+        Ok(p)
+    }
+
+    async fn reload(&self) -> IpcResult<()> {
+        let dir = crate::models::resolve(&self.registry, None)?;
+        let mut slot = self.engine.lock().await;
+        match slot.as_ref() {
+            Some(e) => {
+                e.install(&dir)?;
+            }
+            None => *slot = Some(Engine::start(&dir, self.session)?),
+        }
+        *self.teacher.lock().await = None;
+        Ok(())
+    }
+
+    /// Builds and evaluates a candidate (not installed: the user confirms).
+    pub async fn refine(&self, tiny: bool, progress: &dyn RefineProgress) -> IpcResult<RefineReport> {
+        let _guard =
+            self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
+        let work = self.db_path.parent().unwrap_or(Path::new(".")).join("refine");
+        let opts = RefineOptions {
+            work,
+            teacher: None,
+            device: self.session.device,
+            tiny,
+            seed: 42,
+            alpha: 1.0,
+            force: false,
+            install: false,
+        };
+        Ok(crate::refine::refine(&self.store, &self.registry, &opts, progress).await?)
+    }
+
+    /// Installs a refined candidate (through the gate) and its teacher.
+    pub async fn confirm_install(&self, candidate: &Path) -> IpcResult<GateReport> {
+        let report = self.install_model(candidate).await?;
+        if report.installed
+            && let Some(teacher) =
+                candidate.parent().map(|p| p.join("teacher-bundle")).filter(|p| p.join("manifest.json").is_file())
+        {
+            self.registry.install_teacher(&teacher)?;
+        }
+        Ok(report)
+    }
+
+    pub async fn import(&self, kind: &str, dir: &Path, progress: &dyn Progress) -> IpcResult<ImportSummary> {
+        let _guard =
+            self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another long operation is running"))?;
+        let version = match kind {
+            "mimic-iv" => MimicVersion::Iv,
+            "mimic-iii" => MimicVersion::Iii,
+            _ => return Err(IpcError::new(ErrorCode::InvalidInput, "choose MIMIC-IV or MIMIC-III")),
+        };
+        Ok(self.store.import_mimic(dir, version, progress).await?)
+    }
+
+    pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {
+        Ok(repo::audit_events(self.store.pool(), kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000))
+            .await?)
+    }
+}
+
+/// Keeps an `Arc<App>` for handlers that outlive one command (refine, import).
+pub type SharedApp = Arc<App>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ipc_error_shape_is_pinned() {
+        let e = IpcError::new(ErrorCode::ModelUnavailable, "no model");
+        assert_eq!(serde_json::to_string(&e).expect("json"), r#"{"code":"model_unavailable","message":"no model"}"#);
+        let all = [
+            ErrorCode::NotFound,
+            ErrorCode::InvalidInput,
+            ErrorCode::ModelUnavailable,
+            ErrorCode::Refused,
+            ErrorCode::Busy,
+            ErrorCode::Internal,
+        ];
+        let names: Vec<String> = all.iter().map(|c| serde_json::to_string(c).expect("json")).collect();
+        assert_eq!(
+            names,
+            [
+                r#""not_found""#,
+                r#""invalid_input""#,
+                r#""model_unavailable""#,
+                r#""refused""#,
+                r#""busy""#,
+                r#""internal""#
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_carry_no_paths() {
+        let e: IpcError =
+            ServiceError::Infer(InferError::Checksum { dir: "/secret/models/x".into(), file: "model.onnx".into() })
+                .into();
+        assert!(!e.message.contains("/secret"), "{}", e.message);
+        let e: IpcError = ServiceError::Store(StoreError::Import(ImportError::MissingFile {
+            dir: "/data/hospital".into(),
+            file: "patients".into(),
+        }))
+        .into();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(!e.message.contains("/data"), "{}", e.message);
+        let e: IpcError = ServiceError::Store(StoreError::Corrupt {
+            table: "visits",
+            column: "admit_time",
+            problem: "SELECT x".into(),
+        })
+        .into();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::Internal, "the patient store reported an error (see the log)")
+        );
+    }
+}
