@@ -514,7 +514,7 @@ pub async fn search_codes(
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let code_q = format!("{}%", q.to_uppercase().replace('.', "").replace('%', ""));
+    let code_q = format!("{}%", q.to_uppercase().replace(['.', '%'], ""));
     let title_q = format!("%{}%", q.replace('%', ""));
     let sys = serde_json::to_string(systems).unwrap_or_else(|_| "[]".into());
     let rows = sqlx::query!(
