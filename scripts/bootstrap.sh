@@ -72,6 +72,16 @@ python_env() {
   (cd pipeline && uv sync --frozen --quiet)
 }
 
+# The desktop app: Tauri v2 build packages (WebKitGTK), test packages (Xvfb, WebKitWebDriver,
+# Debian's Chromium for the mocked UI tests), the UI's npm packages, and tauri-driver.
+app() {
+  apt_install libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
+    libayatana-appindicator3-dev librsvg2-dev pkg-config xvfb xauth webkit2gtk-driver fonts-dejavu-core chromium
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(base)
 for c in "${components[@]}"; do
@@ -79,6 +89,7 @@ for c in "${components[@]}"; do
     base) base ;;
     ort) ort ;;
     python) python_env ;;
+    app) app ;;
     *) log "unknown component $c"; exit 2 ;;
   esac
 done

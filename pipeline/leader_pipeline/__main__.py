@@ -34,10 +34,13 @@ def _student_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--student-epochs", type=int, default=60)
     p.add_argument("--student-lr", type=float, default=2e-3)
     p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--copy-init", type=float, default=1.0, help="initial weight of the copy pathway (last visit; half for older)")
+    p.add_argument("--weight-decay", type=float, default=1e-4)
 
 
 def _student_kw(a) -> dict:
-    return {"hidden": a.hidden, "layers": a.layers, "epochs": a.student_epochs, "lr": a.student_lr, "dropout": a.dropout}
+    return {"hidden": a.hidden, "layers": a.layers, "epochs": a.student_epochs, "lr": a.student_lr, "dropout": a.dropout,
+            "copy_init": a.copy_init, "weight_decay": a.weight_decay}
 
 
 def main(argv: list[str] | None = None) -> int:

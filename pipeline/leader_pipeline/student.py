@@ -62,15 +62,16 @@ def med_to_label(ds: Dataset) -> list[int]:
 
 class Student(nn.Module):
     def __init__(self, vocab: dict[str, int], n_meds: int, hidden: int = 64, heads: int = 4, layers: int = 2,
-                 max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None, med_labels: list[int] | None = None):
+                 max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None, med_labels: list[int] | None = None,
+                 copy_init: float = 1.0):
         super().__init__()
         # Copy pathway: the history's medications, mapped onto the labels, add a learned
         # per-medication weight to the logits (repeating a drug is the strongest signal in
         # inpatient prescribing). Not in the LEADER paper; documented in ARCHITECTURE.md.
         labels = med_labels if med_labels is not None else [n_meds] * vocab["medications"]
         self.register_buffer("med2label", torch.tensor(labels, dtype=torch.long))
-        self.w_last = nn.Parameter(torch.full((n_meds,), 1.0))
-        self.w_any = nn.Parameter(torch.full((n_meds,), 0.5))
+        self.w_last = nn.Parameter(torch.full((n_meds,), copy_init))
+        self.w_any = nn.Parameter(torch.full((n_meds,), copy_init / 2))
         self.n_meds = n_meds
         self.sets = nn.ModuleDict({k: SetEncoder(vocab[k], hidden, heads, dropout) for k in ["diagnoses", "procedures", "medications"]})
         self.profile = nn.Embedding(vocab["profile"], hidden, padding_idx=0)
@@ -135,18 +136,19 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
 
 def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidden: np.ndarray | None = None, alpha: float = 1.0,
           hidden: int = 64, layers: int = 2, epochs: int = 60, patience: int = 10, lr: float = 2e-3, batch: int = 32,
-          dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student") -> dict:
+          dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student", copy_init: float = 1.0,
+          weight_decay: float = 1e-4) -> dict:
     seed_everything(seed)
     limits = ds.manifest["options"]["limits"]
     vocab = {k: ds.vocab_size(k) for k in INPUTS}
     use_kd = teacher_hidden is not None and alpha > 0
     model = Student(vocab, ds.n_meds, hidden=hidden, layers=layers, max_visits=max_visits or limits["max_visits"], dropout=dropout,
-                    teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds))
+                    teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds), copy_init=copy_init)
     # Start from the training frequencies: the output bias is the labels' log-odds.
     freq = ds.labels(train_idx).mean(0).clip(1e-3, 1 - 1e-3)
     with torch.no_grad():
         model.out.bias.copy_(torch.tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     y = torch.tensor(ds.labels())
     t = torch.tensor(teacher_hidden) if use_kd else None
     bce, mse = nn.BCEWithLogitsLoss(), nn.MSELoss()
@@ -176,7 +178,7 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
     if best_state is not None:
         model.load_state_dict(best_state)
     threshold = best_threshold(predict(model, ds, val_idx), ds.labels(val_idx)) if val_idx else 0.5
-    config = {"hidden": hidden, "layers": layers, "dropout": dropout, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
+    config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
               "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "seed": seed}
     return {"model": model, "config": config}
 
@@ -195,7 +197,7 @@ def load(out: str) -> tuple[Student, dict]:
     with open(os.path.join(out, "student.json")) as f:
         config = json.load(f)
     model = Student(config["vocab"], config["n_meds"], hidden=config["hidden"], layers=config["layers"], max_visits=config["max_visits"],
-                    dropout=config["dropout"], med_labels=config["med_labels"])
+                    dropout=config["dropout"], med_labels=config["med_labels"], copy_init=config.get("copy_init", 1.0))
     model.load_state_dict(torch.load(os.path.join(out, "student.pt"), weights_only=True))
     model.eval()
     return model, config

@@ -133,7 +133,9 @@ impl KnowledgeBase {
         for i in 0..drugs.len() {
             for j in i + 1..drugs.len() {
                 let ((x, xr), (y, yr)) = (&drugs[i], &drugs[j]);
-                if x == y {
+                // A drug and its own class (a suggested `C10A` with current atorvastatin
+                // `C10AA05`) mean continuing the same treatment, not a combination.
+                if x.system() == y.system() && (x.value().starts_with(y.value()) || y.value().starts_with(x.value())) {
                     continue;
                 }
                 let mut rules = Vec::new();
@@ -220,6 +222,21 @@ mod tests {
     fn unrelated_drugs_and_other_systems_do_not_match() {
         assert!(kb().screen(&[(c("ATC:C07A"), Role::Suggested), (c("ATC:M01A"), Role::Current)]).is_empty());
         assert!(kb().screen(&[(c("RXNORM:855332"), Role::Current), (c("ATC:M01A"), Role::Suggested)]).is_empty());
+    }
+
+    #[test]
+    fn a_drug_is_not_screened_against_its_own_class() {
+        let kb = KnowledgeBase::new(vec![InteractionRule {
+            source: "test".into(),
+            a: c("ATC:C10AA"),
+            b: c("ATC:C10AB04"),
+            severity: Severity::Major,
+            mechanism: None,
+            management: None,
+            reference: None,
+        }]);
+        assert!(kb.screen(&[(c("ATC:C10A"), Role::Suggested), (c("ATC:C10AA05"), Role::Current)]).is_empty(), "continuing a statin");
+        assert_eq!(kb.screen(&[(c("ATC:C10AB04"), Role::Suggested), (c("ATC:C10AA05"), Role::Current)]).len(), 1);
     }
 
     #[test]

@@ -1,0 +1,146 @@
+// Interaction findings, shared by the visit composer and the pharmacist check.
+// Pairs known only from adjacency tables (severity "unknown", no text) are collapsed into a
+// count so that they do not bury the graded warnings.
+
+import { SeverityTag } from "./components";
+import { ROLE_LABEL, nameOf, plural, severityRank } from "./format";
+import type { Finding, InteractionRule, Titles } from "./types";
+
+function Side({ code, role, titles }: { code: string; role: Finding["a_role"]; titles: Titles }) {
+  return (
+    <span class="pair-side">
+      <strong>{nameOf(code, titles)}</strong> <code class="code">{code}</code>
+      {ROLE_LABEL[role] ? <span class="muted"> ({ROLE_LABEL[role]})</span> : null}
+    </span>
+  );
+}
+
+export function certaintyText(f: Finding): string {
+  return f.certainty === "drug"
+    ? "Drug-level: both drugs fall under the rule."
+    : "Class-level: a medication class broader than the rule; some of its members interact.";
+}
+
+function Rule({ rule }: { rule: InteractionRule }) {
+  return (
+    <li class="rule" data-testid="rule" data-source={rule.source}>
+      <div class="rule-head">
+        <SeverityTag severity={rule.severity} />
+        <span>
+          Source: <strong data-testid="rule-source">{rule.source}</strong> · rule{" "}
+          <code class="code">{rule.a}</code> × <code class="code">{rule.b}</code>
+        </span>
+      </div>
+      {rule.mechanism ? (
+        <p>
+          <span class="field-label">Mechanism:</span> <span data-testid="mechanism">{rule.mechanism}</span>
+        </p>
+      ) : null}
+      {rule.management ? (
+        <p>
+          <span class="field-label">Management:</span> <span data-testid="management">{rule.management}</span>
+        </p>
+      ) : null}
+      {rule.reference ? (
+        <p class="small">
+          <span class="field-label">Reference:</span> <span data-testid="reference">{rule.reference}</span>
+        </p>
+      ) : null}
+    </li>
+  );
+}
+
+const isBare = (r: InteractionRule) => r.severity === "unknown" && !r.mechanism && !r.management && !r.reference;
+
+/** A stable element id for a finding, for in-page links to its card. */
+export function findingId(f: Finding, prefix = "finding"): string {
+  return `${prefix}-${f.a}-${f.b}`.replace(/[^A-Za-z0-9_-]/g, "_");
+}
+
+export function FindingCard({ finding, titles, id }: { finding: Finding; titles: Titles; id?: string }) {
+  const graded = finding.rules.filter((r) => !isBare(r));
+  const bare = finding.rules.filter(isBare);
+  return (
+    <article
+      class={`finding sev-border-${finding.severity}`}
+      id={id}
+      tabIndex={-1}
+      data-testid="finding"
+      data-a={finding.a}
+      data-b={finding.b}
+      data-severity={finding.severity}
+      aria-label={`${finding.severity} interaction: ${nameOf(finding.a, titles)} and ${nameOf(finding.b, titles)}`}
+    >
+      <header class="finding-head">
+        <SeverityTag severity={finding.severity} />
+        <span class="pair">
+          <Side code={finding.a} role={finding.a_role} titles={titles} /> ×{" "}
+          <Side code={finding.b} role={finding.b_role} titles={titles} />
+        </span>
+      </header>
+      <p class="small" data-testid="certainty" data-certainty={finding.certainty}>
+        {certaintyText(finding)}
+      </p>
+      {graded.length ? <ul class="rules">{graded.map((r, i) => <Rule key={i} rule={r} />)}</ul> : null}
+      {bare.length ? (
+        <p class="muted small">
+          Also listed without a severity by: {Array.from(new Set(bare.map((r) => r.source))).join(", ")}.
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort((x, y) => severityRank(y.severity) - severityRank(x.severity));
+}
+
+export function FindingsList({
+  findings,
+  titles,
+  testid,
+  idPrefix = "finding",
+}: {
+  findings: Finding[];
+  titles: Titles;
+  testid?: string;
+  idPrefix?: string;
+}) {
+  const graded = sortFindings(findings.filter((f) => f.severity !== "unknown"));
+  const unknown = findings.filter((f) => f.severity === "unknown");
+  return (
+    <div class="findings" data-testid={testid}>
+      {graded.length === 0 ? (
+        <p data-testid="no-graded-findings">
+          No contraindicated, major or moderate interaction was found in the loaded sources. This is not proof
+          that the combination is safe.
+        </p>
+      ) : (
+        graded.map((f) => (
+          <FindingCard key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} />
+        ))
+      )}
+      {unknown.length ? (
+        <details class="unknown-pairs" data-testid="unknown-pairs" data-count={unknown.length}>
+          <summary>
+            {plural(unknown.length, "further pair")} listed in adjacency tables without a severity
+          </summary>
+          <p class="small muted">
+            These pairs were reported together in pharmacovigilance data (e.g. TWOSIDES); the source gives no
+            severity, mechanism or management.
+          </p>
+          <ul class="small">
+            {unknown.map((f) => (
+              <li key={`${f.a}|${f.b}`}>
+                {nameOf(f.a, titles)} × {nameOf(f.b, titles)}{" "}
+                <span class="muted">
+                  ({Array.from(new Set(f.rules.map((r) => r.source))).join(", ")})
+                </span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}

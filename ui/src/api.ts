@@ -1,0 +1,136 @@
+// Thin typed layer over the Tauri IPC (docs/IPC.md). Screens call these functions only;
+// nothing else in the UI imports @tauri-apps/api.
+//
+// Invoke arguments use camelCase keys at the top level (Tauri's default); the values inside
+// (`request`, `decision`) are serde structs and keep their snake_case fields.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  Answer,
+  AppInfo,
+  AuditEvent,
+  CodeHit,
+  CodeKind,
+  Decision,
+  GateReport,
+  ImportKind,
+  ImportSummary,
+  InteractionCheck,
+  ErrorCode,
+  IpcError,
+  ModelEntry,
+  PatientRecord,
+  PatientSummary,
+  Pointer,
+  ProgressEvent,
+  RecommendRequest,
+  RefineReport,
+} from "./types";
+
+/** Every command of the contract, for the mocked tests' coverage check. */
+export const COMMANDS = [
+  "app_info",
+  "list_patients",
+  "patient_timeline",
+  "search_codes",
+  "recommend",
+  "record_decision",
+  "check_interactions",
+  "list_models",
+  "install_model",
+  "rollback_model",
+  "start_refine",
+  "confirm_install",
+  "start_import",
+  "audit_events",
+] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const EVENTS = ["refine-progress", "refine-done", "refine-failed", "import-progress"] as const;
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  "not_found",
+  "invalid_input",
+  "model_unavailable",
+  "refused",
+  "busy",
+  "internal",
+];
+
+export function isIpcError(e: unknown): e is IpcError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as IpcError).message === "string" &&
+    ERROR_CODES.includes((e as IpcError).code)
+  );
+}
+
+/** Normalises anything a rejected invoke can carry into `{ code, message }`. */
+export function toIpcError(e: unknown): IpcError {
+  if (isIpcError(e)) return { code: e.code, message: e.message };
+  if (typeof e === "string") return { code: "internal", message: e };
+  if (e instanceof Error) return { code: "internal", message: e.message };
+  if (typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string") {
+    return { code: "internal", message: (e as { message: string }).message };
+  }
+  return { code: "internal", message: "The application reported an unexpected error." };
+}
+
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+// ---------------------------------------------------------------- commands
+
+export const appInfo = () => call<AppInfo>("app_info");
+
+export const listPatients = (query?: string) =>
+  call<PatientSummary[]>("list_patients", query ? { query } : {});
+
+export const patientTimeline = (id: string) => call<PatientRecord>("patient_timeline", { id });
+
+export const searchCodes = (query: string, kind: CodeKind, limit = 10) =>
+  call<CodeHit[]>("search_codes", { query, kind, limit });
+
+export const recommend = (request: RecommendRequest) => call<Answer>("recommend", { request });
+
+/** Resolves with the audit event id. */
+export const recordDecision = (decision: Decision) => call<number>("record_decision", { decision });
+
+export const checkInteractions = (codes: string[]) => call<InteractionCheck>("check_interactions", { codes });
+
+export const listModels = () => call<ModelEntry[]>("list_models");
+
+export const installModel = (dir: string) => call<GateReport>("install_model", { dir });
+
+export const rollbackModel = () => call<Pointer>("rollback_model");
+
+/** Resolves at once; progress comes as `refine-progress`, the end as `refine-done` or `refine-failed`. */
+export const startRefine = (tiny: boolean) => call<null>("start_refine", { tiny });
+
+export const confirmInstall = (candidate: string) => call<GateReport>("confirm_install", { candidate });
+
+export const startImport = (kind: ImportKind, dir: string) => call<ImportSummary>("start_import", { kind, dir });
+
+export const auditEvents = (kind: string | null, limit: number) =>
+  call<AuditEvent[]>("audit_events", kind ? { kind, limit } : { limit });
+
+// ---------------------------------------------------------------- events
+
+function on<T>(event: (typeof EVENTS)[number], handler: (payload: T) => void): Promise<UnlistenFn> {
+  return listen<T>(event, (e) => handler(e.payload));
+}
+
+export const onRefineProgress = (h: (p: ProgressEvent) => void) => on("refine-progress", h);
+export const onRefineDone = (h: (r: RefineReport) => void) => on("refine-done", h);
+export const onRefineFailed = (h: (e: IpcError) => void) =>
+  on<unknown>("refine-failed", (e) => h(toIpcError(e)));
+export const onImportProgress = (h: (p: ProgressEvent) => void) => on("import-progress", h);
+
+export type { UnlistenFn };

@@ -1,0 +1,232 @@
+// Pharmacist check: any list of drugs → `check_interactions` → a drugs × drugs matrix
+// coloured by the worst severity, with each cell opening its findings, and the full list.
+
+import { useState } from "preact/hooks";
+import { checkInteractions } from "../api";
+import { CodeChips, CodePicker } from "../CodePicker";
+import { ErrorBanner, SeverityIcon } from "../components";
+import { FindingCard, FindingsList } from "../Findings";
+import { SEVERITY_LABEL, nameOf, parseCodes, plural, worstSeverity } from "../format";
+import type { Code, Finding, InteractionCheck, IpcError, Titles } from "../types";
+
+const pairKey = (a: Code, b: Code) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+function Matrix({
+  codes,
+  check,
+  titles,
+  selected,
+  onSelect,
+}: {
+  codes: Code[];
+  check: InteractionCheck;
+  titles: Titles;
+  selected: string | null;
+  onSelect: (key: string) => void;
+}) {
+  const byPair = new Map<string, Finding[]>();
+  for (const f of check.findings) {
+    const k = pairKey(f.a, f.b);
+    byPair.set(k, [...(byPair.get(k) ?? []), f]);
+  }
+  return (
+    <div class="table-scroll">
+      <table class="ddi-matrix" data-testid="ddi-matrix">
+        <caption>
+          Worst interaction severity for each pair; choose a cell for the details.
+        </caption>
+        <thead>
+          <tr>
+            <td />
+            {codes.map((c) => (
+              <th scope="col" key={c}>
+                <span class="matrix-head">{nameOf(c, titles)}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {codes.map((r) => (
+            <tr key={r}>
+              <th scope="row">{nameOf(r, titles)}</th>
+              {codes.map((c) => {
+                if (r === c)
+                  return (
+                    <td key={c} class="cell-self" aria-label="same drug">
+                      <span aria-hidden="true">·</span>
+                    </td>
+                  );
+                const k = pairKey(r, c);
+                const fs = byPair.get(k);
+                if (!fs)
+                  return (
+                    <td key={c} class="cell-none">
+                      <span class="sr-only">No interaction found between {nameOf(r, titles)} and {nameOf(c, titles)}</span>
+                      <span aria-hidden="true">–</span>
+                    </td>
+                  );
+                const sev = worstSeverity(fs.map((f) => f.severity))!;
+                return (
+                  <td key={c} class={`cell sev-${sev}`}>
+                    <button
+                      type="button"
+                      class="cell-button"
+                      data-testid="ddi-cell"
+                      data-a={r}
+                      data-b={c}
+                      data-severity={sev}
+                      aria-pressed={selected === k}
+                      aria-label={`${SEVERITY_LABEL[sev]}: ${nameOf(r, titles)} and ${nameOf(c, titles)}. Show details.`}
+                      onClick={() => onSelect(k)}
+                    >
+                      <SeverityIcon severity={sev} />
+                      <span class="cell-text">{SEVERITY_LABEL[sev]}</span>
+                    </button>
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Pharmacist() {
+  const [codes, setCodes] = useState<Code[]>([]);
+  const [titles, setTitles] = useState<Titles>({});
+  const [paste, setPaste] = useState("");
+  const [pasteMsg, setPasteMsg] = useState("");
+  const [check, setCheck] = useState<InteractionCheck | null>(null);
+  const [checkedCodes, setCheckedCodes] = useState<Code[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [status, setStatus] = useState("");
+
+  const add = (list: Code[]) => setCodes((old) => [...old, ...list.filter((c) => !old.includes(c))]);
+
+  const addPasted = () => {
+    const { codes: ok, invalid } = parseCodes(paste);
+    add(ok);
+    setPaste(invalid.join(" "));
+    setPasteMsg(
+      `${plural(ok.length, "code")} added.` +
+        (invalid.length ? ` Not codes (expected SYSTEM:VALUE, e.g. ATC:B01AA03): ${invalid.join(", ")}` : ""),
+    );
+  };
+
+  const run = async () => {
+    if (codes.length < 2) {
+      setStatus("Add at least two drugs to check.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setSelected(null);
+    setStatus("Checking…");
+    try {
+      const res = await checkInteractions(codes);
+      setCheck(res);
+      setCheckedCodes(codes);
+      setTitles((t) => ({ ...t, ...res.titles }));
+      const graded = res.findings.filter((f) => f.severity !== "unknown").length;
+      setStatus(
+        `${plural(res.findings.length, "interacting pair")} among ${plural(codes.length, "drug")}; ` +
+          `${graded} with a stated severity.`,
+      );
+    } catch (e) {
+      setError(e as IpcError);
+      setStatus("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const selectedFindings = check && selected ? check.findings.filter((f) => pairKey(f.a, f.b) === selected) : [];
+  const allTitles = { ...titles, ...(check?.titles ?? {}) };
+  return (
+    <section class="screen" aria-labelledby="pharm-h">
+      <h1 id="pharm-h" tabIndex={-1}>
+        Pharmacist check
+      </h1>
+      <p class="muted">
+        Check any list of drugs against the interaction knowledge base. No patient is needed and nothing is recorded.
+      </p>
+      <div class="panel two-col">
+        <div>
+          <CodePicker
+            kind="medication"
+            label="Add a drug"
+            exclude={codes}
+            testid="drug-picker"
+            onPick={(h) => {
+              if (h.title) setTitles((t) => ({ ...t, [h.code]: h.title }));
+              add([h.code]);
+            }}
+          />
+          <div class="field">
+            <label for="paste-codes">Or paste codes</label>
+            <textarea
+              id="paste-codes"
+              rows={2}
+              value={paste}
+              placeholder="ATC:B01AA03, ATC:M01AE01"
+              onInput={(e) => setPaste((e.target as HTMLTextAreaElement).value)}
+              data-testid="paste-codes"
+            />
+            <button type="button" class="secondary" onClick={addPasted} data-testid="add-pasted">
+              Add pasted codes
+            </button>
+            <p class="small muted" role="status" aria-live="polite">
+              {pasteMsg}
+            </p>
+          </div>
+        </div>
+        <div>
+          <h2 class="h3">Drugs to check</h2>
+          <CodeChips
+            codes={codes}
+            titles={allTitles}
+            label="Drugs to check"
+            onRemove={(c) => setCodes((l) => l.filter((x) => x !== c))}
+            testid="check-list"
+            empty="No drugs yet"
+          />
+          <div class="actions">
+            <button type="button" class="primary" onClick={() => void run()} disabled={busy} data-testid="check">
+              {busy ? "Checking…" : "Check interactions"}
+            </button>
+            {codes.length ? (
+              <button type="button" class="secondary" onClick={() => setCodes([])}>
+                Clear list
+              </button>
+            ) : null}
+          </div>
+        </div>
+      </div>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <p class="status-line" role="status" aria-live="polite" data-testid="check-status">
+        {status}
+      </p>
+      {check ? (
+        <div class="results" data-testid="check-results">
+          <Matrix codes={checkedCodes} check={check} titles={allTitles} selected={selected} onSelect={setSelected} />
+          <div aria-live="polite" data-testid="cell-details">
+            {selectedFindings.map((f) => (
+              <div key={`${f.a}|${f.b}`} class="cell-details">
+                <h2 class="h3">Selected pair</h2>
+                <FindingCard finding={f} titles={allTitles} />
+              </div>
+            ))}
+          </div>
+          <section aria-labelledby="findings-h">
+            <h2 id="findings-h">All findings</h2>
+            <FindingsList findings={check.findings} titles={allTitles} testid="findings" idPrefix="check" />
+          </section>
+        </div>
+      ) : null}
+    </section>
+  );
+}

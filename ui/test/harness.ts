@@ -1,0 +1,348 @@
+// Test entry page: installs mockIPC (and mocked events) answering every command of
+// docs/IPC.md from the samples in src/mocks/ (plus the small hand-made fixtures in
+// test/fixtures/), records each call on window.__calls, then loads the real app.
+//
+// Tests steer it through window.__mock: `fail[cmd] = { code, message }` makes that command
+// reject; `delay[cmd] = ms` delays its answer.
+
+import { emit } from "@tauri-apps/api/event";
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import auditSample from "../src/mocks/audit.json";
+import checkSample from "../src/mocks/check_interactions.json";
+import modelsSample from "../src/mocks/models.json";
+import patientsSample from "../src/mocks/patients.json";
+import timelineSample from "../src/mocks/patient_timeline.json";
+import recommendSample from "../src/mocks/recommend.json";
+import teacherSample from "../src/mocks/recommend_teacher.json";
+import statsSample from "../src/mocks/stats.json";
+import extraCodes from "./fixtures/codes.json";
+import nsaid from "./fixtures/recommend_demo001_nsaid.json";
+import type {
+  Answer,
+  AppInfo,
+  AuditEvent,
+  CodeHit,
+  CodeKind,
+  Decision,
+  Evaluation,
+  Finding,
+  GateReport,
+  ImportSummary,
+  IpcError,
+  ModelEntry,
+  PatientRecord,
+  PatientSummary,
+  RecommendRequest,
+  RefineReport,
+  Stats,
+  Suggestion,
+  Titles,
+} from "../src/types";
+
+interface Call {
+  cmd: string;
+  args: unknown;
+}
+interface MockControl {
+  fail: Record<string, IpcError>;
+  delay: Record<string, number>;
+}
+declare global {
+  interface Window {
+    __calls: Call[];
+    __mock: MockControl;
+  }
+}
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const patients = patientsSample as PatientSummary[];
+const timeline = timelineSample as unknown as PatientRecord;
+const recommendAnswer = recommendSample as unknown as Answer;
+const teacherAnswer = teacherSample as unknown as Answer;
+const models = modelsSample as unknown as ModelEntry[];
+const audit = auditSample as unknown as AuditEvent[];
+const checkFindings = checkSample as unknown as Finding[];
+const stats = statsSample as unknown as Stats;
+
+// ---------------------------------------------------------------- code titles for search_codes
+
+const catalogue: Titles = {
+  ...timeline.titles,
+  ...recommendAnswer.titles,
+  ...teacherAnswer.titles,
+  ...extraCodes.titles,
+};
+for (const s of [...recommendAnswer.recommendation.suggestions, ...teacherAnswer.recommendation.suggestions])
+  if (s.name) catalogue[s.medication] = s.name;
+
+function kindOf(code: string): CodeKind | null {
+  const system = code.split(":")[0];
+  if (system === "ATC") return "medication";
+  if (system === "ICD10CM" || system === "ICD9CM") return "diagnosis";
+  if (system === "ICD10PCS" || system === "ICD9PROC") return "procedure";
+  return null;
+}
+
+function searchCodes(query: string, kind: CodeKind, limit: number): CodeHit[] {
+  const q = query.trim().toLowerCase();
+  return Object.entries(catalogue)
+    .filter(([code, title]) => kindOf(code) === kind && (code.toLowerCase().includes(q) || title.toLowerCase().includes(q)))
+    .map(([code, title]) => ({ code, title }))
+    .sort((a, b) => a.title.localeCompare(b.title))
+    .slice(0, limit);
+}
+
+// ---------------------------------------------------------------- models
+
+const active = models.find((m) => m.active)!;
+
+/** Hand-made cross-validation block (the sample manifest has only the held-out split). */
+const crossValidation = {
+  folds: 5,
+  chosen_alpha: 0.5,
+  models: {
+    student_alpha_0: {
+      overall: { prauc: 0.46, jaccard: 0.33, f1: 0.42 },
+      first_visit: { prauc: 0.31, jaccard: 0.17, f1: 0.25 },
+      with_history: { prauc: 0.58, jaccard: 0.45, f1: 0.55 },
+    },
+    "student_alpha_0.5": {
+      overall: { prauc: 0.5, jaccard: 0.35, f1: 0.44 },
+      first_visit: { prauc: 0.28, jaccard: 0.1, f1: 0.14 },
+      with_history: { prauc: 0.68, jaccard: 0.56, f1: 0.67 },
+    },
+    repeat_previous: {
+      overall: { prauc: 0.41, jaccard: 0.38, f1: 0.45 },
+      first_visit: { prauc: 0.08, jaccard: 0.0, f1: 0.0 },
+      with_history: { prauc: 0.62, jaccard: 0.61, f1: 0.7 },
+    },
+  },
+};
+
+const appInfo: AppInfo = {
+  version: "0.1.0",
+  db_path: "/home/clinician/.local/share/org.leaderrx.app/leader.sqlite",
+  stats,
+  model: {
+    id: active.id,
+    version: active.version,
+    kind: active.kind,
+    description: "Student refined on the demo store (synthetic patients).",
+    threshold: recommendAnswer.recommendation.threshold,
+    provenance: { sources: ["demo"], licence: "synthetic demo data", split_seed: 42 },
+    metrics: { ...(active.metrics as object), cross_validation: crossValidation },
+  },
+  teacher: {
+    ...teacherAnswer.recommendation.model,
+    threshold: teacherAnswer.recommendation.threshold,
+    description: "Teacher (fine-tuned language model) used for distillation and comparison.",
+    metrics: null,
+    provenance: null,
+  },
+};
+
+/** The model-install audit payload of the sample is a GateReport. */
+const gateSample = audit.find((e) => e.kind === "model-install")!.payload as unknown as GateReport;
+
+function activeEval(): Evaluation {
+  const e = clone(gateSample.candidate_eval!);
+  e.report.model = `${active.id} ${active.version}`;
+  e.report.overall = { ...e.report.overall, prauc: 0.47, jaccard: 0.33, f1: 0.41 };
+  return e;
+}
+
+// ---------------------------------------------------------------- recommend
+
+function withNsaid(a: Answer, safeMode: boolean): Answer {
+  const out = clone(a);
+  const r = out.recommendation;
+  const s: Suggestion = { ...(nsaid.suggestion as Suggestion), status: safeMode ? "withheld_interaction" : "suggested" };
+  const at = r.suggestions.findIndex((x) => x.medication === nsaid.insert_after);
+  r.suggestions.splice(at + 1, 0, s);
+  r.interactions.unshift(nsaid.finding as Finding);
+  r.safe_mode = safeMode;
+  out.titles = { ...out.titles, ...nsaid.titles };
+  return out;
+}
+
+function recommend(req: RecommendRequest): Answer {
+  const subj = req.subject;
+  if (req.teacher) {
+    const t = clone(teacherAnswer);
+    t.recommendation.safe_mode = req.safe_mode;
+    return t;
+  }
+  if (subj.kind === "patient" && subj.patient_id === "DEMO-001") return withNsaid(recommendAnswer, req.safe_mode);
+  const a = clone(recommendAnswer);
+  a.patient_id = subj.kind === "patient" ? subj.patient_id : null;
+  a.admission_id = subj.kind === "patient" ? subj.admission_id : null;
+  a.recommendation.safe_mode = req.safe_mode;
+  return a;
+}
+
+// ---------------------------------------------------------------- interactions
+
+function checkInteractions(codes: string[]) {
+  const findings = checkFindings.filter((f) => codes.includes(f.a) && codes.includes(f.b));
+  const titles: Titles = {};
+  for (const c of codes) if (catalogue[c]) titles[c] = catalogue[c];
+  return { findings, titles };
+}
+
+// ---------------------------------------------------------------- import
+
+const importSummary: ImportSummary = {
+  ...(audit.find((e) => e.kind === "import")!.payload as unknown as ImportSummary),
+  source: "mimic-iv",
+};
+
+// ---------------------------------------------------------------- dispatcher
+
+const recorded: AuditEvent[] = [];
+let nextAuditId = Math.max(...audit.map((e) => e.id)) + 1;
+
+const notFound = (what: string): IpcError => ({ code: "not_found", message: `${what} was not found.` });
+
+async function answer(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+  switch (cmd) {
+    case "app_info":
+      return clone(appInfo);
+    case "list_patients": {
+      const q = String(args.query ?? "").trim().toLowerCase();
+      return patients.filter((p) => !q || p.id.toLowerCase().includes(q));
+    }
+    case "patient_timeline":
+      if (args.id === timeline.patient.id) return clone(timeline);
+      throw notFound("That patient's record (the mock has DEMO-001 only)");
+    case "search_codes":
+      return searchCodes(String(args.query), args.kind as CodeKind, Number(args.limit));
+    case "recommend":
+      return recommend(args.request as RecommendRequest);
+    case "record_decision": {
+      const d = args.decision as Decision;
+      const id = nextAuditId++;
+      recorded.unshift({
+        id,
+        at: "2026-11-30 09:00:00",
+        actor: "unknown",
+        kind: "decision",
+        payload: clone(d) as never,
+      });
+      return id;
+    }
+    case "check_interactions":
+      return checkInteractions(args.codes as string[]);
+    case "list_models":
+      return clone(models);
+    case "install_model": {
+      const dir = String(args.dir);
+      if (dir.includes("missing"))
+        throw { code: "invalid_input", message: "That folder has no manifest.json: it is not a model bundle." };
+      const g = clone(gateSample);
+      if (dir.includes("weak"))
+        return {
+          ...g,
+          installed: false,
+          forced: false,
+          active: `${active.id} ${active.version}`,
+          active_eval: activeEval(),
+          reason: "refused: the candidate's PRAUC on this store's held-out visits (0.41) is below the active model's (0.47)",
+        };
+      return g;
+    }
+    case "rollback_model":
+      if (!models.some((m) => m.previous))
+        throw { code: "refused", message: "There is no previous model to roll back to." };
+      return { active: null, previous: null };
+    case "start_refine":
+      void refineScript(Boolean(args.tiny));
+      return null;
+    case "confirm_install":
+      return { ...clone(gateSample), candidate: "leader-student-refined 20261201090000", forced: false };
+    case "start_import": {
+      const dir = String(args.dir);
+      await importScript();
+      if (dir.includes("broken"))
+        throw {
+          code: "invalid_input",
+          message: 'admissions.csv line 12: column admittime: "2130-13-45" is not a date (YYYY-MM-DD HH:MM:SS)',
+        };
+      return { ...clone(importSummary), source: String(args.kind) };
+    }
+    case "audit_events": {
+      const kind = args.kind as string | undefined;
+      const limit = Number(args.limit ?? 50);
+      return [...recorded, ...clone(audit)].filter((e) => !kind || e.kind === kind).slice(0, limit);
+    }
+    default:
+      throw { code: "internal", message: `The mock does not know the command ${cmd}.` };
+  }
+}
+
+async function refineScript(tiny: boolean) {
+  // As src-tauri sends them: a stage starts with (0, total or 0); `skipped` sends (1, 1).
+  const stages: [string, number][] = [
+    ["export dataset", 3],
+    ["teacher", 4],
+    ["student", tiny ? 3 : 6],
+    ["evaluate", 0],
+  ];
+  await sleep(30);
+  await emit("refine-progress", { stage: "export dataset", done: 1, total: 1, note: "skipped: inputs unchanged" });
+  for (const [stage, total] of stages.slice(1)) {
+    const n = total || 1;
+    for (let done = 0; done <= n; done++) {
+      await emit("refine-progress", { stage, done, total, note: done === n && total ? `epoch ${done}` : "" });
+      await sleep(15);
+    }
+  }
+  const failure = window.__mock.fail["refine-failed"];
+  if (failure) {
+    await emit("refine-failed", failure);
+    return;
+  }
+  const report: RefineReport = {
+    candidate: "/home/clinician/.local/share/leader-rx/refine/candidate",
+    skipped_stages: ["export dataset"],
+    candidate_eval: clone(gateSample.candidate_eval),
+    active_eval: activeEval(),
+    gate: null,
+  };
+  await emit("refine-done", report);
+}
+
+async function importScript() {
+  const stages: [string, number][] = [
+    ["patients", 36],
+    ["admissions", 71],
+    ["diagnoses", 272],
+    ["procedures", 17],
+    ["prescriptions", 359],
+  ];
+  for (const [stage, total] of stages) {
+    for (const done of [0, Math.round(total / 2), total]) {
+      await emit("import-progress", { stage, done, total, note: "" });
+      await sleep(10);
+    }
+  }
+}
+
+window.__calls = [];
+window.__mock = { fail: {}, delay: {} };
+mockWindows("main");
+mockIPC(
+  async (cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    window.__calls.push({ cmd, args: clone(args) });
+    const delay = window.__mock.delay[cmd];
+    if (delay) await sleep(delay);
+    const failure = window.__mock.fail[cmd];
+    if (failure) throw clone(failure);
+    return answer(cmd, args);
+  },
+  { shouldMockEvents: true },
+);
+
+await import("../src/main");
