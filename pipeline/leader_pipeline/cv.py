@@ -70,7 +70,7 @@ def run(ds: Dataset, out: str, *, folds: int = 5, alphas=(0.0, 0.1, 1.0), teache
         if cached is None:
             t = teacher.train(ds, train, val, tdir, seed=seed, stage=f"cv fold {k + 1}/{folds}: teacher", **teacher_kw)
             tp, _ = teacher.predict(t["model"], t["tokenizer"], ds, val + test, t["info"]["max_len"], 16, t["device"])
-            info = {k2: v for k2, v in t["info"].items() if k2 != "history"}
+            info = {k2: v for k2, v in t["info"].items() if k2 not in ("history", "model_dir")}
             np.save(os.path.join(tdir, "eval.npy"), tp)
             write_json(os.path.join(tdir, "cache.json"), {"key": key, "info": info})
             del t

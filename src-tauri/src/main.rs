@@ -161,13 +161,14 @@ async fn start_import(app: Shared<'_>, handle: AppHandle, kind: String, dir: Str
     app.import(&kind, &PathBuf::from(dir), &events).await
 }
 
-/// The store: `LEADER_DB`, else `leader.sqlite` in the app's data directory.
+/// The store: `LEADER_DB`, else `leader-rx/leader.sqlite` in the user's data directory (the
+/// CLI's default too, so both work on the same store).
 fn db_path(handle: &AppHandle) -> Result<PathBuf, IpcError> {
     if let Some(p) = std::env::var_os("LEADER_DB").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p));
     }
-    let dir = handle.path().app_data_dir().map_err(|_| IpcError::new(ErrorCode::Internal, "no application data directory"))?;
-    Ok(dir.join("leader.sqlite"))
+    let dir = handle.path().data_dir().map_err(|_| IpcError::new(ErrorCode::Internal, "no user data directory"))?;
+    Ok(dir.join("leader-rx").join("leader.sqlite"))
 }
 
 fn main() {
