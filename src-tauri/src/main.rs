@@ -122,10 +122,14 @@ impl Progress for Events {
         RefineProgress::stage(self, name, total);
     }
     fn advance(&self, n: u64) {
-        let (done, total) = self.count.lock().map(|mut c| {
-            c.0 += n;
-            *c
-        }).unwrap_or((n, 0));
+        let (done, total) = self
+            .count
+            .lock()
+            .map(|mut c| {
+                c.0 += n;
+                *c
+            })
+            .unwrap_or((n, 0));
         self.send(done, total, "");
     }
     fn finish(&self) {}

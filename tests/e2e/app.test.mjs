@@ -110,8 +110,8 @@ test("the patient list shows the synthetic demo cohort", async () => {
 
 test("a demo patient's suggestions show the interaction with a current medication", async () => {
   await (await browser.$('[data-testid="patient-search"]')).setValue(interactionPatient.id);
-  const row = await browser.$(`[data-testid="patient-row"]*=${interactionPatient.id}`);
-  await row.click();
+  const open = await browser.$(`[data-testid="patient-row"][data-id="${interactionPatient.id}"] button.row-open`);
+  await open.click();
   await (await browser.$('[data-testid="timeline"]')).waitForDisplayed();
   await shot("timeline");
   const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
@@ -165,8 +165,8 @@ test("the pharmacist check shows the warfarin x ibuprofen interaction in the mat
   await (await browser.$('[data-testid="add-pasted"]')).click();
   await (await browser.$('[data-testid="check"]')).click();
   await (await browser.$('[data-testid="ddi-matrix"]')).waitForDisplayed({ timeout: 10000 });
-  const cells = await browser.$$('[data-testid="ddi-cell"]');
-  const texts = await Promise.all(cells.map((c) => c.getText()));
+  const texts = [];
+  for (const c of await browser.$$('[data-testid="ddi-cell"]')) texts.push(await c.getText());
   assert.ok(texts.some((t) => /major/i.test(t)), `cells: ${texts}`);
   await shot("pharmacist");
 });

@@ -235,7 +235,10 @@ mod tests {
             management: None,
             reference: None,
         }]);
-        assert!(kb.screen(&[(c("ATC:C10A"), Role::Suggested), (c("ATC:C10AA05"), Role::Current)]).is_empty(), "continuing a statin");
+        assert!(
+            kb.screen(&[(c("ATC:C10A"), Role::Suggested), (c("ATC:C10AA05"), Role::Current)]).is_empty(),
+            "continuing a statin"
+        );
         assert_eq!(kb.screen(&[(c("ATC:C10AB04"), Role::Suggested), (c("ATC:C10AA05"), Role::Current)]).len(), 1);
     }
 

@@ -47,8 +47,10 @@ fn benches(c: &mut Criterion) {
     let env = environment().expect("ONNX Runtime (scripts/bootstrap.sh ort)");
     let bundle = Bundle::open(&model_dir()).expect("model bundle");
     let xs = inputs(&bundle, 256);
-    let mut one = OrtBackend::start(&env, &bundle, SessionOptions { threads: 1, ..Default::default() }).expect("session");
-    let mut two = OrtBackend::start(&env, &bundle, SessionOptions { threads: 2, ..Default::default() }).expect("session");
+    let mut one =
+        OrtBackend::start(&env, &bundle, SessionOptions { threads: 1, ..Default::default() }).expect("session");
+    let mut two =
+        OrtBackend::start(&env, &bundle, SessionOptions { threads: 2, ..Default::default() }).expect("session");
     c.bench_function("encode one visit", |b| b.iter(|| bundle.encoder.encode(&xs[3])));
     c.bench_function("predict batch 1 (1 thread, encode included)", |b| {
         b.iter(|| one.predict(&EncodedBatch::from_samples(&[bundle.encoder.encode(&xs[3])])).expect("predict"))
