@@ -106,6 +106,24 @@ pub struct Bundle {
     pub encoder: Encoder,
 }
 
+/// Checks every listed file (relative path → sha256) of a bundle folder.
+pub fn verify_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
+    for (file, want) in files {
+        if file.contains("..") || Path::new(file).is_absolute() {
+            return Err(InferError::Bundle {
+                dir: dir.to_owned(),
+                problem: format!("manifest lists a file outside the bundle: {file}"),
+            });
+        }
+        let got = sha256_file(&dir.join(file))
+            .map_err(|e| InferError::Bundle { dir: dir.to_owned(), problem: format!("cannot read {file}: {e}") })?;
+        if !got.eq_ignore_ascii_case(want) {
+            return Err(InferError::Checksum { dir: dir.to_owned(), file: file.clone() });
+        }
+    }
+    Ok(())
+}
+
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
@@ -127,15 +145,7 @@ impl Bundle {
             )));
         }
         // Every file listed must exist and match; the model and the vocabularies must be listed.
-        for (file, want) in &manifest.files {
-            if file.contains("..") || Path::new(file).is_absolute() {
-                return Err(err(format!("manifest lists a file outside the bundle: {file}")));
-            }
-            let got = sha256_file(&dir.join(file)).map_err(|e| err(format!("cannot read {file}: {e}")))?;
-            if !got.eq_ignore_ascii_case(want) {
-                return Err(InferError::Checksum { dir: dir.to_owned(), file: file.clone() });
-            }
-        }
+        verify_files(dir, &manifest.files)?;
         let listed = |f: &str| manifest.files.contains_key(f);
         if !listed("model.onnx") {
             return Err(err("manifest does not list model.onnx".into()));

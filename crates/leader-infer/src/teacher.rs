@@ -15,7 +15,7 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 use serde::{Deserialize, Serialize};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection, TruncationParams};
 
-use crate::bundle::{FORMAT_VERSION, MANIFEST, ModelInfo, ModelKind, OutputContract, OutputKind, sha256_file};
+use crate::bundle::{FORMAT_VERSION, MANIFEST, ModelInfo, ModelKind, OutputContract, OutputKind, verify_files};
 use crate::error::{InferError, Result};
 use crate::runtime::{SessionOptions, execution_providers};
 
@@ -79,15 +79,7 @@ impl TeacherModel {
         if manifest.format_version != FORMAT_VERSION || manifest.model.kind != ModelKind::Teacher {
             return Err(err("not a teacher bundle of a supported format".into()));
         }
-        for (file, want) in &manifest.files {
-            if file.contains("..") {
-                return Err(err(format!("manifest lists a file outside the bundle: {file}")));
-            }
-            let got = sha256_file(&dir.join(file)).map_err(|e| err(format!("cannot read {file}: {e}")))?;
-            if !got.eq_ignore_ascii_case(want) {
-                return Err(InferError::Checksum { dir: dir.to_owned(), file: file.clone() });
-            }
-        }
+        verify_files(dir, &manifest.files)?;
         for needed in ["model.onnx", manifest.prompt.tokenizer.as_str()] {
             if !manifest.files.contains_key(needed) {
                 return Err(err(format!("{needed} is not checksummed in the manifest")));

@@ -252,38 +252,29 @@ pub async fn load_patient(conn: &mut SqliteConnection, id: &str) -> Result<Patie
         });
     }
     let mut titles = BTreeMap::new();
-    let dx = sqlx::query!(
-        r#"SELECT d.visit_id, d.system, d.code, t.title AS "title?" FROM diagnoses d JOIN visits v ON v.id = d.visit_id
-           LEFT JOIN code_titles t ON t.system = d.system AND t.code = d.code
-           WHERE v.patient_id = ? ORDER BY d.visit_id, d.seq_num"#,
+    // Diagnoses and procedures in one pass (kind 0 and 1), in visit and sequence order.
+    let coded = sqlx::query!(
+        r#"SELECT 0 AS "kind!: i64", d.visit_id, d.seq_num, d.system, d.code, t.title AS "title?" FROM diagnoses d
+           JOIN visits v ON v.id = d.visit_id LEFT JOIN code_titles t ON t.system = d.system AND t.code = d.code
+           WHERE v.patient_id = ?1
+           UNION ALL
+           SELECT 1, p.visit_id, p.seq_num, p.system, p.code, t.title FROM procedures p
+           JOIN visits v ON v.id = p.visit_id LEFT JOIN code_titles t ON t.system = p.system AND t.code = p.code
+           WHERE v.patient_id = ?1
+           ORDER BY 1, 2, 3"#,
         id
     )
     .fetch_all(&mut *conn)
     .await?;
-    for r in dx {
-        let code = stored_code(&r.system, &r.code, "diagnoses")?;
+    for r in coded {
+        let table = if r.kind == 0 { "diagnoses" } else { "procedures" };
+        let code = stored_code(&r.system, &r.code, table)?;
         if let Some(t) = r.title {
             titles.insert(code.to_string(), t);
         }
         if let Some(&i) = index.get(&r.visit_id) {
-            visits[i].diagnoses.push(code);
-        }
-    }
-    let px = sqlx::query!(
-        r#"SELECT d.visit_id, d.system, d.code, t.title AS "title?" FROM procedures d JOIN visits v ON v.id = d.visit_id
-           LEFT JOIN code_titles t ON t.system = d.system AND t.code = d.code
-           WHERE v.patient_id = ? ORDER BY d.visit_id, d.seq_num"#,
-        id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in px {
-        let code = stored_code(&r.system, &r.code, "procedures")?;
-        if let Some(t) = r.title {
-            titles.insert(code.to_string(), t);
-        }
-        if let Some(&i) = index.get(&r.visit_id) {
-            visits[i].procedures.push(code);
+            let list = if r.kind == 0 { &mut visits[i].diagnoses } else { &mut visits[i].procedures };
+            list.push(code);
         }
     }
     let rx = sqlx::query!(
