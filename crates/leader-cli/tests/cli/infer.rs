@@ -134,10 +134,15 @@ fn cuda_without_a_gpu_fails_with_a_reason() {
     }
 }
 
-/// A copy of the fixture with the medication labels rotated: a different (worse or
-/// better) model with the same contract.
+fn bundled() -> PathBuf {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    models.join(std::fs::read_to_string(models.join("DEFAULT")).expect("models/DEFAULT names the bundled model").trim())
+}
+
+/// A copy of the bundled model with its medication labels rotated by `k`: a different
+/// (usually much worse) model with the same contract and vocabularies. `k = 0` is a copy.
 fn rotated(k: usize, to: &Path) {
-    for e in std::fs::read_dir(fixture()).expect("fixture") {
+    for e in std::fs::read_dir(bundled()).expect("bundled model") {
         let e = e.expect("entry");
         std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
     }
@@ -156,11 +161,15 @@ fn prauc(db: &Path, model: &Path) -> f64 {
 #[test]
 fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
     let (dir, db) = demo_store();
-    // Find a rotation whose held-out PRAUC differs from the fixture's by more than 0.01.
-    let base = prauc(&db, &fixture());
+    // The active model becomes an exact copy of the bundled one; a label rotation that is
+    // clearly worse on the held-out split must then be refused.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    rotated(0, &copy);
+    let base = prauc(&db, &copy);
     let worse = dir.path().join("worse");
     std::fs::create_dir_all(&worse).expect("mkdir");
-    let k = (1..13)
+    let k = (1..20)
         .find(|&k| {
             rotated(k, &worse);
             prauc(&db, &worse) < base - 0.011
@@ -168,8 +177,7 @@ fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
         .expect("some rotation of the labels is clearly worse");
     rotated(k, &worse);
 
-    let f = fixture();
-    let first = json(&leader(&db, &["--json", "model", "install", f.to_str().expect("path")]));
+    let first = json(&leader(&db, &["--json", "model", "install", copy.to_str().expect("path")]));
     assert_eq!(first["installed"], true);
     let refused = leader(&db, &["model", "install", worse.to_str().expect("path")]);
     assert!(!refused.status.success(), "a clearly worse model is refused");
@@ -177,7 +185,7 @@ fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
     let list = json(&leader(&db, &["--json", "model", "list"]));
     let active: Vec<&serde_json::Value> = list.as_array().expect("l").iter().filter(|m| m["active"] == true).collect();
     assert_eq!(active.len(), 1);
-    assert_eq!(active[0]["id"], "tiny-fixture", "the refused model did not become active");
+    assert_eq!(active[0]["id"], "rotated-0", "the refused model did not become active");
 
     let forced = json(&leader(&db, &["--json", "model", "install", worse.to_str().expect("path"), "--force"]));
     assert_eq!(forced["installed"], true);
@@ -185,7 +193,7 @@ fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
     assert_eq!(rec["recommendation"]["model"]["id"], format!("rotated-{k}"), "the installed model serves by default");
     json(&leader(&db, &["--json", "model", "rollback"]));
     let rec = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-002"]));
-    assert_eq!(rec["recommendation"]["model"]["id"], "tiny-fixture", "rollback restores the previous model");
+    assert_eq!(rec["recommendation"]["model"]["id"], "rotated-0", "rollback restores the previous model");
     let kinds: Vec<String> = json(&leader(&db, &["--json", "audit", "--limit", "100"]))
         .as_array()
         .expect("l")
