@@ -179,6 +179,12 @@ fn main() {
     let result = tauri::Builder::default()
         .setup(|tauri_app| {
             let handle = tauri_app.handle().clone();
+            // In an installed package the ONNX Runtime library and the bundled model are
+            // resources of the app.
+            if let Ok(res) = handle.path().resource_dir() {
+                leader_infer::runtime::add_search_dir(res.join("lib"));
+                leader_infer::registry::add_bundled_root(res.join("models"));
+            }
             let path = db_path(&handle)?;
             // First run: creates the store, seeds the synthetic demo cohort; the bundled
             // student is used until another model is installed.

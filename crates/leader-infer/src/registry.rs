@@ -194,11 +194,21 @@ fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
 }
 
+static BUNDLED_ROOTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Adds a `models/` folder to search first for the bundled model (the desktop app's
+/// resource folder in an installed package).
+pub fn add_bundled_root(dir: PathBuf) {
+    if let Ok(mut v) = BUNDLED_ROOTS.lock() {
+        v.push(dir);
+    }
+}
+
 /// The model shipped with the installation: `models/DEFAULT` names a folder of `models/`,
 /// searched next to the executable (`../share/leader-rx/models` too) and above it and the
 /// working directory (the repository's `models/`).
 pub fn bundled_default() -> Option<PathBuf> {
-    let mut roots = Vec::new();
+    let mut roots: Vec<PathBuf> = BUNDLED_ROOTS.lock().map(|v| v.clone()).unwrap_or_default();
     if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
         roots.push(exe_dir.join("../share/leader-rx/models"));
         roots.push(exe_dir.join("../lib/leader-rx/models"));

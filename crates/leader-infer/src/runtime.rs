@@ -47,6 +47,17 @@ impl Default for SessionOptions {
     }
 }
 
+/// Folders an embedding application adds to the search (e.g. the desktop app's resource
+/// folder in an installed package), searched after the executable's own folder.
+static EXTRA_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Adds a folder where `libonnxruntime.so` may be found.
+pub fn add_search_dir(dir: PathBuf) {
+    if let Ok(mut v) = EXTRA_DIRS.lock() {
+        v.push(dir);
+    }
+}
+
 /// The candidate library paths, in lookup order (only the variable's path when
 /// `LEADER_ORT_LIB` or `ORT_DYLIB_PATH` is set).
 pub fn candidates() -> Vec<PathBuf> {
@@ -58,6 +69,9 @@ pub fn candidates() -> Vec<PathBuf> {
         }
     }
     let mut roots = Vec::new();
+    if let Ok(extra) = EXTRA_DIRS.lock() {
+        out.extend(extra.iter().map(|d| d.join(LIB)));
+    }
     if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
         out.push(exe_dir.join(LIB));
         out.push(exe_dir.join("../lib").join(LIB));
