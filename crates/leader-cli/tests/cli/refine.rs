@@ -48,3 +48,33 @@ fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
     let kinds = json(&leader(&db, &["--json", "audit", "--limit", "50"]));
     assert!(kinds.as_array().expect("l").iter().any(|e| e["kind"] == "model-rollback"));
 }
+
+#[test]
+fn the_pipeline_runs_on_the_synthea_cohort_coded_in_snomed_and_rxnorm() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("synthea.sqlite");
+    let synthea = crate::shared_data().join("synthea-medmodels/admissions_dataset");
+    json(&leader(&db, &["--json", "import", "synthea", synthea.to_str().expect("path")]));
+    let work = dir.path().join("work");
+    let r = json(&leader(&db, &["--json", "refine", "--tiny", "--out", work.to_str().expect("path"), "--no-install"]));
+    assert!(r["candidate_eval"]["report"]["overall"]["visits"].as_u64().expect("visits") > 0, "evaluated in Rust: {r}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("candidate/manifest.json")).expect("manifest"))
+            .expect("json");
+    let meds = manifest["medications"].as_array().expect("list");
+    assert!(
+        !meds.is_empty() && meds.iter().all(|m| m.as_str().expect("code").starts_with("RXNORM:")),
+        "RxNorm is the vocabulary"
+    );
+    let rec = json(&leader(
+        &db,
+        &["--json", "recommend", "--patient", "pat_1", "--model", work.join("candidate").to_str().expect("path")],
+    ));
+    assert!(
+        rec["recommendation"]["suggestions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|s| s["medication"].as_str().expect("code").starts_with("RXNORM:"))
+    );
+}
