@@ -80,7 +80,9 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
         let env = leader_infer::runtime::environment()?;
         let options = session_options(&a.model.device, a.model.threads)?;
         let mut teacher = leader_infer::teacher::TeacherModel::open(&env, &dir, options)?;
-        leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts).await?.0
+        let level = teacher.manifest.prompt.medication_atc_level;
+        let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
+        leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts, &lookups).await?.0
     } else {
         let (engine, _) = engine(cfg, &a.model)?;
         leader_service::recommend::recommend(&store, &engine, &subject, opts).await?

@@ -202,6 +202,8 @@ pub struct App {
     pub session: SessionOptions,
     engine: Mutex<Option<Engine>>,
     teacher: Mutex<Option<TeacherModel>>,
+    /// Interaction rules and display names, loaded once and dropped after an import.
+    lookups: Mutex<Option<crate::recommend::Lookups>>,
     busy: Mutex<()>,
 }
 
@@ -230,6 +232,7 @@ impl App {
             session,
             engine: Mutex::new(None),
             teacher: Mutex::new(None),
+            lookups: Mutex::new(None),
             busy: Mutex::new(()),
         })
     }
@@ -242,6 +245,18 @@ impl App {
         }
         let engine = slot.as_ref().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no model"))?;
         Ok(f(engine).await?)
+    }
+
+    async fn lookups(&self, level: u8) -> IpcResult<crate::recommend::Lookups> {
+        let mut slot = self.lookups.lock().await;
+        match slot.as_ref() {
+            Some(l) if l.level == level => Ok(l.clone()),
+            _ => {
+                let l = crate::recommend::Lookups::load(&self.store, level).await?;
+                *slot = Some(l.clone());
+                Ok(l)
+            }
+        }
     }
 
     fn summary(kind: &str, m: &leader_infer::Manifest) -> ModelSummary {
@@ -337,9 +352,15 @@ impl App {
                 *slot = Some(TeacherModel::open(&env, &dir, self.session)?);
             }
             let teacher = slot.as_mut().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher"))?;
-            return Ok(crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts).await?.0);
+            let lookups = self.lookups(teacher.manifest.prompt.medication_atc_level).await?;
+            return Ok(crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts, &lookups)
+                .await?
+                .0);
         }
-        self.with_engine(async |e| crate::recommend::recommend(&self.store, e, &req.subject, opts).await).await
+        let level = self.with_engine(async |e| Ok(e.manifest()?.input.medication_atc_level)).await?;
+        let lookups = self.lookups(level).await?;
+        self.with_engine(async |e| crate::recommend::recommend_with(&self.store, e, &req.subject, opts, &lookups).await)
+            .await
     }
 
     pub async fn record_decision(&self, decision: Decision) -> IpcResult<i64> {
@@ -446,7 +467,9 @@ impl App {
             "mimic-iii" => MimicVersion::Iii,
             _ => return Err(IpcError::new(ErrorCode::InvalidInput, "choose MIMIC-IV or MIMIC-III")),
         };
-        Ok(self.store.import_mimic(dir, version, progress).await?)
+        let summary = self.store.import_mimic(dir, version, progress).await?;
+        *self.lookups.lock().await = None;
+        Ok(summary)
     }
 
     pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {

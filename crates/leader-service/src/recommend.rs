@@ -99,13 +99,42 @@ pub async fn request_for(
     }
 }
 
+/// What every recommendation reads besides the patient: the interaction rules and the
+/// medication display names at one ATC level. Loading them scans the prescriptions table, so
+/// a long-running front-end keeps one and reloads it only after an import.
+#[derive(Debug, Clone)]
+pub struct Lookups {
+    pub level: u8,
+    pub kb: Arc<leader_core::ddi::KnowledgeBase>,
+    pub names: Arc<HashMap<String, String>>,
+}
+
+impl Lookups {
+    pub async fn load(store: &Store, level: u8) -> Result<Lookups> {
+        let kb = Arc::new(store.knowledge_base(None).await?);
+        let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
+        let names = Arc::new(repo::medication_names(&mut conn, level).await?);
+        Ok(Lookups { level, kb, names })
+    }
+}
+
 pub async fn recommend(store: &Store, engine: &Engine, subject: &Subject, opts: RecommendOptions) -> Result<Answer> {
-    let level = engine.manifest()?.input.medication_atc_level;
-    let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
-    let kb = Arc::new(store.knowledge_base(None).await?);
-    let mut rec = engine.recommend(req.clone(), opts, kb)?;
+    let lookups = Lookups::load(store, engine.manifest()?.input.medication_atc_level).await?;
+    recommend_with(store, engine, subject, opts, &lookups).await
+}
+
+/// [`recommend`] with `lookups` already loaded at the engine's medication level.
+pub async fn recommend_with(
+    store: &Store,
+    engine: &Engine,
+    subject: &Subject,
+    opts: RecommendOptions,
+    lookups: &Lookups,
+) -> Result<Answer> {
+    let (req, patient_id, admission_id) = request_for(store, subject, lookups.level).await?;
+    let mut rec = engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb))?;
     let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-    let names: HashMap<String, String> = repo::medication_names(&mut conn, level).await?;
+    let names = &lookups.names;
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }
@@ -130,16 +159,20 @@ pub async fn recommend_teacher(
     teacher: &mut leader_infer::teacher::TeacherModel,
     subject: &Subject,
     opts: RecommendOptions,
+    lookups: &Lookups,
 ) -> Result<(Answer, String)> {
     let started = std::time::Instant::now();
     let level = teacher.manifest.prompt.medication_atc_level;
+    if lookups.level != level {
+        return Err(ServiceError::Invalid("the teacher's medication level differs from the loaded names".into()));
+    }
     let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
-    let kb = store.knowledge_base(None).await?;
+    let kb = &lookups.kb;
     let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-    let names: HashMap<String, String> = repo::medication_names(&mut conn, level).await?;
+    let names = &lookups.names;
     let codes: Vec<Code> = req.input.input_codes();
     // The same titles, in the same precedence, as `export-dataset` used for training prompts.
-    let mut prompt_titles: BTreeMap<String, String> = names.clone().into_iter().collect();
+    let mut prompt_titles: BTreeMap<String, String> = names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     prompt_titles.extend(repo::titles_of(&mut conn, &codes).await?);
     let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &teacher.manifest.prompt.options);
     let probs = teacher.predict(std::slice::from_ref(&prompt))?;
@@ -151,7 +184,7 @@ pub async fn recommend_teacher(
     };
     let meds = teacher.medications.clone();
     let mut rec =
-        leader_infer::recommend::assemble(&probs[0], &meds, m.threshold, |_| Vec::new(), &req, &opts, &kb, model);
+        leader_infer::recommend::assemble(&probs[0], &meds, m.threshold, |_| Vec::new(), &req, &opts, kb, model);
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }
