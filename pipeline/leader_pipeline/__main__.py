@@ -30,17 +30,22 @@ def _teacher_kw(a) -> dict:
 
 def _student_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--embed", type=int, default=32, help="code embedding width of the attention set encoders (0: --hidden)")
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--student-epochs", type=int, default=60)
     p.add_argument("--student-lr", type=float, default=2e-3)
     p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--copy-init", type=float, default=1.0, help="initial weight of the copy pathway (last visit; half for older)")
+    p.add_argument("--copy-init", type=float, default=3.0, help="initial weight of the copy pathway (last visit; half for older)")
     p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--encoder", choices=["attention", "transformer"], default="attention",
+                   help="attention: attention-pooling set encoders + one-query visit encoder (fast); transformer: the paper's")
+    p.add_argument("--wide", action=argparse.BooleanOptionalAction, default=True,
+                   help="a per-code linear pathway for the current visit's diagnoses and procedures")
 
 
 def _student_kw(a) -> dict:
     return {"hidden": a.hidden, "layers": a.layers, "epochs": a.student_epochs, "lr": a.student_lr, "dropout": a.dropout,
-            "copy_init": a.copy_init, "weight_decay": a.weight_decay}
+            "copy_init": a.copy_init, "weight_decay": a.weight_decay, "encoder": a.encoder, "wide": a.wide, "embed": a.embed or None}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,15 @@
-"""The student, in LEADER's shape: one small transformer set encoder per code type
-(diagnoses, procedures, medications) turns each visit into a vector; the profile is a
-pseudo-visit; a visit encoder (transformer over the visits) reads the history and the
-current visit, whose position gives the hidden state h. Output: logits over the
-medication vocabulary. Training loss: BCE + alpha * MSE(projection(h), teacher hidden).
+"""The student, in LEADER's shape: a set encoder per code type (diagnoses, procedures,
+medications) turns each visit into a vector; the profile is a pseudo-visit; a visit
+encoder reads the history and the current visit, whose position gives the hidden state h.
+Output: logits over the medication vocabulary, plus two pathways beside the network: the
+copy pathway (the history's medications, a learned weight per medication) and the wide
+pathway (a learned weight per current diagnosis/procedure and medication).
+Training loss: BCE + alpha * MSE(projection(h), teacher hidden).
+
+Two encoders (ARCHITECTURE.md, "The student"): `attention` (default) pools each code set
+with attention (one learned relevance score per code) and lets the current visit attend
+over the others with one query; `transformer` is the paper's self-attention set encoders
+and transformer over the visits, ~25x the FLOPs for the same validation PRAUC here.
 """
 
 from __future__ import annotations
@@ -18,6 +25,58 @@ from .common import progress, seed_everything, write_json
 from .data import Dataset, collate
 
 INPUTS = ["diagnoses", "procedures", "medications", "profile"]
+# "attention": attention-pooling set encoders and a one-query visit encoder (the default:
+# fast enough for the serving targets); "transformer": self-attention set encoders and a
+# transformer over the visits, as in the LEADER paper.
+ENCODERS = ("attention", "transformer")
+
+
+class AttentionPool(nn.Module):
+    """Codes of one type within a visit -> one vector by attention pooling: each code has
+    a learned relevance score, the softmax of the scores over the visit's codes weighs the
+    code embeddings (a set transformer's pooling block, PMA, with the query folded into a
+    per-code score). Linear in the number of codes and a handful of ONNX nodes, unlike
+    self-attention; the default."""
+
+    def __init__(self, vocab: int, hidden: int, dropout: float):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, hidden, padding_idx=0)
+        self.relevance = nn.Embedding(vocab, 1, padding_idx=0)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:  # ids [..., C] -> [..., H]
+        # Padding gets a large negative score (not -inf: an all-padding row stays finite and
+        # pools the zero padding embedding, i.e. an empty set is the zero vector).
+        score = torch.where(ids > 0, self.relevance(ids)[..., 0], -1e4)
+        weights = torch.softmax(score, dim=-1).unsqueeze(-2)  # [..., 1, C]
+        return torch.matmul(weights, self.drop(self.emb(ids)))[..., 0, :]
+
+
+class QueryVisitEncoder(nn.Module):
+    """The current visit attends over the profile pseudo-visit, the previous visits and
+    itself (one query, one head, instead of a transformer over all the visits), then a
+    feed-forward block: the current visit's position of a one-layer transformer,
+    computed alone."""
+
+    def __init__(self, hidden: int, dropout: float):
+        super().__init__()
+        self.norm_kv = nn.LayerNorm(hidden)
+        self.q = nn.Linear(hidden, hidden)
+        self.kv = nn.Linear(hidden, 2 * hidden)
+        self.o = nn.Linear(hidden, hidden)
+        self.scale = hidden**-0.5
+        self.norm_ff = nn.LayerNorm(hidden)
+        self.ff = nn.Sequential(nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(2 * hidden, hidden))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, present: torch.Tensor) -> torch.Tensor:  # [B, T, H], [B, T] -> [B, H]
+        y = self.norm_kv(x)
+        k, v = self.kv(y).chunk(2, dim=-1)
+        q = self.q(y[:, -1:])  # [B, 1, H]
+        score = torch.where(present.unsqueeze(1), torch.matmul(q, k.transpose(1, 2)) * self.scale, -1e4)  # [B, 1, T]
+        a = torch.matmul(self.drop(torch.softmax(score, dim=-1)), v)[:, 0]
+        h = x[:, -1] + self.o(a)
+        return h + self.ff(self.norm_ff(h))
 
 
 class SetEncoder(nn.Module):
@@ -63,21 +122,44 @@ def med_to_label(ds: Dataset) -> list[int]:
 class Student(nn.Module):
     def __init__(self, vocab: dict[str, int], n_meds: int, hidden: int = 64, heads: int = 4, layers: int = 2,
                  max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None, med_labels: list[int] | None = None,
-                 copy_init: float = 1.0):
+                 copy_init: float = 3.0, encoder: str = "attention", wide: bool = True, embed: int | None = 32):
         super().__init__()
+        if encoder not in ENCODERS:
+            raise ValueError(f"unknown student encoder {encoder!r} (expected one of {', '.join(ENCODERS)})")
+        self.encoder = encoder
         # Copy pathway: the history's medications, mapped onto the labels, add a learned
         # per-medication weight to the logits (repeating a drug is the strongest signal in
         # inpatient prescribing). Not in the LEADER paper; documented in ARCHITECTURE.md.
         labels = med_labels if med_labels is not None else [n_meds] * vocab["medications"]
         self.register_buffer("med2label", torch.tensor(labels, dtype=torch.long))
+        # The usual case: the medication input vocabulary is [PAD], [UNK], then the labels
+        # in label order, so an input id is its label + 2.
+        self.labels_follow_vocab = labels == [n_meds, n_meds] + list(range(n_meds))
         self.w_last = nn.Parameter(torch.full((n_meds,), copy_init))
         self.w_any = nn.Parameter(torch.full((n_meds,), copy_init / 2))
         self.n_meds = n_meds
-        self.sets = nn.ModuleDict({k: SetEncoder(vocab[k], hidden, heads, dropout) for k in ["diagnoses", "procedures", "medications"]})
+        if encoder == "transformer":
+            self.sets = nn.ModuleDict({k: SetEncoder(vocab[k], hidden, heads, dropout) for k in ["diagnoses", "procedures", "medications"]})
+            self.embed_up = None
+        else:
+            # Code embeddings may be narrower than the hidden size (`embed`): the pooled
+            # visit vector is then projected up. Their width sets most of the memory traffic.
+            embed = embed or hidden
+            self.sets = nn.ModuleDict({k: AttentionPool(vocab[k], embed, dropout) for k in ["diagnoses", "procedures", "medications"]})
+            self.embed_up = nn.Linear(embed, hidden) if embed != hidden else None
+        # Wide pathway (optional): a per-code weight over the labels for the current visit's
+        # diagnoses and procedures, i.e. a regularised logistic regression beside the network.
+        self.wide = nn.ModuleDict({k: nn.Embedding(vocab[k], n_meds, padding_idx=0) for k in ["diagnoses", "procedures"]}) if wide else None
+        if self.wide is not None:
+            for e in self.wide.values():
+                nn.init.zeros_(e.weight)
         self.profile = nn.Embedding(vocab["profile"], hidden, padding_idx=0)
         self.position = nn.Embedding(max_visits + 1, hidden)
-        layer = nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout, batch_first=True, norm_first=True)
-        self.visits = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        if encoder == "transformer":
+            layer = nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout, batch_first=True, norm_first=True)
+            self.visits = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        else:
+            self.visits = QueryVisitEncoder(hidden, dropout)
         self.norm = nn.LayerNorm(hidden)
         self.out = nn.Linear(hidden, n_meds)
         self.project = nn.Linear(hidden, teacher_dim) if teacher_dim else None
@@ -87,25 +169,47 @@ class Student(nn.Module):
         b, v = diagnoses.shape[0], diagnoses.shape[1]
         visit = 0
         for name, ids in (("diagnoses", diagnoses), ("procedures", procedures), ("medications", medications)):
-            visit = visit + self.sets[name](ids.reshape(b * v, ids.shape[2])).reshape(b, v, -1)
-        present = (diagnoses > 0).any(-1) | (procedures > 0).any(-1) | (medications > 0).any(-1)  # [B, V]
-        prof_keep = (profile > 0).unsqueeze(-1).to(visit.dtype)
-        prof = (self.profile(profile) * prof_keep).sum(1, keepdim=True)  # [B, 1, H]
+            if self.encoder == "transformer":
+                visit = visit + self.sets[name](ids.reshape(b * v, ids.shape[2])).reshape(b, v, -1)
+            else:  # attention pooling works on [B, V, C] as is: fewer ONNX nodes
+                visit = visit + self.sets[name](ids)
+        if self.embed_up is not None:
+            visit = self.embed_up(visit)
+        # Codes are packed from the first slot, so a visit is present iff a first slot is set.
+        present = (diagnoses[:, :, 0] > 0) | (procedures[:, :, 0] > 0) | (medications[:, :, 0] > 0)  # [B, V]
+        prof = self.profile(profile).sum(1, keepdim=True)  # [B, 1, H]; padding embeds to zero
         x = torch.cat([prof, visit], dim=1)  # profile pseudo-visit first, current visit last
         # Positions count back from the current visit, so left padding does not shift them.
         pos = torch.arange(v, -1, -1, device=x.device).clamp(max=self.max_visits)
         x = x + self.position(pos).unsqueeze(0)
-        mask = torch.cat([torch.zeros((b, 1), dtype=torch.bool, device=x.device), ~present], dim=1)
-        mask[:, -1] = False  # the current visit is always attended
-        h = self.norm(self.visits(x, src_key_padding_mask=mask)[:, -1])
-        history = medications[:, :-1]  # [B, V-1, C]; empty for a first visit
-        last = medications[:, -2:-1]
-        logits = self.out(h) + self.w_last * self._multi_hot(last) + self.w_any * self._multi_hot(history)
+        if self.encoder == "transformer":
+            mask = torch.cat([torch.zeros((b, 1), dtype=torch.bool, device=x.device), ~present], dim=1)
+            mask[:, -1] = False  # the current visit is always attended
+            h = self.norm(self.visits(x, src_key_padding_mask=mask)[:, -1])
+        else:  # the profile pseudo-visit is always present (so never an all-masked row)
+            h = self.norm(self.visits(x, torch.cat([profile[:, :1] > -1, present], dim=1)))
+        # Per-visit multi-hot of the medications, then the previous visit's and any earlier
+        # visit's, selected by weights over the visit axis (slicing it would specialise the
+        # visit axis at export). A first visit has no history: both are zeros.
+        hot = self._multi_hot(medications)  # [B, V, n_meds]
+        idx = torch.arange(v, device=hot.device)
+        select = torch.stack([idx == v - 2, idx < v - 1]).to(hot.dtype)  # [2, V]: the last visit; any earlier visit
+        copied = torch.matmul(select, hot)  # [B, 2, n_meds]
+        logits = self.out(h) + self.w_last * copied[:, 0] + self.w_any * copied[:, 1].clamp(max=1.0)
+        if self.wide is not None:
+            for name, ids in (("diagnoses", diagnoses), ("procedures", procedures)):
+                logits = logits + self.wide[name](ids[:, -1]).sum(1)
         return logits, h
 
-    def _multi_hot(self, ids: torch.Tensor) -> torch.Tensor:  # [B, K, C] -> [B, n_meds]
-        hot = torch.nn.functional.one_hot(self.med2label[ids], self.n_meds + 1).to(torch.float32)
-        return hot.sum(dim=(1, 2)).clamp(max=1.0)[:, : self.n_meds]
+    def _multi_hot(self, ids: torch.Tensor) -> torch.Tensor:  # [B, V, C] -> [B, V, n_meds]
+        if self.labels_follow_vocab:  # scatter the ids themselves: no lookup
+            hot = torch.zeros((ids.shape[0], ids.shape[1], self.n_meds + 2), dtype=torch.float32, device=ids.device)
+            hot = hot.scatter(2, ids, torch.ones_like(ids, dtype=torch.float32))
+            return hot[:, :, 2:]
+        labels = self.med2label[ids]  # n_meds for padding and codes that are no label
+        hot = torch.zeros((ids.shape[0], ids.shape[1], self.n_meds + 1), dtype=torch.float32, device=ids.device)
+        hot = hot.scatter(2, labels, torch.ones_like(labels, dtype=torch.float32))
+        return hot[:, :, : self.n_meds]
 
 
 def batches(idx: list[int], size: int, rng: np.random.Generator | None):
@@ -136,14 +240,15 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
 
 def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidden: np.ndarray | None = None, alpha: float = 1.0,
           hidden: int = 64, layers: int = 2, epochs: int = 60, patience: int = 10, lr: float = 2e-3, batch: int = 32,
-          dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student", copy_init: float = 1.0,
-          weight_decay: float = 1e-4) -> dict:
+          dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student", copy_init: float = 3.0,
+          weight_decay: float = 1e-4, encoder: str = "attention", wide: bool = True, embed: int | None = 32) -> dict:
     seed_everything(seed)
     limits = ds.manifest["options"]["limits"]
     vocab = {k: ds.vocab_size(k) for k in INPUTS}
     use_kd = teacher_hidden is not None and alpha > 0
     model = Student(vocab, ds.n_meds, hidden=hidden, layers=layers, max_visits=max_visits or limits["max_visits"], dropout=dropout,
-                    teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds), copy_init=copy_init)
+                    teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds), copy_init=copy_init,
+                    encoder=encoder, wide=wide, embed=embed)
     # Start from the training frequencies: the output bias is the labels' log-odds.
     freq = ds.labels(train_idx).mean(0).clip(1e-3, 1 - 1e-3)
     with torch.no_grad():
@@ -178,7 +283,7 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
     if best_state is not None:
         model.load_state_dict(best_state)
     threshold = best_threshold(predict(model, ds, val_idx), ds.labels(val_idx)) if val_idx else 0.5
-    config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
+    config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "encoder": encoder, "wide": wide, "embed": embed or hidden, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
               "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "seed": seed}
     return {"model": model, "config": config}
 
@@ -197,7 +302,8 @@ def load(out: str) -> tuple[Student, dict]:
     with open(os.path.join(out, "student.json")) as f:
         config = json.load(f)
     model = Student(config["vocab"], config["n_meds"], hidden=config["hidden"], layers=config["layers"], max_visits=config["max_visits"],
-                    dropout=config["dropout"], med_labels=config["med_labels"], copy_init=config.get("copy_init", 1.0))
+                    dropout=config["dropout"], med_labels=config["med_labels"], copy_init=config.get("copy_init", 1.0), encoder=config.get("encoder", "transformer"), wide=config.get("wide", False),
+                    embed=config.get("embed", config["hidden"]))
     model.load_state_dict(torch.load(os.path.join(out, "student.pt"), weights_only=True))
     model.eval()
     return model, config

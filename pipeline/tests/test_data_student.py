@@ -64,3 +64,72 @@ def test_repeat_previous_baseline_ranks_last_visits_drugs_first(dataset_dir):
     prev = baselines.previous_labels(ds, later)
     assert sets[0] == prev
     assert min(scores[0][list(prev)]) > max(np.delete(scores[0], list(prev)), default=-1)
+
+
+@pytest.mark.parametrize("encoder", student.ENCODERS)
+def test_both_encoders_handle_first_visits(dataset_dir, encoder):
+    ds = data.load(dataset_dir)
+    m = student.Student({k: ds.vocab_size(k) for k in student.INPUTS}, ds.n_meds, hidden=16, layers=1, encoder=encoder,
+                        med_labels=student.med_to_label(ds)).eval()
+    batch = data.collate([s for s in ds.samples if s["first_visit"]][:2] + [s for s in ds.samples if not s["first_visit"]][:2])
+    logits, h = m(**batch)
+    assert logits.shape == (4, ds.n_meds) and torch.isfinite(logits).all()
+
+
+def test_attention_pooling_is_a_set_function_and_an_empty_set_is_zero():
+    pool = student.AttentionPool(vocab=20, hidden=8, dropout=0.0).eval()
+    ids = torch.tensor([[[3, 7, 11, 0], [0, 0, 0, 0]]])  # one sample, two visits; the second is empty
+    out = pool(ids)
+    shuffled = pool(torch.tensor([[[11, 3, 7, 0], [0, 0, 0, 0]]]))
+    assert torch.allclose(out, shuffled, atol=1e-6), "code order within a visit must not matter"
+    assert torch.equal(out[0, 1], torch.zeros(8)), "an all-padding visit pools to zero"
+    assert torch.allclose(out[0, 0], pool(torch.tensor([[[3, 7, 11]]]))[0, 0], atol=1e-6), "padding does not change the pool"
+
+
+def _copy_only(ds, **kw):
+    """A student whose logits are the copy pathway alone (network and wide parts zeroed)."""
+    m = student.Student({k: ds.vocab_size(k) for k in student.INPUTS}, ds.n_meds, hidden=16, med_labels=student.med_to_label(ds), **kw).eval()
+    with torch.no_grad():
+        m.out.weight.zero_()
+        m.out.bias.zero_()
+        m.w_last.fill_(2.0)
+        m.w_any.fill_(1.0)
+    return m
+
+
+def test_the_copy_pathway_reads_the_previous_visits_not_the_current_one(dataset_dir):
+    ds = data.load(dataset_dir)
+    m = _copy_only(ds, wide=False)
+    meds = torch.tensor([[[2, 3], [4, 0], [5, 0]]])  # label ids 0, 1 two visits back; 2 last visit; 3 "current"
+    dx = torch.ones((1, 3, 1), dtype=torch.long)
+    logits, _ = m(dx, dx, meds, torch.tensor([[0]]))
+    assert logits[0, 2].item() == pytest.approx(3.0), "last visit: w_last + w_any"
+    assert logits[0, 0].item() == pytest.approx(1.0) and logits[0, 1].item() == pytest.approx(1.0), "older visits: w_any"
+    assert logits[0, 3].item() == 0.0, "the current visit's row is not history"
+    first, _ = m(dx[:, :1], dx[:, :1], meds[:, :1] * 0, torch.tensor([[0]]))
+    assert torch.equal(first, torch.zeros_like(first)), "a first visit has no copied medications"
+
+
+def test_the_lookup_and_the_aligned_copy_pathways_agree(dataset_dir):
+    ds = data.load(dataset_dir)
+    m = _copy_only(ds, wide=False)
+    assert m.labels_follow_vocab
+    batch = data.collate([s for s in ds.samples if not s["first_visit"]][:4])
+    aligned, _ = m(**batch)
+    m.labels_follow_vocab = False
+    lookup, _ = m(**batch)
+    assert torch.equal(aligned, lookup)
+
+
+def test_the_wide_pathway_reads_only_the_current_visit(dataset_dir):
+    ds = data.load(dataset_dir)
+    m = _copy_only(ds, wide=True)
+    with torch.no_grad():
+        m.w_last.zero_()
+        m.w_any.zero_()
+        m.wide["diagnoses"].weight[5, 0] = 4.0
+    meds = torch.zeros((1, 2, 1), dtype=torch.long)
+    px = torch.zeros((1, 2, 1), dtype=torch.long)
+    now, _ = m(torch.tensor([[[1], [5]]]), px, meds, torch.tensor([[0]]))
+    before, _ = m(torch.tensor([[[5], [1]]]), px, meds, torch.tensor([[0]]))
+    assert now[0, 0].item() == pytest.approx(4.0) and before[0, 0].item() == 0.0

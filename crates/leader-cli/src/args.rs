@@ -85,7 +85,8 @@ pub struct ModelArgs {
     /// Execution provider: cpu, or cuda (errors out if CUDA cannot start; never falls back).
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// ONNX Runtime intra-op threads.
+    /// Threads: on the CPU, this many single-threaded ONNX Runtime sessions share each batch
+    /// (a single visit uses one); with CUDA, the session's intra-op threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
 }

@@ -419,7 +419,7 @@ pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Re
         for t in &r.throughput {
             outln!(
                 w,
-                "batch {:<3}, {} threads    {:.0} visits/s (median batch {:.2} ms)",
+                "batch {:<3}, {} lanes      {:.0} visits/s (median batch {:.2} ms)",
                 t.batch,
                 t.threads,
                 t.visits_per_s,

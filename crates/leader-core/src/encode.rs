@@ -172,7 +172,7 @@ impl Encoder {
                 .iter()
                 .take(max)
                 .map(|c| {
-                    i64::from(vocab.id(&c.to_string()).unwrap_or_else(|| {
+                    i64::from(vocab.code_id(c).unwrap_or_else(|| {
                         if !unknown.contains(c) {
                             unknown.push(c.clone());
                         }
@@ -207,6 +207,20 @@ pub struct EncodedBatch {
 }
 
 impl EncodedBatch {
+    /// The samples `rows` of this batch, with the same padded widths.
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> EncodedBatch {
+        let take =
+            |x: &(usize, Vec<i64>), per_row: usize| (x.0, x.1[rows.start * per_row..rows.end * per_row].to_vec());
+        EncodedBatch {
+            batch: rows.len(),
+            visits: self.visits,
+            diagnoses: take(&self.diagnoses, self.visits * self.diagnoses.0),
+            procedures: take(&self.procedures, self.visits * self.procedures.0),
+            medications: take(&self.medications, self.visits * self.medications.0),
+            profile: take(&self.profile, self.profile.0),
+        }
+    }
+
     pub fn from_samples(samples: &[EncodedSample]) -> EncodedBatch {
         let batch = samples.len();
         let visits = samples.iter().map(|s| s.diagnoses.len()).max().unwrap_or(1).max(1);
@@ -312,6 +326,27 @@ mod tests {
         // sample 1, visit row 0 is padding; row 1 (the current visit) holds I4891.
         assert_eq!(&b.diagnoses.1[4..8], &[0, 0, i4891, 0]);
         assert_eq!(b.procedures.0, 1, "an empty code axis is still one wide");
+    }
+
+    #[test]
+    fn a_row_range_of_a_batch_is_the_batch_of_those_samples() {
+        let e = encoder(4);
+        let inputs = [
+            HistoryInput { previous: vec![visit(&["ICD10CM:I10"], &["ATC:C07A"])], ..Default::default() },
+            HistoryInput { current: visit(&["ICD10CM:E119", "ICD10CM:I10"], &[]), ..Default::default() },
+            HistoryInput {
+                previous: vec![visit(&["ICD10CM:E119"], &[]), visit(&["ICD10CM:I10"], &["ATC:C07A"])],
+                ..Default::default()
+            },
+        ];
+        let samples: Vec<_> = inputs.iter().map(|i| e.encode(i)).collect();
+        let all = EncodedBatch::from_samples(&samples);
+        let tail = all.rows(1..3);
+        assert_eq!(tail.batch, 2);
+        assert_eq!((tail.visits, tail.diagnoses.0), (all.visits, all.diagnoses.0));
+        let per = all.visits * all.diagnoses.0;
+        assert_eq!(tail.diagnoses.1, all.diagnoses.1[per..3 * per]);
+        assert_eq!(all.rows(0..3), all);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! Id 0 is padding and id 1 the unknown token in every vocabulary, so an encoder never
 //! has to special-case a code the model has not seen.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::Code;
 
 pub const PAD: &str = "[PAD]";
 pub const UNK: &str = "[UNK]";
@@ -30,7 +32,7 @@ impl Vocabulary {
         if tokens.first().map(String::as_str) != Some(PAD) || tokens.get(1).map(String::as_str) != Some(UNK) {
             return Err(VocabError::MissingSpecials(name.to_owned()));
         }
-        let mut index = HashMap::with_capacity(tokens.len());
+        let mut index = HashMap::with_capacity_and_hasher(tokens.len(), Default::default());
         for (i, t) in tokens.iter().enumerate() {
             if index.insert(t.clone(), i as u32).is_some() {
                 return Err(VocabError::Duplicate { name: name.to_owned(), token: t.clone() });
@@ -55,6 +57,22 @@ impl Vocabulary {
 
     pub fn id(&self, token: &str) -> Option<u32> {
         self.index.get(token).copied()
+    }
+
+    /// The id of `code`'s token (`SYSTEM:VALUE`), built on the stack: the encoder's hot
+    /// path, called for every input code of every visit.
+    pub fn code_id(&self, code: &Code) -> Option<u32> {
+        let (system, value) = (code.system().as_str().as_bytes(), code.value().as_bytes());
+        let len = system.len() + 1 + value.len();
+        let mut buf = [0u8; 64];
+        if len > buf.len() {
+            return self.id(&code.to_string());
+        }
+        buf[..system.len()].copy_from_slice(system);
+        buf[system.len()] = b':';
+        buf[system.len() + 1..len].copy_from_slice(value);
+        // Both parts are valid UTF-8 and ':' is ASCII, so the concatenation is too.
+        std::str::from_utf8(&buf[..len]).ok().and_then(|token| self.id(token))
     }
 
     pub fn token(&self, id: u32) -> Option<&str> {

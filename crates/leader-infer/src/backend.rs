@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use leader_core::encode::EncodedBatch;
+use leader_core::encode::{EncodedBatch, Encoder, HistoryInput};
 use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
@@ -17,13 +17,28 @@ pub type Probabilities = Vec<Vec<f32>>;
 /// the backend, so implementations need `Send` only.
 pub trait Backend: Send {
     fn predict(&mut self, batch: &EncodedBatch) -> Result<Probabilities>;
+    /// Encodes and predicts `inputs` as one batch. Backends that can run several lanes
+    /// at once override it to encode and run each lane's share on its own thread.
+    fn predict_inputs(&mut self, encoder: &Encoder, inputs: &[HistoryInput]) -> Result<Probabilities> {
+        let samples: Vec<_> = inputs.iter().map(|i| encoder.encode(i)).collect();
+        self.predict(&EncodedBatch::from_samples(&samples))
+    }
     /// The model's id and version, for logs and the audit trail.
     fn describe(&self) -> String;
 }
 
-/// An ONNX Runtime session over a verified [`Bundle`].
+/// Batches smaller than this run on one lane: below it, a thread costs more than it saves.
+const MIN_SPLIT: usize = 16;
+/// The largest run one lane gives ONNX Runtime at a time when it encodes its own share.
+const LANE_RUN: usize = 32;
+
+/// ONNX Runtime sessions over a verified [`Bundle`]. On the CPU, `threads` = N gives N
+/// single-threaded sessions ("lanes"): a batch is split into N contiguous shares that are
+/// encoded and run side by side, which scales much better for this small model than N
+/// intra-op threads in one session (whose operators are too small to parallelise). A
+/// single visit always runs on the first lane. CUDA uses one session.
 pub struct OrtBackend {
-    session: Session,
+    lanes: Vec<Session>,
     output: String,
     kind: OutputKind,
     n_meds: usize,
@@ -44,27 +59,38 @@ impl OrtBackend {
     /// Starts a session for `bundle` and checks the ONNX inputs and outputs against the
     /// manifest. `--device cuda` that cannot start is an error, never a silent CPU run.
     pub fn start(env: &ort::environment::Environment, bundle: &Bundle, opts: SessionOptions) -> Result<OrtBackend> {
-        let dir = &bundle.dir;
-        let mut builder = Session::builder(env).map_err(|e| session_error(dir, e))?;
-        builder = builder.with_intra_threads(opts.threads.max(1)).map_err(|e| session_error(dir, e))?;
-        builder = builder.with_inter_threads(1).map_err(|e| session_error(dir, e))?;
-        builder = builder.with_execution_providers(execution_providers(opts.device)).map_err(|e| {
-            let problem = e.to_string();
-            match opts.device {
-                Device::Cuda => InferError::Device { device: "CUDA".into(), problem },
-                Device::Cpu => session_error(dir, problem),
-            }
-        })?;
-        let session = builder.commit_from_file(bundle.model_path()).map_err(|e| session_error(dir, e))?;
-        check_contract(&session, bundle)?;
+        let (lanes, intra) = match opts.device {
+            Device::Cpu => (opts.threads.max(1), 1),
+            Device::Cuda => (1, opts.threads.max(1)),
+        };
+        let lanes = (0..lanes).map(|_| open_session(env, bundle, opts.device, intra)).collect::<Result<Vec<_>>>()?;
+        check_contract(&lanes[0], bundle)?;
         Ok(OrtBackend {
-            session,
+            lanes,
             output: bundle.manifest.output.name.clone(),
             kind: bundle.manifest.output.kind,
             n_meds: bundle.medications.len(),
             label: format!("{} {}", bundle.manifest.model.id, bundle.manifest.model.version),
         })
     }
+}
+
+fn open_session(env: &ort::environment::Environment, bundle: &Bundle, device: Device, intra: usize) -> Result<Session> {
+    let dir = &bundle.dir;
+    let mut builder = Session::builder(env).map_err(|e| session_error(dir, e))?;
+    builder = builder
+        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
+        .map_err(|e| session_error(dir, e))?;
+    builder = builder.with_intra_threads(intra).map_err(|e| session_error(dir, e))?;
+    builder = builder.with_inter_threads(1).map_err(|e| session_error(dir, e))?;
+    builder = builder.with_execution_providers(execution_providers(device)).map_err(|e| {
+        let problem = e.to_string();
+        match device {
+            Device::Cuda => InferError::Device { device: "CUDA".into(), problem },
+            Device::Cpu => session_error(dir, problem),
+        }
+    })?;
+    builder.commit_from_file(bundle.model_path()).map_err(|e| session_error(dir, e))
 }
 
 fn check_contract(session: &Session, bundle: &Bundle) -> Result<()> {
@@ -127,28 +153,90 @@ fn feed(b: &EncodedBatch) -> ort::Result<Feed<'_>> {
     ])
 }
 
+/// Runs `b` on one session; the output as probabilities, checked against the contract.
+fn run_lane(
+    session: &mut Session,
+    output: &str,
+    kind: OutputKind,
+    n_meds: usize,
+    b: &EncodedBatch,
+) -> Result<Probabilities> {
+    let inf = |e: ort::Error| InferError::Inference(e.to_string());
+    let outputs = session.run(feed(b).map_err(inf)?).map_err(inf)?;
+    let (shape, data) = outputs[output].try_extract_tensor::<f32>().map_err(inf)?;
+    if shape.len() != 2 || shape[0] as usize != b.batch || shape[1] as usize != n_meds {
+        return Err(InferError::Inference(format!("output shape {shape:?}, expected [{}, {n_meds}]", b.batch)));
+    }
+    Ok(data
+        .chunks(n_meds)
+        .map(|row| match kind {
+            OutputKind::Logits => row.iter().map(|&x| sigmoid(x)).collect(),
+            OutputKind::Probabilities => row.to_vec(),
+        })
+        .collect())
+}
+
+impl OrtBackend {
+    /// Runs `work(share, lane)` for contiguous shares of `n` items, one share per lane, on
+    /// scoped threads (the first share on the calling thread); results in input order.
+    fn on_lanes<T: Send>(
+        &mut self,
+        n: usize,
+        work: impl Fn(std::ops::Range<usize>, &mut Session) -> Result<Vec<T>> + Sync,
+    ) -> Result<Vec<T>> {
+        let lanes = if n < MIN_SPLIT { 1 } else { self.lanes.len().min(n / (MIN_SPLIT / 2)).max(1) };
+        let per = n.div_ceil(lanes);
+        let (first, rest) = self.lanes.split_first_mut().expect("a backend has at least one lane");
+        let work = &work;
+        let results: Vec<Result<Vec<T>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .iter_mut()
+                .take(lanes - 1)
+                .enumerate()
+                .map(|(k, session)| {
+                    let range = (k + 1) * per..((k + 2) * per).min(n);
+                    scope.spawn(move || work(range, session))
+                })
+                .collect();
+            let mut out = vec![work(0..per.min(n), first)];
+            out.extend(handles.into_iter().map(|h| {
+                h.join().unwrap_or_else(|_| Err(InferError::Inference("an inference thread panicked".into())))
+            }));
+            out
+        });
+        let mut all = Vec::with_capacity(n);
+        for r in results {
+            all.extend(r?);
+        }
+        Ok(all)
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
 impl Backend for OrtBackend {
     fn predict(&mut self, b: &EncodedBatch) -> Result<Probabilities> {
-        let inf = |e: ort::Error| InferError::Inference(e.to_string());
-        let outputs = self.session.run(feed(b).map_err(inf)?).map_err(inf)?;
-        let (shape, data) = outputs[self.output.as_str()].try_extract_tensor::<f32>().map_err(inf)?;
-        if shape.len() != 2 || shape[0] as usize != b.batch || shape[1] as usize != self.n_meds {
-            return Err(InferError::Inference(format!(
-                "output shape {shape:?}, expected [{}, {}]",
-                b.batch, self.n_meds
-            )));
+        let (output, kind, n_meds) = (self.output.clone(), self.kind, self.n_meds);
+        if self.lanes.len() == 1 || b.batch < MIN_SPLIT {
+            return run_lane(&mut self.lanes[0], &output, kind, n_meds, b);
         }
-        Ok(data
-            .chunks(self.n_meds)
-            .map(|row| match self.kind {
-                OutputKind::Logits => row.iter().map(|&x| sigmoid(x)).collect(),
-                OutputKind::Probabilities => row.to_vec(),
-            })
-            .collect())
+        self.on_lanes(b.batch, |rows, session| run_lane(session, &output, kind, n_meds, &b.rows(rows)))
+    }
+
+    fn predict_inputs(&mut self, encoder: &Encoder, inputs: &[HistoryInput]) -> Result<Probabilities> {
+        let (output, kind, n_meds) = (self.output.clone(), self.kind, self.n_meds);
+        self.on_lanes(inputs.len(), |rows, session| {
+            // Within a lane, runs of at most LANE_RUN samples: less padding (each run is
+            // padded to its own longest visit) and a working set that stays in cache.
+            let mut out = Vec::with_capacity(rows.len());
+            for run in inputs[rows].chunks(LANE_RUN) {
+                let samples: Vec<_> = run.iter().map(|i| encoder.encode(i)).collect();
+                out.extend(run_lane(session, &output, kind, n_meds, &EncodedBatch::from_samples(&samples))?);
+            }
+            Ok(out)
+        })
     }
 
     fn describe(&self) -> String {
@@ -159,7 +247,7 @@ impl Backend for OrtBackend {
 /// Raw output tensors by name, for parity tests against a reference computation.
 pub fn run_raw(backend: &mut OrtBackend, b: &EncodedBatch, name: &str) -> Result<(Vec<i64>, Vec<f32>)> {
     let inf = |e: ort::Error| InferError::Inference(e.to_string());
-    let outputs = backend.session.run(feed(b).map_err(inf)?).map_err(inf)?;
+    let outputs = backend.lanes[0].run(feed(b).map_err(inf)?).map_err(inf)?;
     let (shape, data) = outputs[name].try_extract_tensor::<f32>().map_err(inf)?;
     Ok((shape.iter().copied().collect(), data.to_vec()))
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use leader_core::Code;
 use leader_core::ddi::{Finding, KnowledgeBase, Role};
-use leader_core::encode::{EncodedBatch, HistoryInput};
+use leader_core::encode::HistoryInput;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{Backend, Probabilities};
@@ -100,8 +100,7 @@ pub struct Recommendation {
 pub fn predict_all(bundle: &Bundle, backend: &mut dyn Backend, inputs: &[HistoryInput]) -> Result<Probabilities> {
     let mut out = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(MAX_BATCH) {
-        let samples: Vec<_> = chunk.iter().map(|i| bundle.encoder.encode(i)).collect();
-        out.extend(backend.predict(&EncodedBatch::from_samples(&samples))?);
+        out.extend(backend.predict_inputs(&bundle.encoder, chunk)?);
     }
     Ok(out)
 }

@@ -37,7 +37,8 @@ impl std::str::FromStr for Device {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionOptions {
     pub device: Device,
-    /// Intra-op threads (1 gives the lowest single-visit latency).
+    /// CPU: lanes, i.e. single-threaded sessions that share a batch (see
+    /// [`crate::OrtBackend`]); CUDA: the session's intra-op threads.
     pub threads: usize,
 }
 

@@ -136,3 +136,44 @@ fn evaluation_reports_groups_and_the_ground_truth_ddi_rate() {
     assert!(report.overall.prauc > 0.0 && report.overall.prauc <= 1.0);
     assert!(report.safe_mode.is_some());
 }
+
+#[test]
+fn lanes_split_a_batch_and_give_the_same_answers_in_the_same_order() {
+    use leader_core::encode::EncodedBatch;
+    use leader_infer::{Backend, Bundle, OrtBackend};
+    let env = env();
+    let bundle = Bundle::open(&fixture()).expect("fixture");
+    // 70 different visits: two shares of 35, each run as 32 + 3; order must survive.
+    let inputs: Vec<HistoryInput> = (0..70)
+        .map(|k| {
+            let mut x = input();
+            x.current.diagnoses.truncate(1 + k % 3);
+            if k % 2 == 0 {
+                x.previous.clear();
+            }
+            if k % 5 == 0 {
+                x.current.procedures.clear();
+            }
+            x
+        })
+        .collect();
+    let mut one =
+        OrtBackend::start(&env, &bundle, SessionOptions { threads: 1, ..Default::default() }).expect("one lane");
+    let mut two =
+        OrtBackend::start(&env, &bundle, SessionOptions { threads: 2, ..Default::default() }).expect("two lanes");
+    let want: Vec<Vec<f32>> = inputs
+        .iter()
+        .map(|i| one.predict(&EncodedBatch::from_samples(&[bundle.encoder.encode(i)])).expect("predict").remove(0))
+        .collect();
+    let by_inputs = two.predict_inputs(&bundle.encoder, &inputs).expect("lanes");
+    let samples: Vec<_> = inputs.iter().map(|i| bundle.encoder.encode(i)).collect();
+    let by_batch = two.predict(&EncodedBatch::from_samples(&samples)).expect("lanes");
+    assert_eq!(by_inputs.len(), 70);
+    assert_eq!(by_batch.len(), 70);
+    for (k, w) in want.iter().enumerate() {
+        for (a, (b, c)) in w.iter().zip(by_inputs[k].iter().zip(&by_batch[k])) {
+            assert!((a - b).abs() < 1e-5 && (a - c).abs() < 1e-5, "visit {k}: {a} vs {b} / {c}");
+        }
+    }
+    assert_ne!(want[0], want[1], "the visits differ, so a reordering would show");
+}
