@@ -101,17 +101,43 @@ def predict(model: Teacher, tok, ds: Dataset, idx: list[int], max_len: int, batc
     return np.concatenate(probs), np.concatenate(hidden)
 
 
+def _accelerator(device: str):
+    """Hugging Face Accelerate when started by `accelerate launch` with several processes
+    (one per GPU, or `--cpu`), else None: a plain single-process run."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    from accelerate import Accelerator
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device")
+    return Accelerator(cpu=device == "cpu" or not torch.cuda.is_available())
+
+
+def _share(b: list[int], acc) -> list[int]:
+    """This process's share of a batch (all of it without Accelerate). A batch smaller than
+    the number of processes is shared with repeats, so every process takes every step."""
+    if acc is None:
+        return b
+    mine = b[acc.process_index :: acc.num_processes]
+    return mine or [b[acc.process_index % len(b)]]
+
+
 def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, model_dir: str | None = None, pooling: str = "auto",
           lora_r: int = 8, lora_alpha: int = 16, epochs: int = 4, patience: int = 2, lr: float = 1e-3, batch: int = 16,
           max_len: int = 256, seed: int = 42, device: str = "auto", stage: str = "teacher") -> dict:
     """Trains the teacher, keeps the best epoch by validation PRAUC, writes `out/`."""
     seed_everything(seed)
-    dev = pick_device(device)
+    acc = _accelerator(device)
+    dev = acc.device if acc else pick_device(device)
+    main = acc is None or acc.is_main_process
     model_dir = model_dir or default_model_dir()
     tok = tokenizer_for(model_dir)
-    model = Teacher(model_dir, ds.n_meds, pooling, lora_r, lora_alpha).to(dev)
-    params = [p for p in model.parameters() if p.requires_grad]
+    core = Teacher(model_dir, ds.n_meds, pooling, lora_r, lora_alpha).to(dev)
+    params = [p for p in core.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    model = core
+    if acc:  # data parallel: each process takes its share of every batch; gradients are averaged
+        model, opt = acc.prepare(core, opt)
     y = torch.tensor(ds.labels())
     lossf = nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(seed)
@@ -121,32 +147,38 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
     for epoch in range(epochs):
         model.train()
         for b in _batches(train_idx, batch, True, rng):
+            b = _share(b, acc)
             enc = tok([ds.samples[i]["prompt"] for i in b], padding=True, truncation=True, max_length=max_len, return_tensors="pt").to(dev)
             logits, _ = model(enc["input_ids"], enc["attention_mask"])
             loss = lossf(logits, y[b].to(dev))
             opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            if acc:
+                acc.backward(loss)
+                acc.clip_grad_norm_(params, 1.0)
+            else:
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             done += 1
-            progress(stage, done, steps, loss=round(float(loss.detach()), 5), epoch=epoch)
-        p, _ = predict(model, tok, ds, val_idx, max_len, batch, dev)
+            if main:
+                progress(stage, done, steps, loss=round(float(loss.detach()), 5), epoch=epoch)
+        p, _ = predict(core, tok, ds, val_idx, max_len, batch, dev)
         val = metrics.score(p, ds.labels(val_idx))
+        if acc:  # every process takes the main process's early-stopping decision
+            from accelerate.utils import broadcast_object_list
+
+            val = broadcast_object_list([val])[0]
         history.append({"epoch": epoch, "val": val})
         if val["prauc"] > best:
             best, bad = val["prauc"], 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items() if "lora_" in k or k.startswith("head.")}
+            best_state = {k: v.detach().clone() for k, v in core.state_dict().items() if "lora_" in k or k.startswith("head.")}
         else:
             bad += 1
             if bad >= patience:
                 break
     if best_state is not None:
-        model.load_state_dict(best_state, strict=False)
-    os.makedirs(out, exist_ok=True)
-    model.backbone.save_pretrained(os.path.join(out, "adapter"))
-    torch.save(model.head.state_dict(), os.path.join(out, "head.pt"))
-    _, hidden = predict(model, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
-    np.save(os.path.join(out, "hidden.npy"), hidden.astype(np.float32))
+        core.load_state_dict(best_state, strict=False)
+    model = core
     info = {
         "model_dir": model_dir,
         "model_name": os.path.basename(os.path.normpath(model_dir)),
@@ -161,7 +193,16 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
         "history": history,
         "dataset": ds.fingerprint(),
         "device": str(dev),
+        "processes": acc.num_processes if acc else 1,
     }
-    write_json(os.path.join(out, "teacher.json"), info)
+    if main:
+        os.makedirs(out, exist_ok=True)
+        model.backbone.save_pretrained(os.path.join(out, "adapter"))
+        torch.save(model.head.state_dict(), os.path.join(out, "head.pt"))
+        _, hidden = predict(model, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
+        np.save(os.path.join(out, "hidden.npy"), hidden.astype(np.float32))
+        write_json(os.path.join(out, "teacher.json"), info)
+    if acc:
+        acc.wait_for_everyone()
     model._tok = tok  # kept for callers that evaluate right away
     return {"model": model, "tokenizer": tok, "info": info, "device": dev}

@@ -69,3 +69,26 @@ def test_decoders_are_recognised():
     assert teacher.is_decoder(LlamaConfig(architectures=["LlamaForCausalLM"]))
     assert teacher.is_decoder(GPT2Config(architectures=["GPT2LMHeadModel"], is_decoder=True))
     assert not teacher.is_decoder(BertConfig())
+
+
+def test_data_parallel_launch_shares_teacher_training_between_processes(dataset_dir, tmp_path):
+    """Data parallel as on a multi-GPU machine (`accelerate launch --multi_gpu`, which starts
+    torchrun), here with torchrun and two CPU processes (gloo): the same code path."""
+    import subprocess
+    import sys
+
+    model_dir = _tiny_bert(str(tmp_path / "bert"))
+    out = tmp_path / "teacher"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+           "-m", "leader_pipeline", "teacher", "--dataset", dataset_dir,
+           "--out", str(out), "--model", model_dir, "--teacher-epochs", "1", "--max-len", "32", "--teacher-batch", "4", "--device", "cpu"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    info = json.load(open(out / "teacher.json"))
+    assert info["processes"] == 2
+    ds = data.load(dataset_dir)
+    assert np.load(out / "hidden.npy").shape == (len(ds.samples), 32)
+    steps = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert steps and all(s["stage"] == "teacher" for s in steps), "progress comes from the main process only"
+    assert len(steps) == steps[-1]["total"], "one progress line per step, not one per process"
