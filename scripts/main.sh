@@ -14,7 +14,7 @@ bin="$CARGO_TARGET_DIR/release"
 export LEADER_ORT_LIB="${LEADER_ORT_LIB:-$PWD/.runtime/onnxruntime/libonnxruntime.so}"
 "$bin/leader" demo
 echo
-"$bin/leader" recommend --patient DEMO-001
+"$bin/leader" recommend --patient DEMO-012
 echo
 "$bin/leader" ddi check ATC:B01AA03 ATC:M01AE01
 [ "${LEADER_NO_APP:-0}" = 1 ] && exit 0

@@ -205,17 +205,23 @@ pub fn add_bundled_root(dir: PathBuf) {
 }
 
 /// The model shipped with the installation: `models/DEFAULT` names a folder of `models/`,
-/// searched next to the executable (`../share/leader-rx/models` too) and above it and the
-/// working directory (the repository's `models/`).
+/// searched in the roots the app registered (its resource folder), the installed layouts
+/// beside the executable (`../share/leader-rx/models`, `../lib/leader-rx/models`), then the
+/// working directory and its parents (a checkout's `models/`), and last the executable's
+/// folder and its parents. The checkout comes before the executable's folder because a build
+/// folder may hold an older copy of `models/` (the app build copies its resources there).
 pub fn bundled_default() -> Option<PathBuf> {
     let mut roots: Vec<PathBuf> = BUNDLED_ROOTS.lock().map(|v| v.clone()).unwrap_or_default();
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned));
+    if let Some(exe_dir) = &exe_dir {
         roots.push(exe_dir.join("../share/leader-rx/models"));
         roots.push(exe_dir.join("../lib/leader-rx/models"));
-        roots.extend(exe_dir.ancestors().map(|d| d.join("models")));
     }
     if let Ok(cwd) = std::env::current_dir() {
         roots.extend(cwd.ancestors().map(|d| d.join("models")));
+    }
+    if let Some(exe_dir) = &exe_dir {
+        roots.extend(exe_dir.ancestors().map(|d| d.join("models")));
     }
     roots.into_iter().find_map(|m| {
         let name = fs::read_to_string(m.join("DEFAULT")).ok()?;
