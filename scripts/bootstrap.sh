@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what LEADER Rx needs on a fresh Debian 12 / Ubuntu machine that has Rust
 # (rustup), Python 3.11 and Node 20. Idempotent: each step checks before it installs.
-# Usage: scripts/bootstrap.sh [base]...   (components; default: base)
+# Usage: scripts/bootstrap.sh [base|ort|ort-cuda|python|app]...   (components; default: base)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +61,43 @@ PY
   rm -rf "$tmp"
 }
 
+# ONNX Runtime for NVIDIA GPUs (`--device cuda`), on demand, not in CI: the GPU library from the
+# pinned onnxruntime-gpu wheel and the CUDA 13 / cuDNN 9 libraries it needs from NVIDIA's PyPI
+# wheels (about 1.6 GB), into .runtime/onnxruntime-cuda/ and .runtime/onnxruntime-cuda/nvidia/.
+ort_cuda() {
+  local dir=.runtime/onnxruntime-cuda
+  if [ -f "$dir/libonnxruntime.so.$ORT_VERSION" ] && [ -f "$dir/nvidia/.complete" ]; then return; fi
+  log "onnxruntime-gpu: fetching the $ORT_VERSION wheel and the NVIDIA runtime wheels from PyPI (~1.6 GB)"
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --only-binary=:all: --python-version 3.11 --platform manylinux_2_28_x86_64 \
+    --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    "onnxruntime-gpu[cuda,cudnn]==$ORT_VERSION" -d "$tmp"
+  mkdir -p "$dir/nvidia"
+  python3 - "$tmp" "$dir" <<'PY'
+import glob, os, sys, zipfile
+tmp, out = sys.argv[1], sys.argv[2]
+for wheel in glob.glob(os.path.join(tmp, "*.whl")):
+    name = os.path.basename(wheel)
+    with zipfile.ZipFile(wheel) as z:
+        for member in z.namelist():
+            base = os.path.basename(member)
+            if name.startswith("onnxruntime_gpu") and base.startswith("libonnxruntime") and ".so" in base:
+                target = os.path.join(out, base)
+            elif name.startswith("nvidia") and member.startswith("nvidia/") and "/lib/" in member and ".so" in base:
+                target = os.path.join(out, member)  # nvidia/cu13/lib/..., nvidia/cudnn/lib/...
+            else:
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with z.open(member) as src, open(target + ".part", "wb") as dst:
+                dst.write(src.read())
+            os.replace(target + ".part", target)
+PY
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$dir/libonnxruntime.so.1"
+  ln -sf "libonnxruntime.so.$ORT_VERSION" "$dir/libonnxruntime.so"
+  touch "$dir/nvidia/.complete"
+  rm -rf "$tmp"
+}
+
 # The pipeline's Python environment (torch, transformers, peft, onnx, ...), uv-locked.
 # uv's cache (~/.cache/uv) makes re-installs take seconds.
 UV_VERSION=0.13.8
@@ -88,6 +125,7 @@ for c in "${components[@]}"; do
   case "$c" in
     base) base ;;
     ort) ort ;;
+    ort-cuda) ort_cuda ;;
     python) python_env ;;
     app) app ;;
     *) log "unknown component $c"; exit 2 ;;

@@ -3,7 +3,7 @@
 # shipped: import → export-dataset (5 patient-level folds) → 5-fold cross-validation of teacher,
 # students and baselines → final teacher + student on the train split (early stopping on val)
 # → ONNX export with parity check and the CV metrics in the manifest.
-# CPU: about 40 minutes on 2 cores; a GPU is used when torch sees one.
+# CPU: about 15 minutes on 2 cores (teachers dominate); a GPU is used when torch sees one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh base ort python

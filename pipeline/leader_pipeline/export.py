@@ -48,7 +48,7 @@ def onnx_export(model: Student, path: str, example: dict[str, torch.Tensor]) -> 
         "profile": {0: b},
     }
     tmp = f"{path}.tmp"
-    torch.onnx.export(_Export(model), tuple(example[k] for k in INPUTS), tmp, input_names=INPUTS, output_names=["logits", "hidden"],
+    torch.onnx.export(_Export(model).eval(), tuple(example[k] for k in INPUTS), tmp, input_names=INPUTS, output_names=["logits", "hidden"],
                       dynamic_shapes=shapes, dynamo=True, external_data=False, optimize=True)
     os.replace(tmp, path)
 

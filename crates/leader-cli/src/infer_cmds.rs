@@ -77,8 +77,8 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
                 .teacher()
                 .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
         };
-        let env = leader_infer::runtime::environment()?;
         let options = session_options(&a.model.device, a.model.threads)?;
+        let env = leader_infer::runtime::environment_for(options.device)?;
         let mut teacher = leader_infer::teacher::TeacherModel::open(&env, &dir, options)?;
         let level = teacher.manifest.prompt.medication_atc_level;
         let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
@@ -405,9 +405,11 @@ pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Re
     if inputs.is_empty() {
         bail!("the store has no visits to benchmark with: run `leader demo` or import a cohort");
     }
-    let report = tokio::task::spawn_blocking(move || leader_infer::bench::run(&dir, &inputs, iterations)).await??;
+    let device = session_options(&m.device, 1)?.device;
+    let report =
+        tokio::task::spawn_blocking(move || leader_infer::bench::run(&dir, &inputs, iterations, device)).await??;
     emit(cfg, &report, |w, r| {
-        outln!(w, "model {} on {} visits", r.model, r.samples);
+        outln!(w, "model {} on {} visits ({:?})", r.model, r.samples, r.device);
         outln!(w, "session load            median {:.1} ms", r.session_load_ms_median);
         outln!(w, "encoding                median {:.1} us/visit", r.encode_us_median);
         outln!(

@@ -15,7 +15,7 @@ use crate::backend::{Backend, OrtBackend};
 use crate::bundle::Bundle;
 use crate::error::{InferError, Result};
 use crate::recommend::{RecommendOptions, Request, recommend};
-use crate::runtime::{SessionOptions, environment};
+use crate::runtime::{Device, SessionOptions, environment_for};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Throughput {
@@ -29,6 +29,8 @@ pub struct Throughput {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchReport {
     pub model: String,
+    /// Where the sessions ran (CPU, or CUDA: then one session, batches not split in lanes).
+    pub device: Device,
     pub samples: usize,
     pub session_load_ms_median: f64,
     pub encode_us_median: f64,
@@ -70,14 +72,14 @@ pub fn machine_peak_gflops() -> f64 {
     cores * mhz / 1000.0 * 32.0
 }
 
-pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize) -> Result<BenchReport> {
+pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize, device: Device) -> Result<BenchReport> {
     if inputs.is_empty() {
         return Err(InferError::Inference("no inputs to benchmark with".into()));
     }
-    let env = environment()?;
+    let env = environment_for(device)?;
     let bundle = Bundle::open(dir)?;
-    let one = SessionOptions { threads: 1, ..SessionOptions::default() };
-    let two = SessionOptions { threads: 2, ..SessionOptions::default() };
+    let one = SessionOptions { threads: 1, device };
+    let two = SessionOptions { threads: 2, device };
 
     let mut loads = Vec::new();
     for _ in 0..5 {
@@ -141,6 +143,7 @@ pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize) -> Result<Ben
     let flops = bundle.manifest.flops_per_visit;
     Ok(BenchReport {
         model: format!("{} {}", bundle.manifest.model.id, bundle.manifest.model.version),
+        device,
         samples: inputs.len(),
         session_load_ms_median: median(loads),
         encode_us_median: median(enc),

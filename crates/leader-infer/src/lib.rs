@@ -43,7 +43,7 @@ pub struct Engine {
 impl Engine {
     /// Loads and verifies the bundle in `dir` and starts serving it.
     pub fn start(dir: &Path, options: SessionOptions) -> Result<Engine> {
-        let env = runtime::environment()?;
+        let env = runtime::environment_for(options.device)?;
         let (bundle, backend) = load(&env, dir, options)?;
         let worker = Worker::spawn(bundle, backend)?;
         Ok(Engine { env, options, worker })

@@ -4,6 +4,11 @@
 //! `ORT_DYLIB_PATH`, next to the executable (and `../lib`), and the project's runtime
 //! folder `.runtime/onnxruntime/` found above the executable or the working directory
 //! (where `scripts/bootstrap.sh ort` puts the library of the pinned PyPI wheel).
+//!
+//! `--device cuda` needs the GPU build instead (`scripts/bootstrap.sh ort-cuda`: the pinned
+//! onnxruntime-gpu wheel's library in `.runtime/onnxruntime-cuda/`, with the CUDA 13 and
+//! cuDNN 9 libraries of NVIDIA's PyPI wheels under its `nvidia/` folder, preloaded before the
+//! library). A process loads one ONNX Runtime library, ever: the first session decides.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -13,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{InferError, Result};
 
 const LIB: &str = "libonnxruntime.so";
+const GPU_DIR: &str = "onnxruntime-cuda";
 
 /// Where a session runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +94,79 @@ pub fn candidates() -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The candidate paths of the GPU build, in lookup order (only the variable's path when
+/// `LEADER_ORT_CUDA_LIB` is set): next to the executable (`onnxruntime-cuda/`, also in
+/// `../lib/leader-rx/`), then `.runtime/onnxruntime-cuda/` above the executable or the working
+/// directory.
+pub fn gpu_candidates() -> Vec<PathBuf> {
+    if let Some(v) = std::env::var_os("LEADER_ORT_CUDA_LIB").filter(|v| !v.is_empty()) {
+        return vec![PathBuf::from(v)];
+    }
+    let mut out = Vec::new();
+    let mut roots = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+        out.push(exe_dir.join(GPU_DIR).join(LIB));
+        out.push(exe_dir.join("../lib/leader-rx").join(GPU_DIR).join(LIB));
+        roots.push(exe_dir);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.push(cwd);
+    }
+    for root in roots {
+        for dir in root.ancestors() {
+            out.push(dir.join(".runtime").join(GPU_DIR).join(LIB));
+        }
+    }
+    out
+}
+
+/// Loads the process's library for `device` (first call) and returns the environment. A
+/// CUDA request loads the GPU build with its NVIDIA libraries; once a library is loaded it
+/// serves every later request (a CUDA session on the CPU build then fails with the provider's
+/// own reason, never silently on the CPU).
+pub fn environment_for(device: Device) -> Result<ort::environment::Environment> {
+    if device == Device::Cpu {
+        return environment();
+    }
+    let mut slot = ENVIRONMENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let cuda_error = |problem: String| InferError::Device { device: "CUDA".into(), problem };
+    let looked = gpu_candidates();
+    let path = looked.iter().find(|p| p.is_file()).ok_or_else(|| {
+        cuda_error(format!(
+            "the GPU build of ONNX Runtime was not found (looked in {}); `scripts/bootstrap.sh ort-cuda` installs it",
+            looked.iter().take(4).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let builder =
+        ort::init_from(path).map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    let env = builder
+        .with_name("leader-rx")
+        .build()
+        .map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    *slot = Some(env.clone());
+    // The NVIDIA libraries must be loaded before a CUDA session starts (and after the library:
+    // ort's errors need it). Without them here, the system's CUDA 13 / cuDNN 9 must provide them.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (cuda, cudnn) = (dir.join("nvidia/cu13/lib"), dir.join("nvidia/cudnn/lib"));
+    if cuda.is_dir() || cudnn.is_dir() {
+        ort::ep::cuda::preload_dylibs(
+            cuda.is_dir().then_some(cuda.as_path()),
+            cudnn.is_dir().then_some(cudnn.as_path()),
+        )
+        .map_err(|e| {
+            cuda_error(format!(
+                "loading the NVIDIA libraries beside {}: {e} (they need the NVIDIA driver's libcuda.so.1: \
+                     is there a GPU with its driver on this machine?)",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(env)
 }
 
 /// ONNX Runtime allows one environment per process, ever (a dropped one cannot be
