@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
         model, config = student.load(a.student)
         test = ds.indices("test")
-        held = metrics.score(student.predict(model, ds, test), ds.labels(test), config["threshold"])
+        probs = student.predict(model, ds, test)
+        held = metrics.score(probs, ds.labels(test), pred_sets=student.predicted_sets(config, ds, test, probs))
         metrics_out: dict = {"held_out_test_split": held}
         if a.cv:
             with open(a.cv) as f:

@@ -84,11 +84,11 @@ def run(ds: Dataset, out: str, *, folds: int = 5, alphas=(0.0, 0.1, 1.0), teache
         for a in alphas:
             r = student.train(ds, train, val, teacher_hidden=hidden if a > 0 else None, alpha=a, seed=seed, stage=f"cv fold {k + 1}/{folds}: student alpha {a:g}", **student_kw)
             val_prauc[f"student_alpha_{a:g}"].append(r["config"]["best_val_prauc"])
-            results[f"student_alpha_{a:g}"] = (student.predict(r["model"], ds, test), r["config"]["threshold"])
+            results[f"student_alpha_{a:g}"] = (student.predict(r["model"], ds, test), r["config"])
         for name, (p, th) in results.items():
             pooled[name][0][test] = p
-            for i in test:
-                pooled[name][1][i] = th
+            for i in test:  # the teacher has one threshold; a student one per group
+                pooled[name][1][i] = student.threshold_for(th, ds.samples[i]["first_visit"]) if isinstance(th, dict) else th
             fold_prauc[name].append(metrics.score(p, ds.labels(test))["prauc"])
         for name, fn in (("most_frequent", baselines.most_frequent), ("repeat_previous", baselines.repeat_previous)):
             p, sets = fn(ds, train + val, test)
@@ -108,7 +108,8 @@ def run(ds: Dataset, out: str, *, folds: int = 5, alphas=(0.0, 0.1, 1.0), teache
     chosen = max(alphas, key=lambda a: float(np.mean(val_prauc[f"student_alpha_{a:g}"])))
     summary = {
         "protocol": f"{folds}-fold patient-level cross-validation on {n} samples ({ds.manifest['counts']['patients']} patients); "
-                    "test = fold k, validation = fold k+1, training = the rest; thresholds and alpha chosen on validation",
+                    "test = fold k, validation = fold k+1, training = the rest; thresholds (students: one for first visits, "
+                    "one for visits with history) and alpha chosen on validation",
         "folds": folds,
         "seed": seed,
         "samples": n,

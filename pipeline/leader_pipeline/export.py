@@ -110,6 +110,7 @@ def write_bundle(ds: Dataset, model: Student, config: dict, out: str, *, model_i
         },
         "output": {"name": "logits", "kind": "logits", "hidden": "hidden"},
         "threshold": config["threshold"],
+        **({"thresholds": config["thresholds"]} if config.get("thresholds") else {}),
         "metrics": metrics,
         "provenance": {**provenance, "onnx_parity": par, "student": config},
         "teacher": teacher,

@@ -231,6 +231,19 @@ def predict(model: Student, ds: Dataset, idx: list[int], batch: int = 256) -> np
     return np.concatenate(out) if out else np.zeros((0, ds.n_meds), np.float32)
 
 
+MIN_GROUP = 10
+
+
+def threshold_for(config: dict, first_visit: bool) -> float:
+    """The decision threshold of a visit: its group's, else the global one (older students)."""
+    t = config.get("thresholds")
+    return float(t["first_visit" if first_visit else "with_history"]) if t else float(config["threshold"])
+
+
+def predicted_sets(config: dict, ds: Dataset, idx: list[int], probs: np.ndarray) -> list[set[int]]:
+    return [set(np.flatnonzero(probs[r] >= threshold_for(config, ds.samples[i]["first_visit"])).tolist()) for r, i in enumerate(idx)]
+
+
 def best_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
     """The threshold with the best mean Jaccard on validation (0.05 steps)."""
     grid = np.round(np.arange(0.1, 0.91, 0.05), 2)
@@ -282,9 +295,18 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    threshold = best_threshold(predict(model, ds, val_idx), ds.labels(val_idx)) if val_idx else 0.5
+    threshold, thresholds = 0.5, {"first_visit": 0.5, "with_history": 0.5}
+    if val_idx:
+        pv, yv = predict(model, ds, val_idx), ds.labels(val_idx)
+        threshold = best_threshold(pv, yv)
+        # Visits without and with history differ (the copy pathway only speaks for the
+        # latter), so each group also gets its own threshold, chosen on its validation visits
+        # (the global one when a group has fewer than MIN_GROUP of them).
+        for group in thresholds:
+            rows = [j for j, i in enumerate(val_idx) if ds.samples[i]["first_visit"] == (group == "first_visit")]
+            thresholds[group] = best_threshold(pv[rows], yv[rows]) if len(rows) >= MIN_GROUP else threshold
     config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "encoder": encoder, "wide": wide, "embed": embed or hidden, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
-              "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "seed": seed}
+              "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "thresholds": thresholds, "seed": seed}
     return {"model": model, "config": config}
 
 

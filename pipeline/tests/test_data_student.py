@@ -133,3 +133,17 @@ def test_the_wide_pathway_reads_only_the_current_visit(dataset_dir):
     now, _ = m(torch.tensor([[[1], [5]]]), px, meds, torch.tensor([[0]]))
     before, _ = m(torch.tensor([[[5], [1]]]), px, meds, torch.tensor([[0]]))
     assert now[0, 0].item() == pytest.approx(4.0) and before[0, 0].item() == 0.0
+
+
+def test_each_group_gets_a_threshold_chosen_on_its_validation_visits(dataset_dir, monkeypatch):
+    ds = data.load(dataset_dir)
+    monkeypatch.setattr(student, "MIN_GROUP", 1)
+    r = student.train(ds, ds.indices(fold=0) + ds.indices(fold=1), ds.indices(fold=2), hidden=16, epochs=2, seed=1)
+    t = r["config"]["thresholds"]
+    assert set(t) == {"first_visit", "with_history"} and all(0.1 <= v <= 0.9 for v in t.values())
+    config = {"threshold": 0.5, "thresholds": {"first_visit": 0.99, "with_history": 0.01}}
+    idx = [next(i for i, s in enumerate(ds.samples) if s["first_visit"]), next(i for i, s in enumerate(ds.samples) if not s["first_visit"])]
+    probs = np.full((2, ds.n_meds), 0.5, dtype=np.float32)
+    sets = student.predicted_sets(config, ds, idx, probs)
+    assert sets[0] == set() and sets[1] == set(range(ds.n_meds)), "first visit 0.99, with history 0.01"
+    assert student.threshold_for({"threshold": 0.3}, True) == 0.3, "older students: the global threshold"

@@ -289,11 +289,14 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         let split = e.split.map_or("all".to_owned(), |s| format!("{s:?}").to_lowercase());
         outln!(
             w,
-            "model {}; split {split} (seed {}); {} visits; threshold {:.2}",
+            "model {}; split {split} (seed {}); {} visits; threshold {}",
             e.report.model,
             e.seed,
             e.samples,
-            e.report.threshold
+            match e.report.thresholds {
+                Some(t) => format!("{:.2} (first visits) / {:.2} (with history)", t.first_visit, t.with_history),
+                None => format!("{:.2}", e.report.threshold),
+            }
         );
         outln!(
             w,

@@ -84,7 +84,12 @@ pub struct Manifest {
     pub medications: Vec<String>,
     pub input: InputContract,
     pub output: OutputContract,
+    /// The decision threshold (chosen on validation); for visits of one group, see `thresholds`.
     pub threshold: f32,
+    /// Optional thresholds for visits without and with history, chosen on each group's
+    /// validation visits; when present they decide, and `threshold` is the overall one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<GroupThresholds>,
     #[serde(default)]
     pub metrics: serde_json::Value,
     #[serde(default)]
@@ -95,6 +100,24 @@ pub struct Manifest {
     pub flops_per_visit: Option<f64>,
     /// Relative file path → sha256 (hex) of every file of the bundle but the manifest.
     pub files: BTreeMap<String, String>,
+}
+
+/// Decision thresholds by group: visits with no earlier visit, and visits with history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct GroupThresholds {
+    pub first_visit: f32,
+    pub with_history: f32,
+}
+
+impl Manifest {
+    /// The threshold that decides for a visit with (or without) earlier visits.
+    pub fn threshold_for(&self, has_history: bool) -> f32 {
+        match self.thresholds {
+            Some(t) if has_history => t.with_history,
+            Some(t) => t.first_visit,
+            None => self.threshold,
+        }
+    }
 }
 
 /// A verified bundle: manifest, medication codes and the encoder.
@@ -176,8 +199,9 @@ impl Bundle {
                 manifest.input.profile_fields, PROFILE_FIELDS
             )));
         }
-        if !(0.0..=1.0).contains(&manifest.threshold) {
-            return Err(err(format!("threshold {} is not a probability", manifest.threshold)));
+        let group = manifest.thresholds.map(|t| [t.first_visit, t.with_history]).unwrap_or_default();
+        if let Some(t) = std::iter::once(manifest.threshold).chain(group).find(|t| !(0.0..=1.0).contains(t)) {
+            return Err(err(format!("threshold {t} is not a probability")));
         }
         let l = manifest.input.limits;
         if l.max_visits == 0 || l.max_diagnoses == 0 || l.max_procedures == 0 || l.max_medications == 0 {

@@ -9,7 +9,7 @@ use leader_core::metrics::{Evaluated, Scores, ddi_rate, score};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, GroupThresholds};
 use crate::error::Result;
 use crate::recommend::{predict_all, predicted_set};
 
@@ -25,6 +25,8 @@ pub struct EvalSample {
 pub struct EvalReport {
     pub model: String,
     pub threshold: f32,
+    /// The model's thresholds for first visits and visits with history, when it has them.
+    pub thresholds: Option<GroupThresholds>,
     pub overall: Scores,
     /// Visits with no earlier visit (LEADER's cold-start case).
     pub first_visit: Scores,
@@ -72,7 +74,7 @@ pub fn evaluate(
     let interacts = |a: usize, b: usize| adjacency.contains(&labels[a], &labels[b]);
     let inputs: Vec<HistoryInput> = samples.iter().map(|s| s.input.clone()).collect();
     let probs = predict_all(bundle, backend, &inputs)?;
-    let threshold = bundle.manifest.threshold;
+    let m = &bundle.manifest;
     let mut outside = 0;
     let mut rows = Vec::with_capacity(samples.len());
     let mut safe_rows = Vec::new();
@@ -86,6 +88,7 @@ pub fn evaluate(
                 i
             })
             .collect();
+        let threshold = m.threshold_for(!s.input.previous.is_empty());
         rows.push(Evaluated {
             scores: p.clone(),
             predicted: predicted_set(p, threshold, &bundle.medications, None),
@@ -104,8 +107,9 @@ pub fn evaluate(
     };
     let truths: Vec<Vec<usize>> = rows.iter().map(|r| r.truth.clone()).collect();
     Ok(EvalReport {
-        model: format!("{} {}", bundle.manifest.model.id, bundle.manifest.model.version),
-        threshold,
+        model: format!("{} {}", m.model.id, m.model.version),
+        threshold: m.threshold,
+        thresholds: m.thresholds,
         overall: score(&rows, interacts),
         first_visit: score(&pick(true), interacts),
         with_history: score(&pick(false), interacts),

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use backend::{Backend, OrtBackend};
-pub use bundle::{Bundle, Manifest};
+pub use bundle::{Bundle, GroupThresholds, Manifest};
 pub use error::{InferError, Result};
 pub use runtime::{Device, SessionOptions};
 pub use worker::Worker;

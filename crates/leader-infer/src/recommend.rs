@@ -136,7 +136,8 @@ pub fn recommend(
         version: bundle.manifest.model.version.clone(),
         kind: bundle.manifest.model.kind.clone(),
     };
-    let mut r = assemble(p0, &bundle.medications, bundle.manifest.threshold, evidence, req, opts, kb, model);
+    let threshold = bundle.manifest.threshold_for(!req.input.previous.is_empty());
+    let mut r = assemble(p0, &bundle.medications, threshold, evidence, req, opts, kb, model);
     r.unknown_codes = base.unknown;
     r.latency_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(r)

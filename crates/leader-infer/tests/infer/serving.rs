@@ -177,3 +177,24 @@ fn lanes_split_a_batch_and_give_the_same_answers_in_the_same_order() {
     }
     assert_ne!(want[0], want[1], "the visits differ, so a reordering would show");
 }
+
+#[test]
+fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
+    let dir = copy_fixture();
+    edit_manifest(dir.path(), |m| m["thresholds"] = serde_json::json!({"first_visit": 0.9, "with_history": 0.1}));
+    let engine = Engine::start(dir.path(), SessionOptions::default()).expect("engine");
+    let opts = RecommendOptions { top_k_below: 13, evidence: false, ..Default::default() };
+    let later =
+        engine.recommend(Request { input: input(), current_medications: vec![] }, opts.clone(), kb()).expect("ok");
+    let mut first_input = input();
+    first_input.previous.clear();
+    let first = engine.recommend(Request { input: first_input, current_medications: vec![] }, opts, kb()).expect("ok");
+    assert_eq!((later.threshold, first.threshold), (0.1, 0.9));
+    for r in [&later, &first] {
+        assert!(r.suggestions.iter().all(|s| (s.probability >= r.threshold) == (s.status == Status::Suggested)));
+    }
+
+    edit_manifest(dir.path(), |m| m["thresholds"]["with_history"] = 1.5.into());
+    let err = leader_infer::Bundle::open(dir.path()).expect_err("refused");
+    assert!(err.to_string().contains("threshold 1.5 is not a probability"), "{err}");
+}
