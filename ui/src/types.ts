@@ -280,9 +280,17 @@ export interface Scores {
   ddi_rate: number;
 }
 
+/** Decision thresholds by group: visits with no earlier visit, and visits with history. */
+export interface GroupThresholds {
+  first_visit: number;
+  with_history: number;
+}
+
 export interface EvalReport {
   model: string;
   threshold: number;
+  /** The model's thresholds for first visits and visits with history, when it has them. */
+  thresholds: GroupThresholds | null;
   overall: Scores;
   first_visit: Scores;
   with_history: Scores;

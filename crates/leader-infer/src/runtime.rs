@@ -142,12 +142,7 @@ pub fn environment_for(device: Device) -> Result<ort::environment::Environment> 
             looked.iter().take(4).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ))
     })?;
-    let builder =
-        ort::init_from(path).map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
-    let env = builder
-        .with_name("leader-rx")
-        .build()
-        .map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    let env = load_library(path)?;
     *slot = Some(env.clone());
     // The NVIDIA libraries must be loaded before a CUDA session starts (and after the library:
     // ort's errors need it). Without them here, the system's CUDA 13 / cuDNN 9 must provide them.
@@ -169,6 +164,11 @@ pub fn environment_for(device: Device) -> Result<ort::environment::Environment> 
     Ok(env)
 }
 
+fn load_library(path: &Path) -> Result<ort::environment::Environment> {
+    let problem = |e: &dyn std::fmt::Display| InferError::Library { path: path.to_owned(), problem: e.to_string() };
+    ort::init_from(path).map_err(|e| problem(&e))?.with_name("leader-rx").build().map_err(|e| problem(&e))
+}
+
 /// ONNX Runtime allows one environment per process, ever (a dropped one cannot be
 /// replaced), so it is created once and shared; this is the only process-wide state.
 static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
@@ -183,12 +183,7 @@ pub fn environment() -> Result<ort::environment::Environment> {
     let path = looked.iter().find(|p| p.is_file()).ok_or_else(|| InferError::LibraryMissing {
         looked: looked.iter().take(6).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
     })?;
-    let builder =
-        ort::init_from(path).map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
-    let env = builder
-        .with_name("leader-rx")
-        .build()
-        .map_err(|e| InferError::Library { path: path.clone(), problem: e.to_string() })?;
+    let env = load_library(path)?;
     *slot = Some(env.clone());
     Ok(env)
 }
