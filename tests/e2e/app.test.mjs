@@ -161,8 +161,19 @@ test("clicking Suggest renders suggestions quickly (20 clicks)", async () => {
 
 test("the pharmacist check shows the warfarin x ibuprofen interaction in the matrix", async () => {
   await nav("pharmacist");
-  await (await browser.$('[data-testid="paste-codes"]')).setValue("ATC:B01AA03, ATC:M01AE01, ATC:N06AB06");
-  await (await browser.$('[data-testid="add-pasted"]')).click();
+  // Check only once all three codes are listed: a click that races the render of the typed
+  // text adds nothing (and clears the box), so type and add again until they are.
+  const chips = async () => (await browser.$$('[data-testid="check-list"] li.chip')).length;
+  await browser.waitUntil(
+    async () => {
+      await (await browser.$('[data-testid="paste-codes"]')).setValue("ATC:B01AA03, ATC:M01AE01, ATC:N06AB06");
+      await browser.pause(100);
+      await (await browser.$('[data-testid="add-pasted"]')).click();
+      await browser.pause(100);
+      return (await chips()) === 3;
+    },
+    { timeout: 10000, timeoutMsg: "the three pasted codes were not added to the list" },
+  );
   await (await browser.$('[data-testid="check"]')).click();
   await (await browser.$('[data-testid="ddi-matrix"]')).waitForDisplayed({ timeout: 10000 });
   const texts = [];
