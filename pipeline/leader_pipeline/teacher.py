@@ -102,8 +102,8 @@ def predict(model: Teacher, tok, ds: Dataset, idx: list[int], max_len: int, batc
 
 
 def _accelerator(device: str):
-    """Hugging Face Accelerate when started by `accelerate launch` with several processes
-    (one per GPU, or `--cpu`), else None: a plain single-process run."""
+    """Hugging Face Accelerate when started by `accelerate launch --multi_gpu` (or torchrun)
+    with several processes, else None: a plain single-process run."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return None
     from accelerate import Accelerator
@@ -162,9 +162,8 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
             done += 1
             if main:
                 progress(stage, done, steps, loss=round(float(loss.detach()), 5), epoch=epoch)
-        p, _ = predict(core, tok, ds, val_idx, max_len, batch, dev)
-        val = metrics.score(p, ds.labels(val_idx))
-        if acc:  # every process takes the main process's early-stopping decision
+        val = metrics.score(predict(core, tok, ds, val_idx, max_len, batch, dev)[0], ds.labels(val_idx)) if main else None
+        if acc:  # the main process validates; every process takes its early-stopping decision
             from accelerate.utils import broadcast_object_list
 
             val = broadcast_object_list([val])[0]
@@ -178,16 +177,15 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
                 break
     if best_state is not None:
         core.load_state_dict(best_state, strict=False)
-    model = core
     info = {
         "model_dir": model_dir,
         "model_name": os.path.basename(os.path.normpath(model_dir)),
-        "decoder": model.decoder,
-        "pooling": model.pooling,
+        "decoder": core.decoder,
+        "pooling": core.pooling,
         "lora_r": lora_r,
         "lora_alpha": lora_alpha,
         "max_len": max_len,
-        "hidden_size": model.hidden_size,
+        "hidden_size": core.hidden_size,
         "epochs_run": len(history),
         "best_val_prauc": best,
         "history": history,
@@ -197,12 +195,12 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
     }
     if main:
         os.makedirs(out, exist_ok=True)
-        model.backbone.save_pretrained(os.path.join(out, "adapter"))
-        torch.save(model.head.state_dict(), os.path.join(out, "head.pt"))
-        _, hidden = predict(model, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
+        core.backbone.save_pretrained(os.path.join(out, "adapter"))
+        torch.save(core.head.state_dict(), os.path.join(out, "head.pt"))
+        _, hidden = predict(core, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
         np.save(os.path.join(out, "hidden.npy"), hidden.astype(np.float32))
         write_json(os.path.join(out, "teacher.json"), info)
     if acc:
         acc.wait_for_everyone()
-    model._tok = tok  # kept for callers that evaluate right away
-    return {"model": model, "tokenizer": tok, "info": info, "device": dev}
+    core._tok = tok  # kept for callers that evaluate right away
+    return {"model": core, "tokenizer": tok, "info": info, "device": dev}

@@ -176,22 +176,22 @@ fn run_lane(
         .collect())
 }
 
-impl OrtBackend {
-    /// Runs `work(share, lane)` for contiguous shares of `n` items, one share per lane, on
-    /// scoped threads (the first share on the calling thread); results in input order.
-    fn on_lanes<T: Send>(
-        &mut self,
-        n: usize,
-        work: impl Fn(std::ops::Range<usize>, &mut Session) -> Result<Vec<T>> + Sync,
-    ) -> Result<Vec<T>> {
-        let lanes = if n < MIN_SPLIT { 1 } else { self.lanes.len().min(n / (MIN_SPLIT / 2)).max(1) };
-        let per = n.div_ceil(lanes);
-        let (first, rest) = self.lanes.split_first_mut().expect("a backend has at least one lane");
-        let work = &work;
-        let results: Vec<Result<Vec<T>>> = std::thread::scope(|scope| {
+/// Runs `work(share, lane)` for contiguous shares of `n` items, one share per lane, on scoped
+/// threads (the first share on the calling thread); results in input order.
+fn on_lanes<T: Send>(
+    lanes: &mut [Session],
+    n: usize,
+    work: impl Fn(std::ops::Range<usize>, &mut Session) -> Result<Vec<T>> + Sync,
+) -> Result<Vec<T>> {
+    let used = if n < MIN_SPLIT { 1 } else { lanes.len().min(n / (MIN_SPLIT / 2)).max(1) };
+    let per = n.div_ceil(used);
+    let (first, rest) = lanes.split_first_mut().expect("a backend has at least one lane");
+    let work = &work;
+    let results: Vec<Result<Vec<T>>> =
+        std::thread::scope(|scope| {
             let handles: Vec<_> = rest
                 .iter_mut()
-                .take(lanes - 1)
+                .take(used - 1)
                 .enumerate()
                 .map(|(k, session)| {
                     let range = (k + 1) * per..((k + 2) * per).min(n);
@@ -204,12 +204,11 @@ impl OrtBackend {
             }));
             out
         });
-        let mut all = Vec::with_capacity(n);
-        for r in results {
-            all.extend(r?);
-        }
-        Ok(all)
+    let mut all = Vec::with_capacity(n);
+    for r in results {
+        all.extend(r?);
     }
+    Ok(all)
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -218,22 +217,22 @@ fn sigmoid(x: f32) -> f32 {
 
 impl Backend for OrtBackend {
     fn predict(&mut self, b: &EncodedBatch) -> Result<Probabilities> {
-        let (output, kind, n_meds) = (self.output.clone(), self.kind, self.n_meds);
+        let (output, kind, n_meds) = (self.output.as_str(), self.kind, self.n_meds);
         if self.lanes.len() == 1 || b.batch < MIN_SPLIT {
-            return run_lane(&mut self.lanes[0], &output, kind, n_meds, b);
+            return run_lane(&mut self.lanes[0], output, kind, n_meds, b);
         }
-        self.on_lanes(b.batch, |rows, session| run_lane(session, &output, kind, n_meds, &b.rows(rows)))
+        on_lanes(&mut self.lanes, b.batch, |rows, session| run_lane(session, output, kind, n_meds, &b.rows(rows)))
     }
 
     fn predict_inputs(&mut self, encoder: &Encoder, inputs: &[HistoryInput]) -> Result<Probabilities> {
-        let (output, kind, n_meds) = (self.output.clone(), self.kind, self.n_meds);
-        self.on_lanes(inputs.len(), |rows, session| {
+        let (output, kind, n_meds) = (self.output.as_str(), self.kind, self.n_meds);
+        on_lanes(&mut self.lanes, inputs.len(), |rows, session| {
             // Within a lane, runs of at most LANE_RUN samples: less padding (each run is
             // padded to its own longest visit) and a working set that stays in cache.
             let mut out = Vec::with_capacity(rows.len());
             for run in inputs[rows].chunks(LANE_RUN) {
                 let samples: Vec<_> = run.iter().map(|i| encoder.encode(i)).collect();
-                out.extend(run_lane(session, &output, kind, n_meds, &EncodedBatch::from_samples(&samples))?);
+                out.extend(run_lane(session, output, kind, n_meds, &EncodedBatch::from_samples(&samples))?);
             }
             Ok(out)
         })

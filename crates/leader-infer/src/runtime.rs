@@ -7,8 +7,8 @@
 //!
 //! `--device cuda` needs the GPU build instead (`scripts/bootstrap.sh ort-cuda`: the pinned
 //! onnxruntime-gpu wheel's library in `.runtime/onnxruntime-cuda/`, with the CUDA 13 and
-//! cuDNN 9 libraries of NVIDIA's PyPI wheels under its `nvidia/` folder, preloaded before the
-//! library). A process loads one ONNX Runtime library, ever: the first session decides.
+//! cuDNN 9 libraries of NVIDIA's PyPI wheels under its `nvidia/` folder, preloaded right after
+//! the library). A process loads one ONNX Runtime library, ever: the first session decides.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -75,25 +75,29 @@ pub fn candidates() -> Vec<PathBuf> {
             return vec![PathBuf::from(v)];
         }
     }
-    let mut roots = Vec::new();
     if let Ok(extra) = EXTRA_DIRS.lock() {
         out.extend(extra.iter().map(|d| d.join(LIB)));
     }
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+    if let Some(exe_dir) = exe_dir() {
         out.push(exe_dir.join(LIB));
         out.push(exe_dir.join("../lib").join(LIB));
         out.push(exe_dir.join("../lib/leader-rx").join(LIB));
-        roots.push(exe_dir);
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd);
-    }
-    for root in roots {
-        for dir in root.ancestors() {
-            out.push(dir.join(".runtime/onnxruntime").join(LIB));
-        }
-    }
+    out.extend(in_runtime_folders("onnxruntime"));
     out
+}
+
+fn exe_dir() -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned))
+}
+
+/// `.runtime/<folder>/libonnxruntime.so` in the executable's folder and the working
+/// directory and every folder above them (where `scripts/bootstrap.sh` installs).
+fn in_runtime_folders(folder: &str) -> Vec<PathBuf> {
+    let roots = exe_dir().into_iter().chain(std::env::current_dir().ok());
+    roots
+        .flat_map(|root| root.ancestors().map(|d| d.join(".runtime").join(folder).join(LIB)).collect::<Vec<_>>())
+        .collect()
 }
 
 /// The candidate paths of the GPU build, in lookup order (only the variable's path when
@@ -105,20 +109,11 @@ pub fn gpu_candidates() -> Vec<PathBuf> {
         return vec![PathBuf::from(v)];
     }
     let mut out = Vec::new();
-    let mut roots = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+    if let Some(exe_dir) = exe_dir() {
         out.push(exe_dir.join(GPU_DIR).join(LIB));
         out.push(exe_dir.join("../lib/leader-rx").join(GPU_DIR).join(LIB));
-        roots.push(exe_dir);
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd);
-    }
-    for root in roots {
-        for dir in root.ancestors() {
-            out.push(dir.join(".runtime").join(GPU_DIR).join(LIB));
-        }
-    }
+    out.extend(in_runtime_folders(GPU_DIR));
     out
 }
 
