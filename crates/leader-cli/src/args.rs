@@ -62,6 +62,15 @@ pub enum Import {
     MimicIii { dir: PathBuf },
     /// The Synthea admissions cohort (SNOMED CT, RxNorm).
     Synthea { dir: PathBuf },
+    /// FHIR R4: a Bulk Data export folder (*.ndjson[.gz], any file names) and/or JSON
+    /// Bundles, or one such file.
+    Fhir {
+        path: PathBuf,
+        /// Code-system mapping: `standard` (HL7 URIs only, the default), `mimic` (the
+        /// shipped mapping for the MIMIC-IV demo on FHIR) or a TOML file of the site's own.
+        #[arg(long)]
+        systems: Option<String>,
+    },
     /// Drug -> ATC mapping table with columns gsn / ndc / drug and atc (or atc_code).
     AtcMap { file: PathBuf },
     /// An interaction pair table (code_a/code_b, or atc3_a/atc3_b), kept under its source name.

@@ -86,6 +86,27 @@ async fn import(cfg: &Resolved, what: Import) -> Result<()> {
             let s = store.import_synthea(&dir, &bars).await?;
             emit(cfg, &s, |w, s| outln!(w, "{}", s.one_line()))
         }
+        Import::Fhir { path, systems } => {
+            let systems = leader_store::import::fhir::systems_from(systems.as_deref())?;
+            let s = store.import_fhir(&path, &systems, &bars).await?;
+            emit(cfg, &s, |w, s| {
+                outln!(w, "{}", s.one_line());
+                let list = |m: &std::collections::BTreeMap<String, u64>| {
+                    m.iter().map(|(k, v)| format!("  {v:>7}  {k}")).collect::<Vec<_>>().join("\n")
+                };
+                outln!(w, "resources read (code systems: {}):\n{}", systems.name, list(&s.resources));
+                if !s.skipped.is_empty() {
+                    outln!(w, "not imported:\n{}", list(&s.skipped));
+                }
+                if !s.unknown_systems.is_empty() {
+                    outln!(
+                        w,
+                        "codings in unknown code systems (not imported; map them with --systems FILE):\n{}",
+                        list(&s.unknown_systems)
+                    );
+                }
+            })
+        }
         Import::Ddi { file, source, licence } => {
             let s = store.import_ddi(&file, &source, &licence).await?;
             emit(cfg, &s, |w, s| {

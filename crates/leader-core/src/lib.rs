@@ -15,6 +15,7 @@ pub mod ddi;
 pub mod demo;
 pub mod drug;
 pub mod encode;
+pub mod fhir;
 pub mod metrics;
 pub mod patient;
 pub mod prompt;

@@ -50,6 +50,21 @@ impl Store {
         self.write(batch, progress).await
     }
 
+    /// `leader import fhir PATH`: a FHIR R4 Bulk Data export and/or Bundles, one
+    /// transaction, streamed in chunks, idempotent.
+    pub async fn import_fhir(
+        &self,
+        path: &Path,
+        systems: &leader_core::fhir::FhirSystems,
+        progress: &dyn Progress,
+    ) -> Result<ImportSummary> {
+        let mut tx = self.pool().begin().await?;
+        let mapper = import::atc::AtcMapper::load(&mut tx).await?;
+        let summary = import::fhir::import(&mut tx, path, systems, &mapper, progress).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
     /// `leader import atc-map FILE`: loads the table and re-maps every prescription.
     pub async fn import_atc_map(&self, file: &Path, progress: &dyn Progress) -> Result<AtcMapSummary> {
         let mut tx = self.pool().begin().await?;
