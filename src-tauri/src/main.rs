@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use leader_core::Code;
 use leader_service::app::{
-    App, AppInfo, CodeKind, Decision, ErrorCode, InteractionCheck, IpcError, IpcResult, ProgressEvent, RecommendRequest,
+    App, AppInfo, CodeKind, Decision, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, IpcResult,
+    ProgressEvent, RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
@@ -155,14 +156,25 @@ async fn start_refine(app: Shared<'_>, handle: AppHandle, tiny: bool) -> IpcResu
 }
 
 #[tauri::command]
-async fn start_import(app: Shared<'_>, handle: AppHandle, kind: String, dir: String) -> IpcResult<ImportSummary> {
+async fn start_import(
+    app: Shared<'_>,
+    handle: AppHandle,
+    kind: ImportKind,
+    dir: String,
+    systems: Option<String>,
+) -> IpcResult<ImportSummary> {
     let events = Events {
         handle,
         event: "import-progress",
         stage: std::sync::Mutex::new(String::new()),
         count: std::sync::Mutex::new((0, 0)),
     };
-    app.import(&kind, &PathBuf::from(dir), &events).await
+    app.import(kind, &PathBuf::from(dir), systems.as_deref(), &events).await
+}
+
+#[tauri::command]
+async fn export_fhir(app: Shared<'_>, patient_id: String, admission_id: Option<String>) -> IpcResult<FhirExport> {
+    app.export_fhir(&patient_id, admission_id.as_deref()).await
 }
 
 /// The store: `LEADER_DB`, else `leader-rx/leader.sqlite` in the user's data directory (the
@@ -207,6 +219,7 @@ fn main() {
             audit_events,
             start_refine,
             start_import,
+            export_fhir,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

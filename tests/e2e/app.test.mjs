@@ -1,8 +1,10 @@
 // End-to-end tests of the real built LEADER Rx app in WebKit: tauri-driver + WebKitWebDriver
 // under Xvfb (run by scripts/e2e.sh). They drive the UI like a clinician and a pharmacist,
-// check the audit log through the CLI, switch models, save screenshots of the main screens to
-// tests/e2e/artifacts/ and write the measured start-up, suggestion latency and memory to
-// artifacts/measurements.json.
+// check the audit log through the CLI, switch models, export a decision as FHIR R4 and import
+// the MIMIC-IV-on-FHIR demo, save screenshots of the main screens to tests/e2e/artifacts/ and
+// write the measured start-up, suggestion latency and memory to artifacts/measurements.json.
+// The exported Bundles' paths are appended to $FHIR_EXPORTS_LIST (default
+// target/fhir-exports.txt) for a later validation with the Python FHIR validator.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -28,6 +30,11 @@ const ENV = {
   LEADER_ORT_LIB: path.join(REPO, ".runtime/onnxruntime/libonnxruntime.so"),
 };
 const measurements = {};
+// Real data beside the clone (as the Rust tests read it); the FHIR import test fails loudly without it.
+const FHIR_DEMO = path.resolve(REPO, "../shared/data/mimic-iv-fhir-demo/fhir");
+const FHIR_EXPORTS_LIST = process.env.FHIR_EXPORTS_LIST || path.join(REPO, "target/fhir-exports.txt");
+// The demo patient whose decision is exported as FHIR.
+const FHIR_PATIENT = "DEMO-012";
 
 function cli(...args) {
   return JSON.parse(execFileSync(LEADER, ["--json", ...args], { cwd: REPO, env: ENV, encoding: "utf8" }));
@@ -84,7 +91,9 @@ before(async () => {
   measurements.cold_start_to_patient_list_ms = Date.now() - t0;
 });
 
-after(async () => {
+/** The app's and WebKit's resident memory, measured once: before the FHIR import (which grows the store). */
+function measureMemory() {
+  if ("app_rss_mb" in measurements || "memory_error" in measurements) return;
   try {
     const pid = execFileSync("pgrep", ["-n", "-f", path.basename(APP)], { encoding: "utf8" }).trim();
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -96,6 +105,10 @@ after(async () => {
   } catch (e) {
     measurements.memory_error = String(e);
   }
+}
+
+after(async () => {
+  measureMemory();
   fs.writeFileSync(path.join(ARTIFACTS, "measurements.json"), JSON.stringify(measurements, null, 2));
   if (browser) await browser.deleteSession().catch(() => {});
   if (driver) driver.kill();
@@ -214,4 +227,124 @@ test("the import and audit screens render", async () => {
   await nav("audit");
   await (await browser.$('[data-testid="audit-row"]')).waitForDisplayed({ timeout: 10000 });
   await shot("audit");
+});
+
+// ---------------------------------------------------------------- FHIR
+// These two run last: the export records a second decision (the audit test above counts exactly
+// one), and the import adds 100 real patients to the store the earlier tests (model gate
+// evaluation, patient list) expect to hold only the demo cohort.
+
+test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
+  await nav("patients");
+  await (await browser.$('[data-testid="patient-search"]')).setValue(FHIR_PATIENT);
+  const open = await browser.$(`[data-testid="patient-row"][data-id="${FHIR_PATIENT}"] button.row-open`);
+  await open.waitForDisplayed({ timeout: 10000 });
+  await open.click();
+  // The earlier patient's timeline may still be on screen: wait for this one's.
+  await browser.waitUntil(
+    async () => {
+      const h = await browser.$("#timeline-h");
+      return (await h.isExisting()) && (await h.getText()).startsWith(FHIR_PATIENT);
+    },
+    { timeout: 10000, timeoutMsg: `${FHIR_PATIENT}'s timeline did not open` },
+  );
+  const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
+  await buttons[buttons.length - 1].click();
+  const subject = await browser.$('[data-testid="visit-subject"]');
+  await subject.waitForDisplayed({ timeout: 10000 });
+  assert.match(await subject.getText(), new RegExp(`Patient ${FHIR_PATIENT}`));
+  const exportButton = await browser.$('[data-testid="export-fhir"]');
+  await exportButton.waitForDisplayed();
+
+  // Nothing recorded for this visit yet (unless the interaction test above chose this patient).
+  if (interactionPatient.id !== FHIR_PATIENT) {
+    await exportButton.click();
+    const banner = await browser.$('[data-testid="fhir-export"] [data-testid="error-banner"]');
+    await banner.waitForDisplayed({ timeout: 10000 });
+    assert.equal(await banner.getAttribute("data-code"), "not_found");
+    assert.match(await banner.getText(), /no decision has been recorded for this visit yet/);
+  }
+
+  await (await browser.$('[data-testid="suggest"]')).click();
+  await (await browser.$('[data-testid="primary-list"]')).waitForDisplayed({ timeout: 20000 });
+  const first = await browser.$('[data-testid="suggestion"]');
+  // Its code's value (`ATC:C10A` → `C10A`) must appear in a MedicationRequest's coding.
+  const accepted = (await first.getAttribute("data-code")).replace(/^[A-Z0-9]+:/, "");
+  await (await first.$('[data-testid="decision-accept"]')).click();
+  await (await browser.$('[data-testid="record-decision"]')).click();
+  await (await browser.$('[data-testid="recorded"]')).waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
+
+  await (await browser.$('[data-testid="export-fhir"]')).click();
+  const status = await browser.$('[data-testid="export-fhir-status"]');
+  await status.waitUntil(async function () { return /Saved a FHIR R4 Bundle/.test(await this.getText()); }, {
+    timeout: 20000,
+    timeoutMsg: "the FHIR export did not report a saved Bundle",
+  });
+  const text = await status.getText();
+  const file = await status.getAttribute("data-file");
+  assert.ok(file && path.isAbsolute(file), `absolute path of the Bundle: ${file}`);
+  assert.ok(text.includes(file), text);
+  assert.ok(fs.existsSync(file), `${file} was written`);
+  fs.mkdirSync(path.dirname(FHIR_EXPORTS_LIST), { recursive: true });
+  fs.appendFileSync(FHIR_EXPORTS_LIST, `${file}\n`);
+
+  const bundle = JSON.parse(fs.readFileSync(file, "utf8"));
+  assert.equal(bundle.resourceType, "Bundle");
+  assert.equal(bundle.type, "collection");
+  const resources = (bundle.entry ?? []).map((e) => e.resource);
+  const ofType = (t) => resources.filter((r) => r?.resourceType === t);
+  const requests = ofType("MedicationRequest");
+  assert.ok(requests.length >= 1, "at least one MedicationRequest");
+  assert.ok(requests.every((r) => r.status === "draft"), "suggestions are exported as drafts");
+  assert.ok(JSON.stringify(requests).includes(`"${accepted}"`), `the accepted ${accepted} is requested`);
+  assert.ok(ofType("Provenance").length >= 1, "a Provenance");
+  // The status line counts what the file holds.
+  assert.match(text, new RegExp(`\\b${requests.length} medication requests?\\b`));
+  assert.match(text, new RegExp(`\\b${ofType("DetectedIssue").length} interaction alerts?\\b`));
+  await shot("composer-fhir-export");
+});
+
+test("the MIMIC-IV-on-FHIR demo (Bulk Data NDJSON) is imported with the shipped code-system mapping", async () => {
+  assert.ok(fs.existsSync(FHIR_DEMO), `the MIMIC-IV-on-FHIR demo is expected at ${FHIR_DEMO}`);
+  measureMemory();
+  await nav("import");
+  await (await browser.$('[data-testid="kind-fhir"]')).click();
+  const systems = await browser.$('[data-testid="fhir-systems"]');
+  await systems.waitForDisplayed({ timeout: 10000 });
+  // Choosing an <option> by a WebDriver click is not dependable in every WebKit build: if the
+  // value did not change, set it as the browser would and send the change event.
+  await browser.waitUntil(
+    async () => {
+      await systems.selectByVisibleText("MIMIC-IV on FHIR (shipped mapping)").catch(() => {});
+      await browser.pause(100);
+      if ((await systems.getValue()) !== "mimic")
+        await browser.execute((el) => {
+          el.value = "mimic";
+          el.dispatchEvent(new Event("change", { bubbles: true }));
+        }, systems);
+      await browser.pause(100);
+      return (await systems.getValue()) === "mimic";
+    },
+    { timeout: 10000, timeoutMsg: "the MIMIC-IV on FHIR mapping could not be chosen" },
+  );
+  await (await browser.$('[data-testid="import-dir"]')).setValue(FHIR_DEMO);
+  const t0 = Date.now();
+  await (await browser.$('[data-testid="start-import"]')).click();
+  const summary = await browser.$('[data-testid="import-summary"]');
+  // Some 150,000 resources in a debug build: give it time; a failure shows in the banner at once.
+  await browser.waitUntil(
+    async () => (await summary.isExisting()) || (await (await browser.$('[data-testid="error-banner"]')).isExisting()),
+    { timeout: 600000, interval: 1000, timeoutMsg: "the FHIR import neither finished nor failed in 10 minutes" },
+  );
+  const banner = await browser.$('[data-testid="error-banner"]');
+  assert.ok(!(await banner.isExisting()), `import failed: ${(await banner.isExisting()) ? await banner.getText() : ""}`);
+  measurements.fhir_import_ms = Date.now() - t0;
+  const text = await summary.getText();
+  assert.match(text, /Patients\s+100\b/);
+  assert.match(text, /Visits\s+275\b/);
+  const types = [];
+  for (const r of await browser.$$('[data-testid="import-resources"] tbody tr')) types.push(await r.getAttribute("data-key"));
+  assert.ok(types.length > 0, "the resources read table is not empty");
+  assert.ok(types.includes("Patient"), `Patient resources were read: ${types}`);
+  await shot("import-fhir");
 });

@@ -18,6 +18,7 @@ import type {
   ImportSummary,
   InteractionCheck,
   ErrorCode,
+  FhirExport,
   IpcError,
   ModelEntry,
   PatientRecord,
@@ -44,6 +45,7 @@ export const COMMANDS = [
   "confirm_install",
   "start_import",
   "audit_events",
+  "export_fhir",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -116,7 +118,19 @@ export const startRefine = (tiny: boolean) => call<null>("start_refine", { tiny 
 
 export const confirmInstall = (candidate: string) => call<GateReport>("confirm_install", { candidate });
 
-export const startImport = (kind: ImportKind, dir: string) => call<ImportSummary>("start_import", { kind, dir });
+/**
+ * `systems` matters for `fhir` only: null = the standard HL7 code-system URIs only, "mimic" = the
+ * shipped mapping for the MIMIC-IV-on-FHIR code systems, anything else = the path of a mapping file.
+ */
+export const startImport = (kind: ImportKind, dir: string, systems: string | null = null) =>
+  call<ImportSummary>("start_import", { kind, dir, systems });
+
+/**
+ * Writes the latest recorded decision for the visit as a FHIR R4 Bundle; rejects with
+ * `not_found` when none was recorded.
+ */
+export const exportFhir = (patientId: string, admissionId: string | null) =>
+  call<FhirExport>("export_fhir", { patientId, admissionId });
 
 export const auditEvents = (kind: string | null, limit: number) =>
   call<AuditEvent[]>("audit_events", kind ? { kind, limit } : { limit });

@@ -346,7 +346,7 @@ export interface ProgressEvent {
 
 // ---------------------------------------------------------------- import
 
-export type ImportKind = "mimic-iv" | "mimic-iii";
+export type ImportKind = "mimic-iv" | "mimic-iii" | "fhir";
 
 export interface ImportSummary {
   source: string;
@@ -363,6 +363,27 @@ export interface ImportSummary {
   titles: number;
   skipped_rows: number;
   codes_without_title: number;
+  /** FHIR resources read, by resource type (empty for the CSV importers). */
+  resources: Record<string, number>;
+  /** Resources or rows not imported, by a plain-language reason. */
+  skipped: Record<string, number>;
+  /** Codings whose system URI is neither standard nor in the mapping: reported, never guessed. */
+  unknown_systems: Record<string, number>;
+}
+
+// ---------------------------------------------------------------- FHIR export
+
+/** What `export_fhir` wrote: a FHIR R4 `collection` Bundle of the visit's latest decision. */
+export interface FhirExport {
+  /** Absolute path of the Bundle (JSON) in the app's data folder. */
+  file: string;
+  /** Accepted (or replacement) suggestions, as draft MedicationRequests. */
+  medication_requests: number;
+  /** Interaction alerts, as DetectedIssues. */
+  detected_issues: number;
+  conditions: number;
+  /** Audit event id of the exported decision. */
+  decision_id: number;
 }
 
 // ---------------------------------------------------------------- audit

@@ -16,6 +16,7 @@ import recommendSample from "../src/mocks/recommend.json";
 import teacherSample from "../src/mocks/recommend_teacher.json";
 import statsSample from "../src/mocks/stats.json";
 import extraCodes from "./fixtures/codes.json";
+import fhirImportSample from "./fixtures/import_fhir.json";
 import nsaid from "./fixtures/recommend_demo001_nsaid.json";
 import type {
   Answer,
@@ -25,6 +26,7 @@ import type {
   CodeKind,
   Decision,
   Evaluation,
+  FhirExport,
   Finding,
   GateReport,
   ImportSummary,
@@ -196,7 +198,40 @@ function checkInteractions(codes: string[]) {
 const importSummary: ImportSummary = {
   ...(audit.find((e) => e.kind === "import")!.payload as unknown as ImportSummary),
   source: "mimic-iv",
+  // The CSV importers send these empty (the sample predates them).
+  resources: {},
+  skipped: {},
+  unknown_systems: {},
 };
+/** Hand-made: what importing the MIMIC-IV-on-FHIR demo with the shipped mapping could report. */
+const fhirImportSummary = fhirImportSample as ImportSummary;
+
+// ---------------------------------------------------------------- FHIR export
+
+/** The latest recorded decision of the visit as a Bundle: counts as the Rust side would make them. */
+function exportFhir(patientId: string, admissionId: string | null): FhirExport {
+  const event = recorded.find((e) => {
+    const d = e.payload as unknown as Decision;
+    return d.patient_id === patientId && d.admission_id === admissionId;
+  });
+  if (!event) throw { code: "not_found", message: "no decision has been recorded for this visit yet" };
+  const d = event.payload as unknown as Decision;
+  const ordered = d.decisions
+    .filter((x) => x.action !== "reject")
+    .map((x) => (x.action === "replace" ? x.replacement! : x.medication));
+  const answer = patientId === "DEMO-001" ? withNsaid(recommendAnswer, false) : recommendAnswer;
+  const alerts = answer.recommendation.interactions.filter(
+    (f) => f.severity !== "unknown" && (ordered.includes(f.a) || ordered.includes(f.b)),
+  );
+  const visit = patientId === timeline.patient.id ? timeline.visits.find((v) => v.admission_id === admissionId) : undefined;
+  return {
+    file: `${appInfo.db_path.replace(/[^/]*$/, "")}fhir/${patientId}_${admissionId ?? "latest"}_decision-${event.id}.json`,
+    medication_requests: ordered.length,
+    detected_issues: alerts.length,
+    conditions: visit?.diagnoses.length ?? 0,
+    decision_id: event.id,
+  };
+}
 
 // ---------------------------------------------------------------- dispatcher
 
@@ -269,6 +304,7 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
           code: "invalid_input",
           message: 'admissions.csv line 12: column admittime: "2130-13-45" is not a date (YYYY-MM-DD HH:MM:SS)',
         };
+      if (args.kind === "fhir") return clone(fhirImportSummary);
       return { ...clone(importSummary), source: String(args.kind) };
     }
     case "audit_events": {
@@ -276,6 +312,8 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       const limit = Number(args.limit ?? 50);
       return [...recorded, ...clone(audit)].filter((e) => !kind || e.kind === kind).slice(0, limit);
     }
+    case "export_fhir":
+      return exportFhir(String(args.patientId), (args.admissionId as string | null) ?? null);
     default:
       throw { code: "internal", message: `The mock does not know the command ${cmd}.` };
   }

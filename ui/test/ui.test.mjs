@@ -200,6 +200,53 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     assert.equal(await page.getByTestId("record-decision").isDisabled(), true);
   }));
 
+test("composer: Export as FHIR: not_found before a decision, then the saved Bundle's counts and path", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await openDemo001Timeline(page);
+    await page.getByRole("button", { name: /Suggest for this visit: visit 3/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Visit composer" }).waitFor();
+    // Offered for a stored visit as soon as it is loaded (a decision may exist from earlier).
+    const exportButton = page.getByTestId("export-fhir");
+    await exportButton.click();
+    const banner = page.getByTestId("fhir-export").getByTestId("error-banner");
+    await banner.waitFor();
+    assert.equal(await banner.getAttribute("data-code"), "not_found");
+    assert.match(await banner.innerText(), /no decision has been recorded for this visit yet/);
+    assert.deepEqual((await calls("export_fhir")).at(-1).args, { patientId: "DEMO-001", admissionId: "DEMO-001-V3" });
+    assert.equal(await page.getByTestId("export-fhir-status").innerText(), "");
+
+    await page.getByTestId("suggest").click();
+    await page.getByTestId("results").waitFor();
+    // Accepted suggestions become medication requests; the rejected statin does not.
+    await suggestion(page, "ATC:C10A").getByTestId("decision-reject").check();
+    await suggestion(page, "ATC:N02B").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:M01A").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:A02B").getByTestId("decision-accept").check();
+    await page.getByTestId("record-decision").click();
+    await page.getByTestId("recorded").getByText("Decision recorded (#8)").waitFor();
+    assert.equal(await banner.count(), 0, "recording a decision clears the export error");
+
+    await exportButton.click();
+    const status = page.getByTestId("export-fhir-status");
+    await status.getByText(/Saved a FHIR R4 Bundle/).waitFor();
+    assert.equal((await calls("export_fhir")).length, 2);
+    assert.deepEqual((await calls("export_fhir")).at(-1).args, { patientId: "DEMO-001", admissionId: "DEMO-001-V3" });
+    const file = "/home/clinician/.local/share/org.leaderrx.app/fhir/DEMO-001_DEMO-001-V3_decision-8.json";
+    assert.equal(
+      await status.innerText(),
+      `Saved a FHIR R4 Bundle of decision #8: 3 medication requests, 1 interaction alert, 5 conditions → ${file}`,
+    );
+    assert.equal(await status.getAttribute("data-file"), file);
+    await shot("composer-export-fhir");
+  }));
+
+test("composer: no FHIR export for an ad-hoc visit", T, () =>
+  withApp(async ({ page }) => {
+    await page.getByTestId("nav-composer").click();
+    await page.getByTestId("adhoc-subject").waitFor();
+    assert.equal(await page.getByTestId("export-fhir").count(), 0);
+  }));
+
 test("composer: safe mode withholds the NSAID; teacher comparison shows both lists and latencies", T, () =>
   withApp(async ({ page, calls, shot }) => {
     await openDemo001Timeline(page);
@@ -382,7 +429,12 @@ test("import: kind and folder, live progress, statistics; errors name file and l
     await page.getByTestId("start-import").click();
     const summary = page.getByTestId("import-summary");
     await summary.waitFor();
-    assert.deepEqual((await calls("start_import")).at(-1).args, { kind: "mimic-iii", dir: "/data/mimic-iii-1.4" });
+    assert.deepEqual((await calls("start_import")).at(-1).args, {
+      kind: "mimic-iii",
+      dir: "/data/mimic-iii-1.4",
+      systems: null,
+    });
+    assert.equal(await page.getByTestId("fhir-systems").count(), 0, "the code-system mapping is for FHIR only");
     const text = await summary.innerText();
     assert.match(text, /Source\s+mimic-iii/);
     assert.match(text, /Patients\s+36/);
@@ -391,6 +443,9 @@ test("import: kind and folder, live progress, statistics; errors name file and l
     const rows = page.getByTestId("import-progress").getByTestId("progress-row");
     assert.equal(await rows.count(), 5);
     assert.match(await rows.nth(4).innerText(), /prescriptions\s+359 \/ 359/);
+    // The CSV importers send empty FHIR tables: none is shown.
+    for (const t of ["import-resources", "import-skipped", "import-unknown-systems"])
+      assert.equal(await summary.getByTestId(t).count(), 0, t);
     await shot("import");
 
     await page.getByTestId("import-dir").fill("/data/broken-export");
@@ -399,6 +454,92 @@ test("import: kind and folder, live progress, statistics; errors name file and l
     await banner.waitFor();
     assert.match(await banner.innerText(), /admissions\.csv line 12/);
     assert.equal(await summary.count(), 0);
+  }));
+
+test("import: FHIR with a code-system mapping; resources read, skipped and unknown systems", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await page.getByTestId("nav-import").click();
+    assert.equal(await page.getByTestId("fhir-systems").count(), 0);
+    await page.getByTestId("kind-fhir").check();
+    const systems = page.getByTestId("fhir-systems");
+    await systems.waitFor();
+    assert.equal(await systems.inputValue(), "standard", "standard HL7 systems only by default");
+    assert.deepEqual(
+      await systems.locator("option").evaluateAll((os) => os.map((o) => o.textContent)),
+      ["Standard HL7 systems only", "MIMIC-IV on FHIR (shipped mapping)", "Mapping file…"],
+    );
+    assert.match(await page.getByTestId("import-dir").getAttribute("placeholder"), /folder or file of NDJSON \/ Bundles/);
+    assert.equal(await page.getByTestId("fhir-systems-file").count(), 0);
+
+    await systems.selectOption({ label: "MIMIC-IV on FHIR (shipped mapping)" });
+    await page.getByTestId("import-dir").fill("/data/mimic-iv-fhir-demo/fhir");
+    await page.getByTestId("start-import").click();
+    const summary = page.getByTestId("import-summary");
+    await summary.waitFor();
+    assert.deepEqual((await calls("start_import")).at(-1).args, {
+      kind: "fhir",
+      dir: "/data/mimic-iv-fhir-demo/fhir",
+      systems: "mimic",
+    });
+    const text = await summary.innerText();
+    assert.match(text, /Source\s+fhir/);
+    assert.match(text, /Patients\s+100/);
+    assert.match(text, /Visits\s+275/);
+    assert.match(await page.getByTestId("import-status").innerText(), /100 patients, 275 visits/);
+
+    // Resources read by type, largest first.
+    const resources = summary.getByTestId("import-resources");
+    assert.match(await resources.locator("caption").innerText(), /FHIR resources read \(139856\)/);
+    const byType = await resources
+      .locator("tbody tr")
+      .evaluateAll((rs) => rs.map((r) => [r.dataset.key, r.querySelector("td").textContent]));
+    assert.equal(byType.length, 10);
+    assert.deepEqual(byType[0], ["MedicationAdministration", "56535"]);
+    assert.deepEqual(byType.at(-1), ["Patient", "100"]);
+    // Skipped by reason.
+    const skipped = summary.getByTestId("import-skipped");
+    assert.equal(await skipped.locator("tbody tr").count(), 5);
+    assert.match(await skipped.locator("tbody tr").first().innerText(), /Observation: not used by the model\s+36951/);
+    assert.match(
+      await skipped.locator("tbody tr", { hasText: "Encounter: sub-encounter" }).innerText(),
+      /Encounter: sub-encounter \(ED\/ICU stay\) folded into its hospital stay\s+362/,
+    );
+    // Unknown code systems: URI and count, and how to map them.
+    const unknown = summary.getByTestId("import-unknown-systems");
+    assert.deepEqual(
+      await unknown
+        .locator("tbody tr")
+        .evaluateAll((rs) => rs.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent])),
+      [
+        ["http://mimic.mit.edu/fhir/mimic/CodeSystem/mimic-medication-poe-iv", "169"],
+        ["http://mimic.mit.edu/fhir/mimic/CodeSystem/mimic-hcpcs-cd", "61"],
+      ],
+    );
+    const note = await summary.getByTestId("unknown-systems-note").innerText();
+    assert.match(note, /These 230 codings were not imported/);
+    assert.match(note, /mapping file/);
+    await shot("import-fhir");
+
+    // Standard systems only: systems is null; a mapping file: its path.
+    await systems.selectOption("standard");
+    await page.getByTestId("start-import").click();
+    await page.getByTestId("import-status").getByText(/Import finished/).waitFor();
+    assert.equal((await calls("start_import")).at(-1).args.systems, null);
+    await systems.selectOption({ label: "Mapping file…" });
+    const file = page.getByTestId("fhir-systems-file");
+    await file.waitFor();
+    await page.getByTestId("start-import").click();
+    await page.getByTestId("import-status").getByText(/path of the code-system mapping file/).waitFor();
+    assert.equal((await calls("start_import")).length, 2, "no import without the mapping file's path");
+    await file.fill("/etc/hospital/code-systems.toml");
+    await page.getByTestId("start-import").click();
+    await summary.waitFor();
+    await page.getByTestId("import-status").getByText(/Import finished/).waitFor();
+    assert.deepEqual((await calls("start_import")).at(-1).args, {
+      kind: "fhir",
+      dir: "/data/mimic-iv-fhir-demo/fhir",
+      systems: "/etc/hospital/code-systems.toml",
+    });
   }));
 
 test("audit: table, kind filter, limit, expandable pretty JSON payload", T, () =>
@@ -481,7 +622,7 @@ test("patients list: arrow keys move between patients", T, () =>
 test("contract: every IPC command was exercised through the API layer", T, () =>
   withApp(async ({ page }) => {
     const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
-    assert.equal(commands.length, 14);
+    assert.equal(commands.length, 15);
     const missing = commands.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
   }));

@@ -37,6 +37,9 @@ pub enum Command {
     Ddi(DdiCmd),
     /// Evaluate a model on the store's held-out visits (Jaccard, PRAUC, F1, #drugs, DDI rate).
     Evaluate(EvaluateArgs),
+    /// Export as FHIR R4: the latest recorded decision on a visit.
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Write the training dataset (samples, prompts, vocabularies) for the Python pipeline.
     ExportDataset(ExportArgs),
     /// Refine on this store: export → teacher → student → ONNX → evaluate → install gate.
@@ -82,6 +85,23 @@ pub enum Import {
         /// Licence of the table, recorded with the source.
         #[arg(long, default_value = "see the source")]
         licence: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// A `collection` Bundle of the visit's latest decision: accepted suggestions as draft
+    /// MedicationRequests, interaction alerts as DetectedIssues, a Provenance.
+    Fhir {
+        /// The stored patient.
+        #[arg(long)]
+        patient: String,
+        /// The admission id of the visit (default: the patient's latest).
+        #[arg(long)]
+        visit: Option<String>,
+        /// Write the Bundle here (owner-readable only); default: standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

@@ -9,7 +9,7 @@ use leader_store::repo::{self, PatientRecord};
 use leader_store::{MimicVersion, NoProgress, Store};
 use serde::Serialize;
 
-use crate::args::{AuditArgs, BenchCmd, Cli, Command, Import, PatientCmd, Resolved, SettingsCmd};
+use crate::args::{AuditArgs, BenchCmd, Cli, Command, ExportCmd, Import, PatientCmd, Resolved, SettingsCmd};
 use crate::progress::Bars;
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -23,6 +23,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Recommend(a) => crate::infer_cmds::recommend(&cfg, &a).await,
         Command::Ddi(c) => crate::infer_cmds::ddi(&cfg, &c).await,
         Command::Refine(a) => crate::infer_cmds::refine(&cfg, &a).await,
+        Command::Export(ExportCmd::Fhir { patient, visit, out }) => {
+            crate::infer_cmds::export_fhir(&cfg, &patient, visit.as_deref(), out.as_deref()).await
+        }
         Command::ExportDataset(a) => crate::infer_cmds::export_dataset(&cfg, &a).await,
         Command::Evaluate(a) => crate::infer_cmds::evaluate(&cfg, &a).await,
         Command::Model(c) => crate::infer_cmds::model(&cfg, &c).await,

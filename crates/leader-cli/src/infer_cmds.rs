@@ -1,7 +1,7 @@
 //! Commands that use a model: recommend, evaluate, model install/rollback/list, bench infer,
 //! and the interaction checks.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use leader_core::ddi::{Finding, Role};
@@ -607,4 +607,35 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
         bail!("the candidate was not installed: {}", g.reason);
     }
     Ok(())
+}
+
+/// `leader export fhir`: the visit's latest decision as a FHIR R4 Bundle.
+pub async fn export_fhir(cfg: &Resolved, patient: &str, visit: Option<&str>, out: Option<&Path>) -> Result<()> {
+    let store = open(cfg).await?;
+    let built = leader_service::fhir_export::decision_bundle(
+        &store,
+        &registry(cfg),
+        session_options("cpu", 1)?,
+        patient,
+        visit,
+    )
+    .await?;
+    match out {
+        None => emit(cfg, &built.bundle, |w, b| outln!(w, "{}", serde_json::to_string_pretty(b).unwrap_or_default())),
+        Some(path) => {
+            leader_service::fhir_export::write_bundle(path, &built.bundle)?;
+            let summary = leader_service::fhir_export::FhirExport { file: path.display().to_string(), ..built.summary };
+            emit(cfg, &summary, |w, s| {
+                outln!(
+                    w,
+                    "wrote {}: FHIR R4 Bundle of decision {}: {} medication requests, {} interaction alerts, {} conditions",
+                    s.file,
+                    s.decision_id,
+                    s.medication_requests,
+                    s.detected_issues,
+                    s.conditions
+                )
+            })
+        }
+    }
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use crate::ServiceError;
+pub use crate::fhir_export::FhirExport;
 use crate::models::{GateReport, ModelEntry};
 use crate::recommend::{Answer, Subject};
 use crate::refine::{RefineOptions, RefineProgress, RefineReport};
@@ -183,6 +184,15 @@ pub enum CodeKind {
     Diagnosis,
     Procedure,
     Medication,
+}
+
+/// What `start_import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    MimicIv,
+    MimicIii,
+    Fhir,
 }
 
 /// A progress event streamed to the UI (`refine-progress`, `import-progress`).
@@ -459,17 +469,37 @@ impl App {
         Ok(report)
     }
 
-    pub async fn import(&self, kind: &str, dir: &Path, progress: &dyn Progress) -> IpcResult<ImportSummary> {
+    pub async fn import(
+        &self,
+        kind: ImportKind,
+        dir: &Path,
+        systems: Option<&str>,
+        progress: &dyn Progress,
+    ) -> IpcResult<ImportSummary> {
         let _guard =
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another long operation is running"))?;
-        let version = match kind {
-            "mimic-iv" => MimicVersion::Iv,
-            "mimic-iii" => MimicVersion::Iii,
-            _ => return Err(IpcError::new(ErrorCode::InvalidInput, "choose MIMIC-IV or MIMIC-III")),
+        let summary = match kind {
+            ImportKind::MimicIv => self.store.import_mimic(dir, MimicVersion::Iv, progress).await?,
+            ImportKind::MimicIii => self.store.import_mimic(dir, MimicVersion::Iii, progress).await?,
+            ImportKind::Fhir => {
+                let systems = leader_store::import::fhir::systems_from(systems).map_err(StoreError::from)?;
+                self.store.import_fhir(dir, &systems, progress).await?
+            }
         };
-        let summary = self.store.import_mimic(dir, version, progress).await?;
         *self.lookups.lock().await = None;
         Ok(summary)
+    }
+
+    /// Writes the latest decision on a stored visit as a FHIR R4 Bundle into the data
+    /// folder's `exports/` (owner-only) and says where.
+    pub async fn export_fhir(&self, patient_id: &str, admission_id: Option<&str>) -> IpcResult<FhirExport> {
+        let built =
+            crate::fhir_export::decision_bundle(&self.store, &self.registry, self.session, patient_id, admission_id)
+                .await?;
+        let dir = self.db_path.parent().unwrap_or(Path::new(".")).join("exports");
+        let file = dir.join(format!("decision-{}.fhir.json", built.summary.decision_id));
+        crate::fhir_export::write_bundle(&file, &built.bundle)?;
+        Ok(FhirExport { file: file.display().to_string(), ..built.summary })
     }
 
     pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod evaluate;
 pub mod export;
+pub mod fhir_export;
 pub mod models;
 pub mod recommend;
 pub mod refine;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use leader_service::app::{
-    Action, AppInfo, CodeKind, Decision, ErrorCode, InteractionCheck, IpcError, ProgressEvent, RecommendRequest,
+    Action, AppInfo, CodeKind, Decision, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, ProgressEvent,
+    RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
@@ -40,6 +41,8 @@ fn generate(dir: &Path) {
         ProgressEvent,
         CodeKind,
         Action,
+        ImportKind,
+        FhirExport,
     );
 }
 

@@ -42,6 +42,30 @@ pub struct AuditEvent {
     pub payload: serde_json::Value,
 }
 
+/// The latest `decision` event recorded for a patient's visit.
+pub async fn latest_decision<'e, E: Executor<'e, Database = Sqlite>>(
+    e: E,
+    patient_id: &str,
+    admission_id: &str,
+) -> Result<Option<AuditEvent>> {
+    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, at, actor, kind, payload FROM audit_log WHERE kind = 'decision' \
+         AND json_extract(payload, '$.patient_id') = ?1 AND json_extract(payload, '$.admission_id') = ?2 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(patient_id)
+    .bind(admission_id)
+    .fetch_optional(e)
+    .await?;
+    Ok(row.map(|(id, at, actor, kind, payload)| AuditEvent {
+        id,
+        at,
+        actor,
+        kind,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    }))
+}
+
 pub async fn audit_events<'e, E: Executor<'e, Database = Sqlite>>(
     e: E,
     kind: Option<&str>,

@@ -8,4 +8,17 @@ export type ImportSummary = { source: string, patients: number, visits: number, 
  * Distinct diagnosis/procedure codes of this import that no dictionary titles:
  * stored as they are, reported here.
  */
-codes_without_title: number, };
+codes_without_title: number, 
+/**
+ * FHIR: resources read, by resource type (empty for the CSV importers).
+ */
+resources: { [key in string]: number }, 
+/**
+ * FHIR: resources not imported, by a plain-language reason.
+ */
+skipped: { [key in string]: number }, 
+/**
+ * FHIR: codings whose system URI is neither standard nor in the site's mapping, by
+ * URI. Reported, never guessed.
+ */
+unknown_systems: { [key in string]: number }, };

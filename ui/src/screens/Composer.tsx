@@ -1,8 +1,9 @@
 // Visit composer: a stored visit or an ad-hoc one → `recommend` → ranked suggestions with
-// evidence and interaction warnings → per-suggestion decisions → `record_decision`.
+// evidence and interaction warnings → per-suggestion decisions → `record_decision`; for a stored
+// visit, the latest recorded decision → `export_fhir` (a FHIR R4 Bundle in the app's data folder).
 
 import { useId, useMemo, useState } from "preact/hooks";
-import { recommend, recordDecision } from "../api";
+import { exportFhir, recommend, recordDecision } from "../api";
 import { CodeChips, CodePicker } from "../CodePicker";
 import {
   Badge,
@@ -23,6 +24,7 @@ import type {
   CodeHit,
   Action,
   Decision,
+  FhirExport,
   Finding,
   IpcError,
   Sex,
@@ -255,6 +257,9 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
   const [recording, setRecording] = useState(false);
   const [recorded, setRecorded] = useState<number | null>(null);
   const [status, setStatus] = useState("");
+  const [exporting, setExporting] = useState(false);
+  const [exported, setExported] = useState<FhirExport | null>(null);
+  const [exportError, setExportError] = useState<IpcError | null>(null);
 
   const learn = (hit: CodeHit) => {
     if (hit.title) setTitles((t) => ({ ...t, [hit.code]: hit.title }));
@@ -364,10 +369,26 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
     setError(null);
     try {
       setRecorded(await recordDecision(decision));
+      setExported(null);
+      setExportError(null);
     } catch (e) {
       setError(e as IpcError);
     } finally {
       setRecording(false);
+    }
+  };
+
+  const exportBundle = async () => {
+    if (!seed) return;
+    setExporting(true);
+    setExported(null);
+    setExportError(null);
+    try {
+      setExported(await exportFhir(seed.record.patient.id, seed.admission_id));
+    } catch (e) {
+      setExportError(e as IpcError);
+    } finally {
+      setExporting(false);
     }
   };
 
@@ -692,6 +713,46 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
             ) : null}
           </section>
         </div>
+      ) : null}
+
+      {mode === "patient" && seed && visit ? (
+        <section aria-labelledby="export-h" class="panel" data-testid="fhir-export">
+          <h2 id="export-h">Export the decision</h2>
+          <p class="muted small">
+            Writes the latest decision recorded for this visit as a FHIR R4 Bundle into the app's data folder: accepted
+            suggestions as draft medication requests, interaction alerts as detected issues, with the visit's
+            diagnoses and the decision's provenance.
+            {recorded === null ? " A decision recorded earlier for this visit can be exported too." : ""}
+          </p>
+          <div class="actions">
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => void exportBundle()}
+              disabled={exporting}
+              data-testid="export-fhir"
+            >
+              {exporting ? "Exporting…" : "Export as FHIR"}
+            </button>
+          </div>
+          <ErrorBanner error={exportError} onDismiss={() => setExportError(null)} />
+          <p
+            class="status-line"
+            role="status"
+            aria-live="polite"
+            data-testid="export-fhir-status"
+            data-file={exported?.file}
+          >
+            {exported ? (
+              <>
+                Saved a FHIR R4 Bundle of decision #{exported.decision_id}:{" "}
+                {plural(exported.medication_requests, "medication request")},{" "}
+                {plural(exported.detected_issues, "interaction alert")},{" "}
+                {plural(exported.conditions, "condition")} → <span class="mono small break">{exported.file}</span>
+              </>
+            ) : null}
+          </p>
+        </section>
       ) : null}
     </section>
   );

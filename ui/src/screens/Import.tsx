@@ -1,4 +1,6 @@
-// Import: a MIMIC-IV / MIMIC-III folder → `start_import` with live progress → statistics.
+// Import: a MIMIC-IV / MIMIC-III folder, or FHIR R4 NDJSON / Bundles with a code-system mapping,
+// → `start_import` with live progress → statistics (and, for FHIR, resources read, what was
+// skipped and the code systems nobody mapped).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { onImportProgress, startImport, type UnlistenFn } from "../api";
@@ -6,6 +8,57 @@ import { ErrorBanner, KeyValues, ProgressRow } from "../components";
 import { mergeProgress, pct } from "../format";
 import { useNav } from "../nav";
 import type { ImportKind, ProgressEvent, ImportSummary, IpcError } from "../types";
+
+/** The code-system mapping control's choices; `file` sends the path typed beside it. */
+type SystemsChoice = "standard" | "mimic" | "file";
+
+const PLACEHOLDER: Record<ImportKind, string> = {
+  "mimic-iv": "…/mimic-iv/hosp",
+  "mimic-iii": "…/mimic-iii",
+  fhir: "…/fhir (folder or file of NDJSON / Bundles)",
+};
+
+/** Count tables of the summary, largest first. */
+function CountTable({
+  caption,
+  head,
+  counts,
+  testid,
+  mono,
+}: {
+  caption: string;
+  head: string;
+  counts: Record<string, number>;
+  testid: string;
+  mono?: boolean;
+}) {
+  const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return (
+    <div class="table-scroll">
+      <table class="data-table compact" data-testid={testid}>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{head}</th>
+            <th scope="col" class="num">
+              Count
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([k, n]) => (
+            <tr key={k} data-key={k}>
+              <th scope="row" class={mono ? "mono small break" : ""}>
+                {k}
+              </th>
+              <td class="num">{n}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 const SUMMARY_LABELS: [keyof ImportSummary, string][] = [
   ["source", "Source"],
@@ -28,6 +81,8 @@ export function Import() {
   const nav = useNav();
   const [kind, setKind] = useState<ImportKind>("mimic-iv");
   const [dir, setDir] = useState("");
+  const [systemsChoice, setSystemsChoice] = useState<SystemsChoice>("standard");
+  const [systemsFile, setSystemsFile] = useState("");
   const [busy, setBusy] = useState(false);
   const [stages, setStages] = useState<ProgressEvent[]>([]);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
@@ -39,8 +94,23 @@ export function Import() {
 
   const run = async () => {
     if (!dir.trim()) {
-      setStatus("Enter the folder that holds the MIMIC CSV files.");
+      setStatus(
+        kind === "fhir"
+          ? "Enter the folder (or file) that holds the FHIR NDJSON files or Bundles."
+          : "Enter the folder that holds the MIMIC CSV files.",
+      );
       return;
+    }
+    let systems: string | null = null;
+    if (kind === "fhir") {
+      if (systemsChoice === "mimic") systems = "mimic";
+      else if (systemsChoice === "file") {
+        systems = systemsFile.trim();
+        if (!systems) {
+          setStatus("Enter the path of the code-system mapping file (TOML).");
+          return;
+        }
+      }
     }
     setBusy(true);
     setError(null);
@@ -52,7 +122,7 @@ export function Import() {
       unlisten.current = await onImportProgress((p) =>
         setStages((old) => mergeProgress(old, p)),
       );
-      const s = await startImport(kind, dir.trim());
+      const s = await startImport(kind, dir.trim(), systems);
       setSummary(s);
       setStatus(`Import finished: ${s.patients} patients, ${s.visits} visits.`);
       await nav.refreshInfo();
@@ -67,6 +137,8 @@ export function Import() {
   };
 
   const stats = nav.info?.stats;
+  const resources = summary ? Object.values(summary.resources ?? {}).reduce((a, b) => a + b, 0) : 0;
+  const unknownCodings = summary ? Object.values(summary.unknown_systems ?? {}).reduce((a, b) => a + b, 0) : 0;
   const mapped = summary
     ? summary.coded_natively + summary.mapped_by_ndc + summary.mapped_by_gsn + summary.mapped_by_name
     : 0;
@@ -76,8 +148,8 @@ export function Import() {
         Import
       </h1>
       <p class="muted">
-        Imports a credentialed MIMIC download from a local folder into this computer's store. The data never leaves
-        this computer.
+        Imports a credentialed MIMIC download, or a hospital's FHIR R4 export (Bulk Data NDJSON or Bundles), from
+        this computer into its store. The data never leaves this computer.
       </p>
       <form
         class="panel"
@@ -110,16 +182,66 @@ export function Import() {
             />
             MIMIC-III
           </label>
+          <label class="check">
+            <input
+              type="radio"
+              name="import-kind"
+              value="fhir"
+              checked={kind === "fhir"}
+              onChange={() => setKind("fhir")}
+              data-testid="kind-fhir"
+            />
+            FHIR R4 (Bulk Data NDJSON or Bundles)
+          </label>
         </fieldset>
+        {kind === "fhir" ? (
+          <div class="fhir-options" data-testid="fhir-options">
+            <div class="row">
+              <div class="field">
+                <label for="fhir-systems">Code systems</label>
+                <select
+                  id="fhir-systems"
+                  value={systemsChoice}
+                  onChange={(e) => setSystemsChoice((e.target as HTMLSelectElement).value as SystemsChoice)}
+                  aria-describedby="fhir-systems-hint"
+                  data-testid="fhir-systems"
+                >
+                  <option value="standard">Standard HL7 systems only</option>
+                  <option value="mimic">MIMIC-IV on FHIR (shipped mapping)</option>
+                  <option value="file">Mapping file…</option>
+                </select>
+              </div>
+              {systemsChoice === "file" ? (
+                <div class="field grow">
+                  <label for="fhir-systems-file">Mapping file (TOML)</label>
+                  <input
+                    id="fhir-systems-file"
+                    type="text"
+                    spellcheck={false}
+                    value={systemsFile}
+                    placeholder="…/code-systems.toml"
+                    onInput={(e) => setSystemsFile((e.target as HTMLInputElement).value)}
+                    data-testid="fhir-systems-file"
+                  />
+                </div>
+              ) : null}
+            </div>
+            <p id="fhir-systems-hint" class="muted small">
+              Codings with a standard HL7 code-system URI (ICD-9-CM, ICD-10-CM, NDC, RxNorm, …) are always read. A
+              hospital's own code systems, such as MIMIC-IV on FHIR's, need a mapping of their URIs to these systems;
+              codings of any other system are counted and reported after the import, never guessed.
+            </p>
+          </div>
+        ) : null}
         <div class="row">
           <div class="field grow">
-            <label for="import-dir">Folder</label>
+            <label for="import-dir">{kind === "fhir" ? "Folder or file" : "Folder"}</label>
             <input
               id="import-dir"
               type="text"
               spellcheck={false}
               value={dir}
-              placeholder={kind === "mimic-iv" ? "…/mimic-iv/hosp" : "…/mimic-iii"}
+              placeholder={PLACEHOLDER[kind]}
               onInput={(e) => setDir((e.target as HTMLInputElement).value)}
               data-testid="import-dir"
             />
@@ -152,6 +274,33 @@ export function Import() {
               ],
             ]}
           />
+          {Object.keys(summary.resources ?? {}).length ? (
+            <CountTable
+              caption={`FHIR resources read (${resources})`}
+              head="Resource type"
+              counts={summary.resources}
+              testid="import-resources"
+            />
+          ) : null}
+          {Object.keys(summary.skipped ?? {}).length ? (
+            <CountTable caption="Not imported, by reason" head="Reason" counts={summary.skipped} testid="import-skipped" />
+          ) : null}
+          {Object.keys(summary.unknown_systems ?? {}).length ? (
+            <>
+              <CountTable
+                caption="Unknown code systems"
+                head="System URI"
+                counts={summary.unknown_systems}
+                testid="import-unknown-systems"
+                mono
+              />
+              <p class="small" data-testid="unknown-systems-note">
+                These {unknownCodings} codings were not imported: their code system is neither a standard one nor in
+                the mapping. To import them, list each URI with the system it stands for (ICD10CM, ATC, NDC, …) in a
+                mapping file, choose "Mapping file…" above and import again.
+              </p>
+            </>
+          ) : null}
         </section>
       ) : null}
       {stats ? (
