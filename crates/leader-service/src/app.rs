@@ -233,8 +233,14 @@ fn check_codes(codes: &[Code]) -> IpcResult<()> {
 impl App {
     /// Opens (creating when absent) the store, seeds the demo cohort on first run.
     pub async fn open(db_path: &Path, session: SessionOptions) -> IpcResult<App> {
+        let app = App::open_store(db_path, session).await?;
+        app.store.seed_demo().await?;
+        Ok(app)
+    }
+
+    /// Opens the store as it is, adding nothing (`leader serve`).
+    pub async fn open_store(db_path: &Path, session: SessionOptions) -> IpcResult<App> {
         let store = Store::open(db_path).await?;
-        store.seed_demo().await?;
         Ok(App {
             store,
             db_path: db_path.to_owned(),
@@ -387,16 +393,22 @@ impl App {
 
     pub async fn check_interactions(&self, codes: Vec<Code>) -> IpcResult<InteractionCheck> {
         check_codes(&codes)?;
-        let kb = self.store.knowledge_base(None).await?;
         let drugs: Vec<(Code, Role)> = codes.iter().map(|c| (c.clone(), Role::Checked)).collect();
-        let findings = kb.screen(&drugs);
+        self.screen(&drugs).await
+    }
+
+    /// Screens drugs in their roles against the loaded interaction rules (kept between
+    /// calls, like the recommendation's), with display names.
+    pub async fn screen(&self, drugs: &[(Code, Role)]) -> IpcResult<InteractionCheck> {
         let level = repo::medication_atc_level(self.store.pool()).await?;
+        let lookups = self.lookups(level).await?;
+        let findings = lookups.kb.screen(drugs);
+        let codes: Vec<Code> = drugs.iter().map(|(c, _)| c.clone()).collect();
         let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
-        let names = repo::medication_names(&mut conn, level).await?;
         let mut titles: std::collections::BTreeMap<String, String> =
             repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
         for c in &codes {
-            if let Some(n) = names.get(&c.to_string()) {
+            if let Some(n) = lookups.names.get(&c.to_string()) {
                 titles.entry(c.to_string()).or_insert_with(|| n.clone());
             }
         }

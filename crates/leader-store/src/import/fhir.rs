@@ -272,9 +272,13 @@ fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, ImportError> {
     Ok(if gz { Box::new(BufReader::new(MultiGzDecoder::new(f))) } else { Box::new(BufReader::new(f)) })
 }
 
+/// What [`for_each_resource`] calls per resource: its JSON text, its location and, for a
+/// Bundle entry, the entry's `fullUrl`.
+type OnResource<'f> = dyn FnMut(&str, &Loc, Option<&str>) -> Result<()> + 'f;
+
 /// Calls `f` for every resource of a file (Bundle entries, nested Bundles included),
 /// with its location and, for Bundle entries, the entry's `fullUrl`.
-fn for_each_resource(path: &Path, f: &mut dyn FnMut(&str, &Loc, Option<&str>) -> Result<()>) -> Result<()> {
+fn for_each_resource(path: &Path, f: &mut OnResource<'_>) -> Result<()> {
     let file = file_name(path);
     let mut reader = open(path)?;
     if is_ndjson(path) {
@@ -287,7 +291,7 @@ fn for_each_resource(path: &Path, f: &mut dyn FnMut(&str, &Loc, Option<&str>) ->
                 break;
             }
             n += 1;
-            let text = line.trim();
+            let text = line.trim().trim_start_matches('\u{feff}');
             if text.is_empty() {
                 continue;
             }
@@ -298,17 +302,12 @@ fn for_each_resource(path: &Path, f: &mut dyn FnMut(&str, &Loc, Option<&str>) ->
         let mut text = String::new();
         reader.read_to_string(&mut text).map_err(|error| ImportError::Io { file: file.clone(), error })?;
         let loc = Loc { file, line: 1, entry: None };
-        visit_resource(text.trim(), &loc, None, f)?;
+        visit_resource(text.trim().trim_start_matches('\u{feff}'), &loc, None, f)?;
     }
     Ok(())
 }
 
-fn visit_resource(
-    text: &str,
-    loc: &Loc,
-    full_url: Option<&str>,
-    f: &mut dyn FnMut(&str, &Loc, Option<&str>) -> Result<()>,
-) -> Result<()> {
+fn visit_resource(text: &str, loc: &Loc, full_url: Option<&str>, f: &mut OnResource<'_>) -> Result<()> {
     let probe: Probe = serde_json::from_str(text).map_err(|e| loc.error(json_problem("resource", &e)))?;
     match probe.resource_type.as_deref() {
         None => Err(loc.error("not a FHIR resource (no resourceType)".into()).into()),
@@ -347,7 +346,7 @@ impl Refs {
     fn resolve(&self, reference: &str, want: &str) -> Option<String> {
         let r = reference.trim();
         if let Some(key) = self.aliases.get(r) {
-            return key.starts_with(want).then(|| key.clone());
+            return key.strip_prefix(want).is_some_and(|rest| rest.starts_with('/')).then(|| key.clone());
         }
         // `Type/id`, `http://host/fhir/Type/id`, with or without `/_history/n`.
         let r = match r.find("/_history/") {
@@ -1081,7 +1080,7 @@ impl ChunkedReader {
                     }
                     *line += 1;
                     let loc = Loc { file: file.clone(), line: *line, entry: None };
-                    let text = buf.trim();
+                    let text = buf.trim().trim_start_matches('\u{feff}');
                     if text.is_empty() {
                         continue;
                     }
@@ -1163,6 +1162,121 @@ pub async fn import(
     writer.finish(&titles).await
 }
 
+// ------------------------------------------------------------------ single resources
+
+/// One resource outside an import (a CDS Hooks prefetch or draft order), read by the same
+/// rules as the importer: nothing is counted, an unknown system gives no code.
+fn single<T>(
+    f: impl FnOnce(&mut Events<'_>, &Loc) -> Result<T>,
+    systems: &FhirSystems,
+    mapper: &AtcMapper,
+) -> Result<T> {
+    let ix = Index::default();
+    let mut ev = Events {
+        ix: &ix,
+        systems,
+        mapper,
+        skipped: BTreeMap::new(),
+        unknown: BTreeMap::new(),
+        titles: HashMap::new(),
+        seq: HashMap::new(),
+    };
+    let loc = Loc { file: "request".into(), line: 1, entry: None };
+    f(&mut ev, &loc)
+}
+
+/// The diagnosis code of a Condition (ICD-10-CM, ICD-9-CM or SNOMED CT).
+pub fn diagnosis_code(text: &str, systems: &FhirSystems) -> Result<Option<Code>> {
+    let r: EventR = parse(text, "Condition", &Loc { file: "request".into(), line: 1, entry: None })?;
+    single(
+        |ev, loc| {
+            ev.pick_code(
+                r.code.as_ref(),
+                &[CodeSystem::Icd10Cm, CodeSystem::Icd9Cm, CodeSystem::Snomed],
+                false,
+                "Condition",
+                loc,
+            )
+        },
+        systems,
+        &AtcMapper::default(),
+    )
+}
+
+/// The procedure code of a Procedure (ICD-10-PCS, ICD-9 procedures or SNOMED CT).
+pub fn procedure_code(text: &str, systems: &FhirSystems) -> Result<Option<Code>> {
+    let r: EventR = parse(text, "Procedure", &Loc { file: "request".into(), line: 1, entry: None })?;
+    single(
+        |ev, loc| {
+            ev.pick_code(
+                r.code.as_ref(),
+                &[CodeSystem::Icd10Pcs, CodeSystem::Icd9Pcs, CodeSystem::Snomed],
+                true,
+                "Procedure",
+                loc,
+            )
+        },
+        systems,
+        &AtcMapper::default(),
+    )
+}
+
+/// The medication codes of a MedicationRequest or MedicationStatement (its concept or a
+/// contained Medication; a mix gives one code per ingredient), mapped as the importer maps
+/// prescriptions: ATC as given, else the ATC tables by GSN, NDC, name, else RxNorm. Empty
+/// when nothing maps (the caller says so: an unmapped order is never screened silently).
+pub fn medication_codes(text: &str, systems: &FhirSystems, mapper: &AtcMapper) -> Result<Vec<Code>> {
+    let loc = Loc { file: "request".into(), line: 1, entry: None };
+    let r: MedRequestR = parse(text, "medication resource", &loc)?;
+    let contained = |reference: &str| -> Result<Option<MedicationR>> {
+        let Some(local) = reference.strip_prefix('#') else { return Ok(None) };
+        for c in &r.contained {
+            if serde_json::from_str::<IdOnly>(c.get()).ok().and_then(|i| i.id).as_deref() == Some(local) {
+                return Ok(Some(parse::<MedicationR>(c.get(), "contained Medication", &loc)?));
+            }
+        }
+        Ok(None)
+    };
+    let med = match (&r.medication_codeable_concept, &r.medication_reference) {
+        (Some(c), _) => Some(MedicationR { code: Some(c.clone()), ..Default::default() }),
+        (None, Some(m)) => contained(m.reference.as_deref().unwrap_or(""))?,
+        (None, None) => None,
+    };
+    let Some(med) = med else { return Ok(vec![]) };
+    let mut parts = vec![];
+    if !has_code(&med) && !med.ingredient.is_empty() {
+        for ing in &med.ingredient {
+            if let Some(c) = &ing.item_codeable_concept {
+                parts.push(MedicationR { code: Some(c.clone()), ..Default::default() });
+            } else if let Some(m) = ing.item_reference.as_ref().and_then(|x| x.reference.as_deref()) {
+                parts.extend(contained(m)?);
+            }
+        }
+    } else {
+        parts.push(med);
+    }
+    single(
+        |ev, loc| {
+            let mut out = Vec::new();
+            for part in &parts {
+                let p = ev.prescription(part, "", None, None, None, loc)?;
+                let code = match p.native {
+                    Some(c) => Some(c),
+                    None => {
+                        ev.mapper.map(p.gsn.as_deref(), p.ndc.as_deref(), &normalise_drug_name(&p.drug)).map(|(c, _)| c)
+                    }
+                };
+                if let Some(c) = code.filter(|c| !out.contains(c)) {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        },
+        systems,
+        mapper,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1179,6 +1293,8 @@ mod tests {
             Some("Encounter/e3")
         );
         assert_eq!(refs.resolve("Patient/p1", "Encounter"), None);
+        refs.aliases.insert("urn:uuid:m".into(), "MedicationRequest/r1".into());
+        assert_eq!(refs.resolve("urn:uuid:m", "Medication"), None, "a type is matched whole");
     }
 
     #[test]

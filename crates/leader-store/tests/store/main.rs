@@ -14,6 +14,10 @@ mod mimic_iii;
 // The Synthea cohort: SNOMED CT and RxNorm flow through unchanged.
 mod synthea;
 
+// FHIR R4: the MIMIC-IV demo on FHIR equals its CSV import; authored Bundles and NDJSON;
+// malformed FHIR names file and line; unknown coding systems are reported, never guessed.
+mod fhir;
+
 // Malformed input: errors name file, line and column; nothing partial stays.
 mod bad_input;
 
