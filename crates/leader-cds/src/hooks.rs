@@ -337,8 +337,11 @@ async fn inputs(state: &Shared, request: &HookRequest, patient_id: &str) -> Resu
             ) {
                 return Err(bad(key));
             }
-            let codes = leader_store::import::fhir::medication_codes(&r.to_string(), systems, &state.mapper)
-                .map_err(|_| bad(key))?;
+            let codes =
+                leader_store::import::fhir::medication_codes(&r.to_string(), systems, &state.mapper).map_err(|e| {
+                    tracing::debug!(error = %e, "prefetch medication refused");
+                    bad(key)
+                })?;
             if codes.is_empty() {
                 out.unmapped_current += 1;
             }

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod cards;
 pub mod hooks;
 pub mod limits;
+pub mod testkit;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -120,6 +121,12 @@ pub fn router(state: Shared) -> Router {
 pub async fn serve(state: State) -> Result<(), ServeError> {
     let addr = state.config.listen;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| ServeError::Listen { addr, error })?;
+    serve_on(listener, state).await
+}
+
+/// Serves on a listener the caller bound (the benchmark binds port 0).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: State) -> Result<(), ServeError> {
+    let addr = listener.local_addr().map_err(|error| ServeError::Listen { addr: state.config.listen, error })?;
     let app = router(Arc::new(state)).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).await.map_err(|error| ServeError::Listen { addr, error })
 }

@@ -49,6 +49,8 @@ pub enum Command {
     Model(ModelCmd),
     /// Read the append-only audit log.
     Audit(AuditArgs),
+    /// Serve CDS Hooks 2.0 (suggestions and interaction alerts for an EHR) on loopback.
+    Serve(ServeArgs),
     /// Store settings.
     #[command(subcommand)]
     Settings(SettingsCmd),
@@ -86,6 +88,42 @@ pub enum Import {
         #[arg(long, default_value = "see the source")]
         licence: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Only loopback unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: std::net::SocketAddr,
+    /// Listen on a non-loopback address (the hospital network): say so explicitly.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The EHR's public keys (a JWKS file); every request must carry a JWT signed by one.
+    #[arg(long)]
+    pub jwks: PathBuf,
+    /// Allowed JWT issuers (the EHRs), repeatable.
+    #[arg(long = "issuer", required = true)]
+    pub issuers: Vec<String>,
+    /// The base URL the EHR calls, the JWT audience (default: http://LISTEN/cds-services).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Browser origins allowed by CORS, repeatable (default: none).
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1_048_576)]
+    pub max_body: usize,
+    /// Time limit per request, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Requests per second per client (burst: twice this); 0 turns the limit off.
+    #[arg(long, default_value_t = 100)]
+    pub rate_limit: u32,
+    /// FHIR code-system mapping for incoming resources: standard, mimic or a TOML file.
+    #[arg(long)]
+    pub systems: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Subcommand)]

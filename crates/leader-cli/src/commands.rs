@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::infer_cmds::bench_infer(&cfg, &model, iterations).await
         }
         Command::Audit(a) => audit(&cfg, &a).await,
+        Command::Serve(a) => crate::infer_cmds::serve(&cfg, a).await,
         Command::Settings(SettingsCmd::AtcLevel { level }) => atc_level(&cfg, level).await,
         Command::Bench(BenchCmd::Import { mimic_iv, atc_map, prescriptions, runs }) => {
             bench_import(&cfg, mimic_iv.as_deref(), atc_map.as_deref(), prescriptions, runs).await

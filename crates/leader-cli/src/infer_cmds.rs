@@ -639,3 +639,43 @@ pub async fn export_fhir(cfg: &Resolved, patient: &str, visit: Option<&str>, out
         }
     }
 }
+
+/// `leader serve`: the CDS Hooks service on the store and the active model.
+pub async fn serve(cfg: &Resolved, a: crate::args::ServeArgs) -> Result<()> {
+    if !a.listen.ip().is_loopback() {
+        if !a.allow_remote {
+            bail!(
+                "{} is not a loopback address; listening on the network needs --allow-remote (and a firewall, TLS in front, and the EHR's keys)",
+                a.listen
+            );
+        }
+        eprintln!(
+            "warning: listening on {} (not loopback): any host that can reach it may call the service; requests still need a JWT signed by a configured EHR key",
+            a.listen
+        );
+    }
+    let jwks =
+        std::fs::read_to_string(&a.jwks).with_context(|| format!("cannot read the JWKS file {}", a.jwks.display()))?;
+    let systems = leader_store::import::fhir::systems_from(a.systems.as_deref())?;
+    let base_url = a.base_url.clone().unwrap_or_else(|| format!("http://{}/cds-services", a.listen));
+    let app = leader_service::app::App::open_store(&cfg.db, session_options(&a.model.device, a.model.threads)?)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let config = leader_cds::Config {
+        listen: a.listen,
+        base_url: base_url.clone(),
+        jwks,
+        issuers: a.issuers.clone(),
+        cors_origins: a.cors_origins.clone(),
+        max_body_bytes: a.max_body,
+        timeout: std::time::Duration::from_millis(a.timeout_ms),
+        rate_per_second: a.rate_limit,
+        systems,
+    };
+    let state = leader_cds::State::new(app, config).await?;
+    // One line per request on stderr: service, status, latency; never patient data.
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+    eprintln!("LEADER Rx CDS Hooks service at {base_url} (discovery: GET {base_url}); stop with Ctrl-C");
+    leader_cds::serve(state).await?;
+    Ok(())
+}
