@@ -1,5 +1,9 @@
-//! Opening the store: WAL, foreign keys, busy timeout, create if missing; an existing
-//! file is backed up (`VACUUM INTO`) before any migration touches it.
+//! Opening the store: WAL, `synchronous=FULL` (a commit is on disk when it returns),
+//! foreign keys, busy timeout, create if missing with owner-only modes ([`crate::files`]);
+//! an existing file is backed up (`VACUUM INTO`) before any migration touches it, and audit
+//! rows written before the hash chain existed are chained right after migrating.
+//! [`Store::close`] checkpoints the WAL into the database file, so the file alone holds
+//! everything; [`Store::backup`] writes a consistent single-file copy.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -7,9 +11,18 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Connection, Row, SqlitePool};
 
+use crate::audit::AuditVerification;
 use crate::error::{Result, StoreError};
+use crate::files;
+
+/// What `leader backup` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BackupSummary {
+    pub file: String,
+    pub bytes: u64,
+}
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
@@ -22,18 +35,29 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if missing) the store at `path` and migrates it. When an existing
-    /// file needs migrating it is first copied to `<path>.before-v<N>.bak`.
+    /// file needs migrating it is first copied to `<path>.before-v<N>.bak`. New folders are
+    /// created 0700 and the database 0600 (SQLite gives its WAL and SHM files the same mode);
+    /// looser existing files are tightened.
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+            files::create_private_dir(parent)
                 .map_err(|e| StoreError::Conflict(format!("cannot create {}: {e}", parent.display())))?;
         }
         let existed = path.exists();
+        if !existed {
+            match files::create_private_file(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(StoreError::Conflict(format!("cannot create {}: {e}", path.display()))),
+            }
+        }
+        files::secure_store_files(path)
+            .map_err(|e| StoreError::Conflict(format!("cannot restrict the modes of the store's files: {e}")))?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
@@ -42,6 +66,7 @@ impl Store {
             store.backup_if_behind(path).await?;
         }
         MIGRATOR.run(&store.pool).await?;
+        store.chain_old_audit_rows().await?;
         Ok(store)
     }
 
@@ -57,7 +82,9 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, path: None })
+        let store = Store { pool, path: None };
+        store.chain_old_audit_rows().await?;
+        Ok(store)
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -68,8 +95,90 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// Checkpoints the WAL into the database file (and truncates it), then closes every
+    /// connection: after a clean exit the database file alone holds all the data. A
+    /// checkpoint that cannot run (another process is reading) is not an error; SQLite
+    /// checkpoints again when the last connection closes.
     pub async fn close(self) {
+        if self.path.is_some()
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await
+        {
+            eprintln!("leader-rx: the store's write-ahead log was not checkpointed on close: {e}");
+        }
         self.pool.close().await;
+    }
+
+    /// Rows of the audit log written before the hash chain existed get chained (once, in
+    /// one transaction). New rows are always chained, so only the head needs looking at.
+    async fn chain_old_audit_rows(&self) -> Result<()> {
+        let head: Option<Option<String>> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if !matches!(head, Some(None)) {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let n = crate::audit::chain_unhashed(&mut tx).await?;
+        tx.commit().await?;
+        if n > 0 {
+            eprintln!("leader-rx: chained {n} audit events written before the audit hash chain existed");
+        }
+        Ok(())
+    }
+
+    /// Walks the audit log's hash chain ([`crate::audit::verify`]).
+    pub async fn verify_audit(&self) -> Result<AuditVerification> {
+        let mut conn = self.pool.acquire().await?;
+        crate::audit::verify(&mut conn).await
+    }
+
+    /// `leader backup FILE`: a consistent single-file copy of the store (`VACUUM INTO`),
+    /// written owner-only (0600) under a temporary name beside `dest`, synced, then moved
+    /// into place. An existing `dest` is refused unless `force`. Readers and writers may
+    /// carry on meanwhile; the copy is the state at one moment.
+    pub async fn backup(&self, dest: &Path, force: bool) -> Result<BackupSummary> {
+        let conflict = |what: &str, e: std::io::Error| StoreError::Conflict(format!("{what} {}: {e}", dest.display()));
+        if !force && dest.exists() {
+            return Err(StoreError::Conflict(format!("{} exists; pass --force to replace it", dest.display())));
+        }
+        if let (Some(own), Ok(target)) = (&self.path, dest.canonicalize())
+            && own.canonicalize().is_ok_and(|o| o == target)
+        {
+            return Err(StoreError::Conflict("a backup cannot replace the store itself".into()));
+        }
+        let name =
+            dest.file_name().ok_or_else(|| StoreError::Conflict(format!("{} is not a file name", dest.display())))?;
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        files::create_private_file(&tmp).map_err(|e| conflict("cannot write a backup beside", e))?;
+        let written = async {
+            sqlx::query("VACUUM INTO ?")
+                .bind(tmp.to_string_lossy().into_owned())
+                .execute(&self.pool)
+                .await
+                .map_err(|error| StoreError::Backup { path: dest.to_owned(), error })?;
+            std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| conflict("cannot sync the backup", e))?;
+            if force {
+                std::fs::rename(&tmp, dest).map_err(|e| conflict("cannot move the backup to", e))?;
+            } else {
+                // A hard link refuses an existing target (no window between check and move).
+                std::fs::hard_link(&tmp, dest).map_err(|e| conflict("cannot move the backup to", e))?;
+                std::fs::remove_file(&tmp).map_err(|e| conflict("cannot tidy the backup beside", e))?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        let bytes = std::fs::metadata(dest).map_err(|e| conflict("cannot read", e))?.len();
+        Ok(BackupSummary { file: dest.display().to_string(), bytes })
     }
 
     async fn backup_if_behind(&self, path: &Path) -> Result<()> {
@@ -98,6 +207,8 @@ impl Store {
         if backup.exists() {
             return Ok(());
         }
+        files::create_private_file(&backup)
+            .map_err(|e| StoreError::Backup { path: path.to_owned(), error: sqlx::Error::Io(e) })?;
         sqlx::query("VACUUM INTO ?")
             .bind(backup.to_string_lossy().into_owned())
             .execute(&self.pool)

@@ -8,10 +8,12 @@
 //! Repository functions in [`repo`] take an executor or a connection so the same code
 //! runs on the pool or inside that transaction.
 
+pub mod audit;
 pub mod csvio;
 pub mod db;
 pub mod ddi;
 pub mod error;
+pub mod files;
 pub mod import;
 pub mod repo;
 pub mod synth;

@@ -5,31 +5,97 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp, Visit};
 use serde::Serialize;
-use sqlx::{Executor, Sqlite, SqliteConnection};
+use sqlx::{Connection, Executor, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::error::{Result, StoreError};
 use crate::import::bulk_insert;
 
-/// Appends one event to the audit log (the only way rows enter it; triggers refuse
-/// UPDATE and DELETE).
-pub async fn append_audit<'e, E: Executor<'e, Database = Sqlite>>(
-    e: E,
+/// Appends one event to the audit log, chained to the previous one (the only way rows
+/// enter it; triggers refuse UPDATE, DELETE and rows that do not extend the chain).
+///
+/// On the pool or a connection outside a transaction it runs in its own `BEGIN IMMEDIATE`
+/// transaction (the write lock is taken before the chain's head is read, so two writers
+/// cannot fork the chain) and is durable when it returns (the store runs with
+/// `synchronous=FULL`). Inside the caller's transaction it becomes part of it.
+pub async fn append_audit<'c, W: AuditWriter<'c>>(
+    writer: W,
     actor: &str,
     kind: &str,
     payload: &serde_json::Value,
 ) -> Result<i64> {
     let at = now_utc();
     let payload = payload.to_string();
-    let rec = sqlx::query!(
-        "INSERT INTO audit_log (at, actor, kind, payload) VALUES (?, ?, ?, ?) RETURNING id",
-        at,
-        actor,
-        kind,
-        payload
-    )
-    .fetch_one(e)
-    .await?;
-    Ok(rec.id)
+    writer.append_event(&at, actor, kind, &payload).await
+}
+
+type SendFuture<'q, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'q>>;
+
+/// Where [`append_audit`] can write: the pool (a transaction of its own) or a connection
+/// (the caller's transaction when it is in one, else a transaction of its own). A small
+/// trait with boxed futures rather than `sqlx::Acquire`, whose projections make callers'
+/// futures fail the `Send` check in axum handlers.
+pub trait AuditWriter<'c>: Send {
+    fn append_event<'q>(
+        self,
+        at: &'q str,
+        actor: &'q str,
+        kind: &'q str,
+        payload: &'q str,
+    ) -> SendFuture<'q, Result<i64>>
+    where
+        'c: 'q;
+}
+
+impl<'c> AuditWriter<'c> for &'c SqlitePool {
+    fn append_event<'q>(
+        self,
+        at: &'q str,
+        actor: &'q str,
+        kind: &'q str,
+        payload: &'q str,
+    ) -> SendFuture<'q, Result<i64>>
+    where
+        'c: 'q,
+    {
+        Box::pin(async move {
+            let mut conn = self.acquire().await?;
+            append_in_own_transaction(&mut conn, at, actor, kind, payload).await
+        })
+    }
+}
+
+impl<'c> AuditWriter<'c> for &'c mut SqliteConnection {
+    fn append_event<'q>(
+        self,
+        at: &'q str,
+        actor: &'q str,
+        kind: &'q str,
+        payload: &'q str,
+    ) -> SendFuture<'q, Result<i64>>
+    where
+        'c: 'q,
+    {
+        Box::pin(async move {
+            if self.is_in_transaction() {
+                crate::audit::append(self, at, actor, kind, payload).await
+            } else {
+                append_in_own_transaction(self, at, actor, kind, payload).await
+            }
+        })
+    }
+}
+
+async fn append_in_own_transaction(
+    conn: &mut SqliteConnection,
+    at: &str,
+    actor: &str,
+    kind: &str,
+    payload: &str,
+) -> Result<i64> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let id = crate::audit::append(&mut tx, at, actor, kind, payload).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// One audit event as read back.

@@ -23,3 +23,7 @@ mod bad_input;
 
 // Schema guarantees: append-only audit, foreign keys, backups, the demo cohort.
 mod schema;
+
+// Integrity: the audit log's hash chain (forged, changed, removed, inserted, reordered
+// events), durable commits, owner-only files, backups, a checkpointed WAL on close.
+mod integrity;
