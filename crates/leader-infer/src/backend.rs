@@ -8,6 +8,7 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use crate::bundle::{Bundle, INPUTS, OutputKind};
 use crate::error::{InferError, Result};
+use crate::integrity::check_probabilities;
 use crate::runtime::{Device, SessionOptions, execution_providers};
 
 /// Probabilities `[batch][medications]`.
@@ -36,18 +37,26 @@ const LANE_RUN: usize = 32;
 /// single-threaded sessions ("lanes"): a batch is split into N contiguous shares that are
 /// encoded and run side by side, which scales much better for this small model than N
 /// intra-op threads in one session (whose operators are too small to parallelise). A
-/// single visit always runs on the first lane. CUDA uses one session.
+/// single visit always runs on the first lane. CUDA uses one session. Every session is
+/// created from the bundle's verified model bytes, and every output is checked (a
+/// non-finite or out-of-range probability is an error, never a silent non-suggestion).
 pub struct OrtBackend {
     lanes: Vec<Session>,
-    output: String,
+    out: Output,
+}
+
+/// What a run's output must be: the output's name and kind, the medication labels (one
+/// column each) and the model, for errors.
+struct Output {
+    name: String,
     kind: OutputKind,
-    n_meds: usize,
-    label: String,
+    labels: Vec<String>,
+    model: String,
 }
 
 impl std::fmt::Debug for OrtBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrtBackend").field("model", &self.label).finish_non_exhaustive()
+        f.debug_struct("OrtBackend").field("model", &self.out.model).finish_non_exhaustive()
     }
 }
 
@@ -65,13 +74,13 @@ impl OrtBackend {
         };
         let lanes = (0..lanes).map(|_| open_session(env, bundle, opts.device, intra)).collect::<Result<Vec<_>>>()?;
         check_contract(&lanes[0], bundle)?;
-        Ok(OrtBackend {
-            lanes,
-            output: bundle.manifest.output.name.clone(),
+        let out = Output {
+            name: bundle.manifest.output.name.clone(),
             kind: bundle.manifest.output.kind,
-            n_meds: bundle.medications.len(),
-            label: format!("{} {}", bundle.manifest.model.id, bundle.manifest.model.version),
-        })
+            labels: bundle.manifest.medications.clone(),
+            model: format!("{} {}", bundle.manifest.model.id, bundle.manifest.model.version),
+        };
+        Ok(OrtBackend { lanes, out })
     }
 }
 
@@ -90,7 +99,8 @@ fn open_session(env: &ort::environment::Environment, bundle: &Bundle, device: De
             Device::Cpu => session_error(dir, problem),
         }
     })?;
-    builder.commit_from_file(bundle.model_path()).map_err(|e| session_error(dir, e))
+    // From the bytes that were verified: nothing is read from disk behind the check.
+    builder.commit_from_memory(bundle.model_bytes()).map_err(|e| session_error(dir, e))
 }
 
 fn check_contract(session: &Session, bundle: &Bundle) -> Result<()> {
@@ -153,27 +163,25 @@ fn feed(b: &EncodedBatch) -> ort::Result<Feed<'_>> {
     ])
 }
 
-/// Runs `b` on one session; the output as probabilities, checked against the contract.
-fn run_lane(
-    session: &mut Session,
-    output: &str,
-    kind: OutputKind,
-    n_meds: usize,
-    b: &EncodedBatch,
-) -> Result<Probabilities> {
+/// Runs `b` on one session; the output as probabilities, checked against the contract and
+/// for values that are not probabilities.
+fn run_lane(session: &mut Session, out: &Output, b: &EncodedBatch) -> Result<Probabilities> {
     let inf = |e: ort::Error| InferError::Inference(e.to_string());
+    let n_meds = out.labels.len();
     let outputs = session.run(feed(b).map_err(inf)?).map_err(inf)?;
-    let (shape, data) = outputs[output].try_extract_tensor::<f32>().map_err(inf)?;
+    let (shape, data) = outputs[out.name.as_str()].try_extract_tensor::<f32>().map_err(inf)?;
     if shape.len() != 2 || shape[0] as usize != b.batch || shape[1] as usize != n_meds {
         return Err(InferError::Inference(format!("output shape {shape:?}, expected [{}, {n_meds}]", b.batch)));
     }
-    Ok(data
+    let probs: Probabilities = data
         .chunks(n_meds)
-        .map(|row| match kind {
+        .map(|row| match out.kind {
             OutputKind::Logits => row.iter().map(|&x| sigmoid(x)).collect(),
             OutputKind::Probabilities => row.to_vec(),
         })
-        .collect())
+        .collect();
+    check_probabilities(&probs, &out.labels, &out.model)?;
+    Ok(probs)
 }
 
 /// Runs `work(share, lane)` for contiguous shares of `n` items, one share per lane, on scoped
@@ -217,29 +225,29 @@ fn sigmoid(x: f32) -> f32 {
 
 impl Backend for OrtBackend {
     fn predict(&mut self, b: &EncodedBatch) -> Result<Probabilities> {
-        let (output, kind, n_meds) = (self.output.as_str(), self.kind, self.n_meds);
+        let out = &self.out;
         if self.lanes.len() == 1 || b.batch < MIN_SPLIT {
-            return run_lane(&mut self.lanes[0], output, kind, n_meds, b);
+            return run_lane(&mut self.lanes[0], out, b);
         }
-        on_lanes(&mut self.lanes, b.batch, |rows, session| run_lane(session, output, kind, n_meds, &b.rows(rows)))
+        on_lanes(&mut self.lanes, b.batch, |rows, session| run_lane(session, out, &b.rows(rows)))
     }
 
     fn predict_inputs(&mut self, encoder: &Encoder, inputs: &[HistoryInput]) -> Result<Probabilities> {
-        let (output, kind, n_meds) = (self.output.as_str(), self.kind, self.n_meds);
+        let out = &self.out;
         on_lanes(&mut self.lanes, inputs.len(), |rows, session| {
             // Within a lane, runs of at most LANE_RUN samples: less padding (each run is
             // padded to its own longest visit) and a working set that stays in cache.
-            let mut out = Vec::with_capacity(rows.len());
+            let mut probs = Vec::with_capacity(rows.len());
             for run in inputs[rows].chunks(LANE_RUN) {
                 let samples: Vec<_> = run.iter().map(|i| encoder.encode(i)).collect();
-                out.extend(run_lane(session, output, kind, n_meds, &EncodedBatch::from_samples(&samples))?);
+                probs.extend(run_lane(session, out, &EncodedBatch::from_samples(&samples))?);
             }
-            Ok(out)
+            Ok(probs)
         })
     }
 
     fn describe(&self) -> String {
-        self.label.clone()
+        self.out.model.clone()
     }
 }
 

@@ -1,14 +1,19 @@
 //! The model bundle: a directory contract checked when loading.
 //!
 //! `models/<id>/` holds `manifest.json`, `model.onnx` (one file, no external data) and one
-//! HF `tokenizers` WordLevel `tokenizer.json` per code vocabulary. Loading verifies the
-//! sha256 of every file listed in the manifest and that the vocabularies are well formed;
-//! the ONNX inputs and outputs are checked against the manifest when a session starts
-//! (see [`crate::backend`]). A bundle that fails any check is refused, so a wrong model
-//! fails on load, never on the first patient.
+//! HF `tokenizers` WordLevel `tokenizer.json` per code vocabulary, all regular files. Loading
+//! reads every file the manifest lists once, checks its sha256 against the manifest, and
+//! uses the bytes it checked: the vocabularies are parsed from them and the ONNX session is
+//! created from them (see [`crate::backend`]), so nothing unverified is read behind the
+//! check. The bundle's [digest](crate::integrity::bundle_digest) covers the manifest and
+//! every listed file; an installed bundle must still have the digest recorded at install
+//! (see [`crate::registry`]). The ONNX inputs and outputs are checked against the manifest
+//! when a session starts. A bundle that fails any check is refused, so a wrong model fails
+//! on load, never on the first patient.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use leader_core::Code;
 use leader_core::encode::{Encoder, EncoderLimits, PROFILE_FIELDS, Vocabularies};
@@ -17,9 +22,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{InferError, Result};
+use crate::integrity::{bundle_digest, check_listed_name, external_data, read_regular, sha256_hex};
+use crate::registry::InstallRecord;
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
+pub const MODEL: &str = "model.onnx";
 /// The student's input tensors, in order.
 pub const INPUTS: [&str; 4] = ["diagnoses", "procedures", "medications", "profile"];
 
@@ -120,31 +128,156 @@ impl Manifest {
     }
 }
 
-/// A verified bundle: manifest, medication codes and the encoder.
+/// A verified bundle: manifest, medication codes, the encoder, and the model bytes that
+/// were checked (the session is created from them).
 #[derive(Debug, Clone)]
 pub struct Bundle {
     pub dir: PathBuf,
     pub manifest: Manifest,
     pub medications: Vec<Code>,
     pub encoder: Encoder,
+    /// The bundle's identity: sha256 over `manifest.json` and every listed file.
+    pub digest: String,
+    /// sha256 of `manifest.json` and of every listed file, as read.
+    pub hashes: BTreeMap<String, String>,
+    model: ModelBytes,
 }
 
-/// Checks every listed file (relative path → sha256) of a bundle folder.
-pub fn verify_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<()> {
-    for (file, want) in files {
-        if file.contains("..") || Path::new(file).is_absolute() {
-            return Err(InferError::Bundle {
-                dir: dir.to_owned(),
-                problem: format!("manifest lists a file outside the bundle: {file}"),
-            });
+/// The verified bytes of `model.onnx`, shared by the bundle's sessions (never printed).
+#[derive(Clone)]
+pub struct ModelBytes(Arc<[u8]>);
+
+impl std::fmt::Debug for ModelBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ModelBytes({} bytes)", self.0.len())
+    }
+}
+
+/// A bundle's files read once and checked: the manifest's bytes, each listed file's bytes,
+/// every sha256 (the manifest's included) and the digest.
+#[derive(Debug)]
+pub struct CheckedFiles {
+    pub manifest: Vec<u8>,
+    pub contents: BTreeMap<String, Vec<u8>>,
+    pub hashes: BTreeMap<String, String>,
+    pub digest: String,
+}
+
+impl CheckedFiles {
+    /// Reads `manifest.json` and every file it lists, once. For an installed bundle (one the
+    /// registry holds) every file is first compared with its install record, so an edit is
+    /// reported by file name whatever the manifest now says; then each listed file is
+    /// checked against the manifest's sha256.
+    pub fn read(dir: &Path) -> Result<CheckedFiles> {
+        let record = crate::registry::install_record(dir)?;
+        let manifest = read_regular(&dir.join(MANIFEST))
+            .map_err(|e| InferError::Bundle { dir: dir.to_owned(), problem: format!("cannot read {MANIFEST}: {e}") })?;
+        let mut contents: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        if let Some(rec) = &record {
+            check_record(dir, rec, &manifest, &mut contents)?;
         }
-        let got = sha256_file(&dir.join(file))
-            .map_err(|e| InferError::Bundle { dir: dir.to_owned(), problem: format!("cannot read {file}: {e}") })?;
-        if !got.eq_ignore_ascii_case(want) {
-            return Err(InferError::Checksum { dir: dir.to_owned(), file: file.clone() });
+        let listed = listed_files(dir, &manifest)?;
+        let mut hashes = BTreeMap::from([(MANIFEST.to_owned(), sha256_hex(&manifest))]);
+        for (file, want) in &listed {
+            check_listed_name(dir, file)?;
+            if file == MANIFEST {
+                return Err(InferError::Bundle { dir: dir.to_owned(), problem: format!("manifest lists {MANIFEST}") });
+            }
+            let bytes = match contents.remove(file) {
+                Some(b) => b,
+                None => read_regular(&dir.join(file)).map_err(|e| InferError::Bundle {
+                    dir: dir.to_owned(),
+                    problem: format!("cannot read {file}: {e}"),
+                })?,
+            };
+            let got = sha256_hex(&bytes);
+            if !got.eq_ignore_ascii_case(want) {
+                return Err(InferError::Checksum { dir: dir.to_owned(), file: file.clone() });
+            }
+            hashes.insert(file.clone(), got);
+            contents.insert(file.clone(), bytes);
+        }
+        contents.retain(|f, _| listed.contains_key(f));
+        let digest = bundle_digest(&hashes);
+        if let Some(rec) = &record
+            && rec.digest != digest
+        {
+            let files = vec![format!("the bundle's file list (recorded digest {})", short(&rec.digest))];
+            return Err(InferError::Tampered { dir: dir.to_owned(), files });
+        }
+        Ok(CheckedFiles { manifest, contents, hashes, digest })
+    }
+
+    fn take(&mut self, dir: &Path, file: &str) -> Result<Vec<u8>> {
+        self.contents.remove(file).ok_or_else(|| InferError::Bundle {
+            dir: dir.to_owned(),
+            problem: format!("{file} is not checksummed in the manifest"),
+        })
+    }
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
+}
+
+/// Compares an installed bundle's files with its install record, naming every changed file.
+fn check_record(
+    dir: &Path,
+    rec: &InstallRecord,
+    manifest: &[u8],
+    contents: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<()> {
+    let mut changed = Vec::new();
+    if !rec.files.contains_key(MANIFEST) {
+        changed.push(MANIFEST.to_owned());
+    }
+    for (file, want) in &rec.files {
+        let got = if file == MANIFEST {
+            Some(sha256_hex(manifest))
+        } else {
+            check_listed_name(dir, file)?;
+            read_regular(&dir.join(file)).ok().map(|bytes| {
+                let sha = sha256_hex(&bytes);
+                contents.insert(file.clone(), bytes);
+                sha
+            })
+        };
+        match got {
+            Some(sha) if sha.eq_ignore_ascii_case(want) => {}
+            Some(_) => changed.push(file.clone()),
+            None => changed.push(format!("{file} (missing or unreadable)")),
         }
     }
-    Ok(())
+    if changed.is_empty() { Ok(()) } else { Err(InferError::Tampered { dir: dir.to_owned(), files: changed }) }
+}
+
+/// The manifest's `files` (every manifest format has one), read before the rest of the
+/// manifest is interpreted.
+pub fn listed_files(dir: &Path, manifest: &[u8]) -> Result<BTreeMap<String, String>> {
+    #[derive(Deserialize)]
+    struct Files {
+        files: BTreeMap<String, String>,
+    }
+    serde_json::from_slice::<Files>(manifest).map(|f| f.files).map_err(|e| InferError::Bundle {
+        dir: dir.to_owned(),
+        problem: format!("{MANIFEST} is not a valid manifest: {e}"),
+    })
+}
+
+/// Refuses model bytes with tensors in ONNX external data: ONNX Runtime would read those
+/// files behind the checks.
+pub fn refuse_external_data(dir: &Path, file: &str, model: &[u8]) -> Result<()> {
+    match external_data(model) {
+        None => Ok(()),
+        Some(t) => Err(InferError::Bundle {
+            dir: dir.to_owned(),
+            problem: format!(
+                "{file} uses ONNX external data (tensor `{}` is stored in `{}`); a bundle's model must be one self-contained file (export with external_data=False)",
+                t.tensor,
+                if t.location.is_empty() { "another file" } else { t.location.as_str() }
+            ),
+        }),
+    }
 }
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
@@ -157,22 +290,21 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 impl Bundle {
     pub fn open(dir: &Path) -> Result<Bundle> {
         let err = |problem: String| InferError::Bundle { dir: dir.to_owned(), problem };
-        let text =
-            std::fs::read_to_string(dir.join(MANIFEST)).map_err(|e| err(format!("cannot read {MANIFEST}: {e}")))?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| err(format!("{MANIFEST} is not a valid manifest: {e}")))?;
+        let mut files = CheckedFiles::read(dir)?;
+        let manifest: Manifest = serde_json::from_slice(&files.manifest)
+            .map_err(|e| err(format!("{MANIFEST} is not a valid manifest: {e}")))?;
         if manifest.format_version != FORMAT_VERSION {
             return Err(err(format!(
                 "manifest format {} is not supported (this build reads format {FORMAT_VERSION})",
                 manifest.format_version
             )));
         }
-        // Every file listed must exist and match; the model and the vocabularies must be listed.
-        verify_files(dir, &manifest.files)?;
-        let listed = |f: &str| manifest.files.contains_key(f);
-        if !listed("model.onnx") {
-            return Err(err("manifest does not list model.onnx".into()));
+        // The model and the vocabularies must be listed (every listed file was checked).
+        if !manifest.files.contains_key(MODEL) {
+            return Err(err(format!("manifest does not list {MODEL}")));
         }
+        let model = files.take(dir, MODEL)?;
+        refuse_external_data(dir, MODEL, &model)?;
         let mut vocabs: HashMap<&str, Vocabulary> = HashMap::new();
         for name in ["diagnoses", "procedures", "medications", "profile"] {
             let file = manifest
@@ -180,10 +312,12 @@ impl Bundle {
                 .vocabularies
                 .get(name)
                 .ok_or_else(|| err(format!("manifest names no `{name}` vocabulary")))?;
-            if !listed(file) {
+            if !manifest.files.contains_key(file) {
                 return Err(err(format!("the `{name}` vocabulary {file} is not checksummed in the manifest")));
             }
-            vocabs.insert(name, load_tokenizer_vocab(&dir.join(file), name).map_err(err)?);
+            // A file may serve two vocabularies: parse it from the checked bytes each time.
+            let bytes = files.contents.get(file.as_str()).ok_or_else(|| err(format!("{file} was not read")))?;
+            vocabs.insert(name, tokenizer_vocab(bytes, file, name).map_err(err)?);
         }
         let medications: Vec<Code> = manifest
             .medications
@@ -219,11 +353,24 @@ impl Bundle {
                 profile: take(&mut vocabs, "profile")?,
             },
         };
-        Ok(Bundle { dir: dir.to_owned(), manifest, medications, encoder })
+        Ok(Bundle {
+            dir: dir.to_owned(),
+            manifest,
+            medications,
+            encoder,
+            digest: files.digest,
+            hashes: files.hashes,
+            model: ModelBytes(model.into()),
+        })
     }
 
     pub fn model_path(&self) -> PathBuf {
-        self.dir.join("model.onnx")
+        self.dir.join(MODEL)
+    }
+
+    /// The bytes of `model.onnx` that were verified: what every session of this bundle runs.
+    pub fn model_bytes(&self) -> &[u8] {
+        &self.model.0
     }
 
     /// Share of `codes` the model's input vocabularies know.
@@ -245,7 +392,13 @@ impl Bundle {
 /// (ids must be 0..n with `[PAD]` = 0 and `[UNK]` = 1).
 pub fn load_tokenizer_vocab(path: &Path, name: &str) -> Result<Vocabulary, String> {
     let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
-    let tok = tokenizers::Tokenizer::from_file(path).map_err(|e| format!("{file} is not a tokenizer.json: {e}"))?;
+    let bytes = read_regular(path).map_err(|e| format!("cannot read {file}: {e}"))?;
+    tokenizer_vocab(&bytes, &file, name)
+}
+
+/// [`load_tokenizer_vocab`] from the bytes of the file `file`.
+pub fn tokenizer_vocab(bytes: &[u8], file: &str, name: &str) -> Result<Vocabulary, String> {
+    let tok = tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| format!("{file} is not a tokenizer.json: {e}"))?;
     let vocab = tok.get_vocab(true);
     let mut tokens = vec![String::new(); vocab.len()];
     for (t, id) in vocab {

@@ -17,10 +17,17 @@ pub enum InferError {
     Bundle { dir: PathBuf, problem: String },
     #[error("model bundle {dir}: checksum of {file} does not match its manifest (the file is corrupt or was changed)")]
     Checksum { dir: PathBuf, file: String },
+    #[error(
+        "model bundle {dir}: {} changed since the bundle was installed (its digest no longer matches the install record); it is not used: roll back, or install the model again",
+        files.join(", ")
+    )]
+    Tampered { dir: PathBuf, files: Vec<String> },
     #[error("model bundle {dir}: the ONNX model does not match its manifest: {problem}")]
     Contract { dir: PathBuf, problem: String },
     #[error("could not start an ONNX Runtime session for {dir}: {problem}")]
     Session { dir: PathBuf, problem: String },
+    #[error("the model {model} gave an invalid output, so no answer is given: {problem}")]
+    Output { model: String, problem: String },
     #[error("inference failed: {0}")]
     Inference(String),
     #[error("the inference worker has stopped")]

@@ -2,6 +2,9 @@
 //! served by ONNX Runtime on its own worker thread.
 //!
 //! - [`bundle`]: the model directory contract (manifest, checksums, tokenizers) checked at load.
+//! - [`integrity`]: what is verified is what runs: files read once as regular files, the
+//!   bundle digest, no ONNX external data, outputs checked at run time.
+//! - [`registry`]: installed models (verified copies with install records), the active pointer.
 //! - [`runtime`]: finding the ONNX Runtime library; CPU and CUDA execution providers
 //!   (CUDA never falls back silently).
 //! - [`backend`]: the ONNX Runtime session, its input/output contract check.
@@ -16,6 +19,7 @@ pub mod bench;
 pub mod bundle;
 pub mod error;
 pub mod evaluate;
+pub mod integrity;
 pub mod recommend;
 pub mod registry;
 pub mod runtime;

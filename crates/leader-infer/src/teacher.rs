@@ -15,8 +15,12 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 use serde::{Deserialize, Serialize};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationDirection, TruncationParams};
 
-use crate::bundle::{FORMAT_VERSION, MANIFEST, ModelInfo, ModelKind, OutputContract, OutputKind, verify_files};
+use crate::bundle::{
+    CheckedFiles, FORMAT_VERSION, MANIFEST, MODEL, ModelInfo, ModelKind, OutputContract, OutputKind,
+    refuse_external_data,
+};
 use crate::error::{InferError, Result};
+use crate::integrity::check_probabilities;
 use crate::runtime::{SessionOptions, execution_providers};
 
 /// Fixed, non-clinical-record sentences whose token ids the exporter records, so a
@@ -72,26 +76,25 @@ impl std::fmt::Debug for TeacherModel {
 impl TeacherModel {
     pub fn open(env: &ort::environment::Environment, dir: &Path, opts: SessionOptions) -> Result<TeacherModel> {
         let err = |problem: String| InferError::Bundle { dir: dir.to_owned(), problem };
-        let text =
-            std::fs::read_to_string(dir.join(MANIFEST)).map_err(|e| err(format!("cannot read {MANIFEST}: {e}")))?;
+        // Read once, checked (and against the install record when installed), used from memory.
+        let mut files = CheckedFiles::read(dir)?;
         let manifest: TeacherManifest =
-            serde_json::from_str(&text).map_err(|e| err(format!("not a teacher manifest: {e}")))?;
+            serde_json::from_slice(&files.manifest).map_err(|e| err(format!("not a teacher {MANIFEST}: {e}")))?;
         if manifest.format_version != FORMAT_VERSION || manifest.model.kind != ModelKind::Teacher {
             return Err(err("not a teacher bundle of a supported format".into()));
         }
-        verify_files(dir, &manifest.files)?;
-        for needed in ["model.onnx", manifest.prompt.tokenizer.as_str()] {
-            if !manifest.files.contains_key(needed) {
-                return Err(err(format!("{needed} is not checksummed in the manifest")));
-            }
-        }
+        let mut take = |file: &str| {
+            files.contents.remove(file).ok_or_else(|| err(format!("{file} is not checksummed in the manifest")))
+        };
+        let model = take(MODEL)?;
+        let tokenizer_json = take(&manifest.prompt.tokenizer)?;
+        refuse_external_data(dir, MODEL, &model)?;
         let medications: Vec<Code> = manifest
             .medications
             .iter()
             .map(|m| m.parse().map_err(|e| err(format!("medication `{m}`: {e}"))))
             .collect::<Result<_>>()?;
-        let mut tokenizer =
-            Tokenizer::from_file(dir.join(&manifest.prompt.tokenizer)).map_err(|e| err(format!("tokenizer: {e}")))?;
+        let mut tokenizer = Tokenizer::from_bytes(&tokenizer_json).map_err(|e| err(format!("tokenizer: {e}")))?;
         let direction =
             if manifest.prompt.truncation == "left" { TruncationDirection::Left } else { TruncationDirection::Right };
         tokenizer
@@ -116,7 +119,7 @@ impl TeacherModel {
             .map_err(|e| InferError::Session { dir: dir.to_owned(), problem: e.to_string() })?
             .with_execution_providers(execution_providers(opts.device))
             .map_err(|e| InferError::Device { device: format!("{:?}", opts.device), problem: e.to_string() })?
-            .commit_from_file(dir.join("model.onnx"))
+            .commit_from_memory(&model)
             .map_err(session_err)?;
         let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         if names != ["input_ids", "attention_mask"] {
@@ -161,12 +164,15 @@ impl TeacherModel {
         if data.len() != b * n {
             return Err(inf(format!("teacher output has {} values, expected {}", data.len(), b * n)));
         }
-        Ok(data
+        let probs: Vec<Vec<f32>> = data
             .chunks(n)
             .map(|row| match kind {
                 OutputKind::Logits => row.iter().map(|&x| 1.0 / (1.0 + (-x).exp())).collect(),
                 OutputKind::Probabilities => row.to_vec(),
             })
-            .collect())
+            .collect();
+        let label = format!("{} {}", self.manifest.model.id, self.manifest.model.version);
+        check_probabilities(&probs, &self.manifest.medications, &label)?;
+        Ok(probs)
     }
 }

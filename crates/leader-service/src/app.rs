@@ -67,8 +67,15 @@ fn infer_message(e: &InferError) -> String {
         InferError::Device { device, problem } => format!("the {device} execution provider could not start: {problem}"),
         InferError::Bundle { problem, .. } => format!("the model bundle was refused: {problem}"),
         InferError::Checksum { file, .. } => format!("the model bundle failed its checksum check ({file})"),
+        InferError::Tampered { files, .. } => format!(
+            "the installed model was changed after it was installed ({}): it is not used; roll back or install it again",
+            files.join(", ")
+        ),
         InferError::Contract { problem, .. } => format!("the model does not match its manifest: {problem}"),
         InferError::Session { .. } => "the model could not be loaded by ONNX Runtime".into(),
+        InferError::Output { problem, .. } => {
+            format!("the model gave an invalid output, so no answer is given: {problem}")
+        }
         InferError::Inference(p) => format!("inference failed: {p}"),
         InferError::WorkerGone => "the inference worker stopped".into(),
     }

@@ -31,3 +31,16 @@ pub fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     }
     std::fs::write(path, serde_json::to_string_pretty(&m).expect("json")).expect("write");
 }
+
+/// A model of `tests/fixtures/bad-models` (written by `tests/fixtures/make_bad_models.py`).
+pub fn bad_model(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-models").join(name)
+}
+
+/// A copy of the fixture bundle whose model.onnx is the bad model `name`, checksums updated.
+pub fn with_bad_model(name: &str) -> tempfile::TempDir {
+    let dir = copy_fixture();
+    std::fs::copy(bad_model(name), dir.path().join("model.onnx")).expect("copy the bad model");
+    edit_manifest(dir.path(), |_| {});
+    dir
+}

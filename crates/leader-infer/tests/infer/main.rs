@@ -16,3 +16,7 @@ mod device;
 
 // Recommendation, evidence, safe mode, hot swap.
 mod serving;
+
+// What is verified is what runs: the install record, the model bytes, external data,
+// outputs checked at run time, what a bundle folder may hold.
+mod integrity;
