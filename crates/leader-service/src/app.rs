@@ -430,11 +430,10 @@ impl App {
     pub async fn install_model(&self, dir: &Path) -> IpcResult<GateReport> {
         let _guard =
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
-        let report = crate::models::install(&self.store, &self.registry, dir, false, self.session).await?;
-        if report.installed {
-            self.reload().await?;
-        }
-        Ok(report)
+        // The new model is served as part of its activation: if that fails, the previous
+        // model is restored and keeps serving.
+        let serve = async |d: &Path| self.serve(d).await;
+        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, self.session, serve).await?)
     }
 
     pub async fn rollback_model(&self) -> IpcResult<Pointer> {
@@ -447,12 +446,17 @@ impl App {
 
     async fn reload(&self) -> IpcResult<()> {
         let dir = crate::models::resolve(&self.registry, None)?;
+        Ok(self.serve(&dir).await?)
+    }
+
+    /// Serves the model in `dir` (verified again on load); on error the current one stays.
+    async fn serve(&self, dir: &Path) -> crate::Result<()> {
         let mut slot = self.engine.lock().await;
         match slot.as_ref() {
             Some(e) => {
-                e.install(&dir)?;
+                e.install(dir)?;
             }
-            None => *slot = Some(Engine::start(&dir, self.session)?),
+            None => *slot = Some(Engine::start(dir, self.session)?),
         }
         *self.teacher.lock().await = None;
         Ok(())

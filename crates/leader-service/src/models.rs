@@ -1,8 +1,11 @@
 //! Installing, listing and rolling back models, with the install gate: the candidate is
-//! checked against its contract and checksums, its vocabulary against the store, and it
-//! is evaluated in Rust on the held-out split next to the active model; a candidate whose
-//! PRAUC is more than 0.01 below the active model's is refused unless forced. Every
-//! install and rollback is written to the audit log.
+//! copied into the models folder (regular files only) and the copy is checked against its
+//! contract and checksums, its vocabulary against the store, and evaluated in Rust on the
+//! held-out split next to the active model; a candidate whose PRAUC is more than 0.01 below
+//! the active model's is refused unless forced. What is evaluated is the copy that is then
+//! installed; an activation that fails after the pointer switch restores the previous model.
+//! Every install (with the bundle digest), refusal, failure and rollback is written to the
+//! audit log.
 
 use std::path::{Path, PathBuf};
 
@@ -101,7 +104,31 @@ pub async fn install(
     force: bool,
     options: SessionOptions,
 ) -> Result<GateReport> {
-    let candidate = Bundle::open(src)?;
+    install_with(store, registry, src, force, options, async |_: &Path| Ok(())).await
+}
+
+/// Installs `src` through the gate: copy (regular files only) → verify the copy → load-test
+/// and evaluate the copy → audit event → install record, fsync of files and folder → switch
+/// the pointer → activate. Only the copy is read after the first step, so what was evaluated
+/// is what is installed. `serve` puts the newly active folder into service (the app hot-swaps
+/// its engine; the CLI has nothing to do); if the activation fails after the switch, the
+/// previous pointer is restored and served again, and the error says so.
+pub async fn install_with(
+    store: &Store,
+    registry: &ModelRegistry,
+    src: &Path,
+    force: bool,
+    options: SessionOptions,
+    serve: impl AsyncFn(&Path) -> Result<()>,
+) -> Result<GateReport> {
+    // Copy and verify the copy; from here on the source is not read again.
+    let staged = registry.prepare(src)?;
+    // Load-test: the session is created from the copy's verified bytes.
+    let engine = Engine::start(staged.dir(), options)?;
+    let candidate = engine.bundle()?;
+    if candidate.digest != staged.digest {
+        return Err(ServiceError::Refused("the staged copy changed while it was being installed".into()));
+    }
     let candidate_name = format!("{} {}", candidate.manifest.model.id, candidate.manifest.model.version);
     let cov = coverage(store, &candidate).await?;
     let active_dir = match registry.active()? {
@@ -118,6 +145,12 @@ pub async fn install(
         forced: force,
         reason: String::new(),
     };
+    let audited = |report: &GateReport| {
+        let mut v = serde_json::to_value(report).unwrap_or_default();
+        v["digest"] = candidate.digest.clone().into();
+        v["folder"] = staged.name.clone().into();
+        v
+    };
     // Vocabulary compatibility: the candidate predicts the store's kind of medication code
     // and knows a fair share of its codes, not much less than the active model does.
     let store_systems = store.medication_systems().await?;
@@ -128,7 +161,7 @@ pub async fn install(
             cand_systems.first().copied().unwrap_or("?"),
             store_systems.join(", ")
         );
-        audit(store, "model-install-refused", &report).await?;
+        audit(store, "model-install-refused", &audited(&report)).await?;
         return Ok(report);
     }
     let active_cov = match &active_dir {
@@ -143,10 +176,9 @@ pub async fn install(
             100.0 * MIN_COVERAGE,
             100.0 * COVERAGE_DROP
         );
-        audit(store, "model-install-refused", &report).await?;
+        audit(store, "model-install-refused", &audited(&report)).await?;
         return Ok(report);
     }
-    let engine = Engine::start(src, options)?;
     let opts =
         EvalOptions { split: Some(Split::Test), seed: Some(model_seed(&candidate.manifest)), ..EvalOptions::default() };
     let cand_eval = match evaluate(store, &engine, &opts).await {
@@ -154,6 +186,7 @@ pub async fn install(
         Err(ServiceError::Invalid(_)) => None, // an empty store: nothing to compare on
         Err(e) => return Err(e),
     };
+    drop(engine);
     if let Some(dir) = &active_dir {
         let active = Engine::start(dir, options)?;
         report.active = Some(format!("{} {}", active.manifest()?.model.id, active.manifest()?.model.version));
@@ -170,13 +203,10 @@ pub async fn install(
             report.reason = format!(
                 "candidate PRAUC {cp:.4} is more than {PRAUC_TOLERANCE} below the active model's {ap:.4} on the held-out split (--force overrides)"
             );
-            audit(store, "model-install-refused", &report).await?;
+            audit(store, "model-install-refused", &audited(&report)).await?;
             return Ok(report);
         }
     }
-    let staged = registry.stage(src)?;
-    registry.activate(&staged)?;
-    record(store, &staged).await?;
     report.installed = true;
     report.reason = match (&report.candidate_eval, &report.active_eval) {
         (Some(c), Some(a)) => {
@@ -184,8 +214,62 @@ pub async fn install(
         }
         _ => "installed (no held-out visits in this store to compare on)".into(),
     };
-    audit(store, "model-install", &report).await?;
+    // The decision is on record before anything changes on disk.
+    audit(store, "model-install", &audited(&report)).await?;
+    let (digest, folder) = (candidate.digest.clone(), staged.name.clone());
+    let before = registry.pointer()?;
+    let dir = match registry.commit(staged).and_then(|dir| registry.activate(&dir).map(|_| dir)) {
+        Ok(dir) => dir,
+        Err(e) => {
+            // Nothing was switched, or the switch itself failed: the old pointer stands.
+            let _ = registry.restore(&before);
+            let payload = serde_json::json!({ "folder": folder, "digest": digest, "error": e.to_string() });
+            audit(store, "model-install-failed", &payload).await?;
+            return Err(e.into());
+        }
+    };
+    if let Err(e) = activate(store, registry, &dir, &digest, &serve).await {
+        // Activation failed after the switch: the previous model is restored and served.
+        registry.restore(&before)?;
+        let restored = match resolve(registry, None) {
+            Ok(prev) => activate(store, registry, &prev, "", &serve).await.map(|()| prev),
+            Err(e) => Err(e),
+        };
+        let payload = serde_json::json!({
+            "folder": folder,
+            "digest": digest,
+            "error": e.to_string(),
+            "restored": restored.as_ref().map(|p| p.display().to_string()).map_err(ToString::to_string),
+        });
+        audit(store, "model-install-reverted", &payload).await?;
+        let r = restored.map_err(|r| format!("; restoring the previous model failed too: {r}")).err();
+        return Err(ServiceError::Refused(format!(
+            "the new model could not be activated ({e}); the previous model was restored{}",
+            r.unwrap_or_default()
+        )));
+    }
     Ok(report)
+}
+
+/// Puts the active folder `dir` into service: it must be what the pointer resolves to, still
+/// verify against its install record (with the `digest` installed, when given), be recorded in
+/// the store, and be served.
+async fn activate(
+    store: &Store,
+    registry: &ModelRegistry,
+    dir: &Path,
+    digest: &str,
+    serve: &impl AsyncFn(&Path) -> Result<()>,
+) -> Result<()> {
+    if resolve(registry, None)? != dir {
+        return Err(ServiceError::Refused("the active-model pointer does not name the installed model".into()));
+    }
+    let bundle = Bundle::open(dir)?;
+    if !digest.is_empty() && bundle.digest != digest {
+        return Err(ServiceError::Refused("the installed model is not the one that was evaluated".into()));
+    }
+    record_bundle(store, dir, &bundle).await?;
+    serve(dir).await
 }
 
 async fn audit<T: Serialize>(store: &Store, kind: &str, payload: &T) -> Result<()> {
@@ -200,13 +284,21 @@ pub fn actor() -> String {
 
 /// Mirrors the active model into the store's registry table.
 async fn record(store: &Store, dir: &Path) -> Result<()> {
-    let bundle = Bundle::open(dir)?;
+    record_bundle(store, dir, &Bundle::open(dir)?).await
+}
+
+/// Mirrors the active model into the store's registry table, with its bundle digest.
+async fn record_bundle(store: &Store, dir: &Path, bundle: &Bundle) -> Result<()> {
     let manifest = serde_json::to_string(&bundle.manifest).unwrap_or_default();
-    let sha = leader_infer::bundle::sha256_file(&dir.join("manifest.json"))
-        .map_err(|e| ServiceError::Invalid(format!("cannot hash the manifest: {e}")))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     store
-        .record_active_model(&name, &bundle.manifest.model.version, &dir.display().to_string(), &sha, &manifest)
+        .record_active_model(
+            &name,
+            &bundle.manifest.model.version,
+            &dir.display().to_string(),
+            &bundle.digest,
+            &manifest,
+        )
         .await?;
     Ok(())
 }
