@@ -7,9 +7,12 @@
 --
 -- Rows written before this migration have no hash yet: SQL cannot compute sha256, so
 -- `Store::open` chains them, in id order, right after migrating (one transaction). That
--- one-time chaining is the only UPDATE the log accepts.
+-- one-time chaining of the rows present now (ids up to the setting below) is the only
+-- UPDATE the log accepts; a hash-less row added later is never chained, so verify reports it.
 ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_log ADD COLUMN hash TEXT;
+INSERT INTO settings (key, value)
+SELECT 'audit_chain_legacy_last_id', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM audit_log;
 
 -- Rows enter only at the end of the chain: an explicit id one above the last, the last row's
 -- hash as prev_hash (genesis for the first row), a well-formed hash. This also refuses
@@ -28,11 +31,12 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only: rows are added at the end of the hash chain');
 END;
 
--- UPDATE stays refused, except chaining a row that has no hash yet (see above), which must
--- leave every other column as it was.
+-- UPDATE stays refused, except chaining a row written before this migration that has no
+-- hash yet (see above), which must leave every other column as it was.
 DROP TRIGGER audit_log_no_update;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 WHEN NOT (OLD.hash IS NULL AND OLD.prev_hash IS NULL
+          AND OLD.id <= (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'audit_chain_legacy_last_id')
           AND NEW.hash IS NOT NULL AND NEW.prev_hash IS NOT NULL
           AND NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor IS OLD.actor
           AND NEW.kind IS OLD.kind AND NEW.payload IS OLD.payload)

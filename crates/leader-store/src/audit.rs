@@ -18,7 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, SqliteConnection};
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -48,15 +48,19 @@ pub(crate) async fn append(
     kind: &str,
     payload: &str,
 ) -> Result<i64> {
-    let (id, prev) = match head(conn).await? {
+    let mut last = head(conn).await?;
+    if matches!(last, Some((_, None))) {
+        chain_unhashed(conn).await?;
+        last = head(conn).await?;
+    }
+    let (id, prev) = match last {
         Some((id, Some(hash))) => (id + 1, hash),
         None => (1, GENESIS.to_owned()),
-        Some((_, None)) => {
-            chain_unhashed(conn).await?;
-            match head(conn).await? {
-                Some((id, Some(hash))) => (id + 1, hash),
-                _ => (1, GENESIS.to_owned()),
-            }
+        Some((id, None)) => {
+            return Err(StoreError::Conflict(format!(
+                "the audit log's last event (#{id}) has no chain hash: it was written outside LEADER Rx; \
+                 nothing more is logged until the store is restored (see `leader audit verify`)"
+            )));
         }
     };
     let hash = row_hash(&prev, id, at, actor, kind, payload);
@@ -77,21 +81,25 @@ async fn head(conn: &mut SqliteConnection) -> Result<Option<(i64, Option<String>
     Ok(sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?)
 }
 
-/// Chains the rows that have no hash yet (those written before the chain existed), in id
-/// order, after the last chained row. Returns how many it chained. Runs inside the caller's
-/// transaction.
+/// Chains the rows written before the chain existed (ids up to the migration's
+/// `audit_chain_legacy_last_id`) that have no hash yet, in id order, from the genesis value.
+/// Any other hash-less row was written outside the application and is left for [`verify`]
+/// to report. Returns how many it chained. Runs inside the caller's transaction.
 pub(crate) async fn chain_unhashed(conn: &mut SqliteConnection) -> Result<u64> {
-    let mut prev: String = sqlx::query_scalar(
-        "SELECT hash FROM audit_log WHERE hash IS NOT NULL AND id < \
-         (SELECT MIN(id) FROM audit_log WHERE hash IS NULL) ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .unwrap_or_else(|| GENESIS.to_owned());
+    const LEGACY: &str = "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'audit_chain_legacy_last_id')";
     let rows: Vec<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT id, at, actor, kind, payload FROM audit_log WHERE hash IS NULL ORDER BY id")
+        sqlx::query_as(&format!("SELECT id, at, actor, kind, payload FROM audit_log WHERE id <= {LEGACY} ORDER BY id"))
             .fetch_all(&mut *conn)
             .await?;
+    let unhashed: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE id <= {LEGACY} AND hash IS NULL"))
+            .fetch_one(&mut *conn)
+            .await?;
+    if unhashed == 0 || unhashed != rows.len() as i64 {
+        // Nothing to do, or partly chained already (which the one transaction rules out).
+        return Ok(0);
+    }
+    let mut prev = GENESIS.to_owned();
     for (id, at, actor, kind, payload) in &rows {
         let hash = row_hash(&prev, *id, at, actor, kind, payload);
         sqlx::query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?")

@@ -185,6 +185,12 @@ async fn an_inserted_event_is_found() {
     .await;
     conn.close().await.expect("close");
     assert_eq!(broken_at(&store.verify_audit().await.expect("verify")), (6, AuditProblem::Inserted));
+    // Reopening does not launder it (only rows older than the chain are ever chained), and
+    // nothing more is appended after it.
+    let reopened = Store::open(&path).await.expect("reopens");
+    assert_eq!(broken_at(&reopened.verify_audit().await.expect("verify")), (6, AuditProblem::Inserted));
+    let after = append_audit(reopened.pool(), "t", "decision", &serde_json::json!({})).await;
+    assert!(after.expect_err("refused").to_string().contains("no chain hash"));
 
     // In the middle: the later events renumbered to make room, the new one linked to the
     // event before it with a made-up hash.
