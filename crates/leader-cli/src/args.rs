@@ -47,8 +47,10 @@ pub enum Command {
     /// Installed models: list, install (through the gate), roll back.
     #[command(subcommand)]
     Model(ModelCmd),
-    /// Read the append-only audit log.
+    /// Read the append-only audit log; `audit verify` checks its hash chain.
     Audit(AuditArgs),
+    /// Write a consistent single-file copy of the store (owner-only); the way to back up.
+    Backup(BackupArgs),
     /// Serve CDS Hooks 2.0 (suggestions and interaction alerts for an EHR) on loopback.
     Serve(ServeArgs),
     /// Store settings.
@@ -300,11 +302,29 @@ pub enum PatientCmd {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: Option<AuditCmd>,
     /// Only events of this kind (import, import-atc-map, decision, model-install, ...).
     #[arg(long)]
     pub kind: Option<String>,
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the hash chain: OK with the event count and head hash, or the first event that
+    /// was changed, removed, inserted or reordered (exit code 1).
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write (a SQLite database, 0600); refused if it exists, unless --force.
+    pub file: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +365,8 @@ pub enum BenchCmd {
 pub struct Resolved {
     pub db: PathBuf,
     pub json: bool,
+    /// Stores opened by the command, closed (WAL checkpointed) when it ends.
+    pub opened: std::sync::Arc<std::sync::Mutex<Vec<leader_store::Store>>>,
 }
 
 impl Resolved {
@@ -356,6 +378,6 @@ impl Resolved {
                 .join("leader-rx")
                 .join("leader.sqlite"),
         };
-        Ok(Resolved { db, json: cli.json })
+        Ok(Resolved { db, json: cli.json, opened: Default::default() })
     }
 }

@@ -9,12 +9,24 @@ use leader_store::repo::{self, PatientRecord};
 use leader_store::{MimicVersion, NoProgress, Store};
 use serde::Serialize;
 
-use crate::args::{AuditArgs, BenchCmd, Cli, Command, ExportCmd, Import, PatientCmd, Resolved, SettingsCmd};
+use crate::args::{
+    AuditArgs, AuditCmd, BackupArgs, BenchCmd, Cli, Command, ExportCmd, Import, PatientCmd, Resolved, SettingsCmd,
+};
 use crate::progress::Bars;
 
 pub async fn run(cli: Cli) -> Result<()> {
     let cfg = Resolved::from_cli(&cli)?;
-    match cli.command {
+    let result = dispatch(cli.command, cfg.clone()).await;
+    // A clean exit checkpoints the WAL: the database file alone then holds everything.
+    let opened = std::mem::take(&mut *cfg.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    for store in opened {
+        store.close().await;
+    }
+    result
+}
+
+async fn dispatch(command: Command, cfg: Resolved) -> Result<()> {
+    match command {
         Command::Import(what) => import(&cfg, what).await,
         Command::Stats => stats(&cfg).await,
         Command::Patient(PatientCmd::List { search }) => patient_list(&cfg, search.as_deref()).await,
@@ -32,7 +44,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchCmd::Infer { model, iterations }) => {
             crate::infer_cmds::bench_infer(&cfg, &model, iterations).await
         }
+        Command::Audit(AuditArgs { action: Some(AuditCmd::Verify), .. }) => audit_verify(&cfg).await,
         Command::Audit(a) => audit(&cfg, &a).await,
+        Command::Backup(a) => backup(&cfg, &a).await,
         Command::Serve(a) => crate::infer_cmds::serve(&cfg, a).await,
         Command::Settings(SettingsCmd::AtcLevel { level }) => atc_level(&cfg, level).await,
         Command::Bench(BenchCmd::Import { mimic_iv, atc_map, prescriptions, runs }) => {
@@ -42,7 +56,9 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 pub async fn open(cfg: &Resolved) -> Result<Store> {
-    Store::open(&cfg.db).await.with_context(|| format!("cannot open the store {}", cfg.db.display()))
+    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open the store {}", cfg.db.display()))?;
+    cfg.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store.clone());
+    Ok(store)
 }
 
 /// Writes one line to the output buffer.
@@ -313,6 +329,55 @@ async fn audit(cfg: &Resolved, a: &AuditArgs) -> Result<()> {
         for e in events {
             outln!(w, "#{:<6} {}  {:<16} {:<10} {}", e.id, e.at, e.kind, e.actor, e.payload);
         }
+    })
+}
+
+/// `leader audit verify`: prints the result, then fails (exit code 1) when the chain is broken.
+async fn audit_verify(cfg: &Resolved) -> Result<()> {
+    let store = open(cfg).await?;
+    let v = store.verify_audit().await?;
+    emit(cfg, &v, |w, v| {
+        outln!(w, "{}", v.one_line());
+        match (&v.head, &v.first_break) {
+            (Some(head), _) => outln!(w, "head hash {head} (keep a copy elsewhere to detect a rewritten tail)"),
+            (None, Some(_)) => outln!(w, "{} of {} events verified before the break", v.verified, v.events),
+            (None, None) => {}
+        }
+    })?;
+    match &v.first_break {
+        Some(b) => anyhow::bail!("the audit trail is broken at event #{} ({:?})", b.id, b.problem),
+        None => Ok(()),
+    }
+}
+
+/// `leader backup FILE [--force]`: verifies the audit chain, copies the store, and records
+/// the copy (with the chain's head) in the audit log.
+async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
+    let store = open(cfg).await?;
+    let audit = store.verify_audit().await?;
+    let summary = store.backup(&a.file, a.force).await?;
+    repo::append_audit(
+        store.pool(),
+        &leader_service::models::actor(),
+        "backup",
+        &serde_json::json!({
+            "bytes": summary.bytes,
+            "audit_events": audit.events,
+            "audit_head": audit.head,
+            "audit_chain_ok": audit.ok,
+        }),
+    )
+    .await?;
+    #[derive(Serialize)]
+    struct Out<'a> {
+        file: &'a str,
+        bytes: u64,
+        audit: &'a leader_store::audit::AuditVerification,
+    }
+    emit(cfg, &Out { file: &summary.file, bytes: summary.bytes, audit: &audit }, |w, o| {
+        outln!(w, "backup written to {} ({} bytes, owner read/write only)", o.file, o.bytes);
+        outln!(w, "{}", o.audit.one_line());
+        outln!(w, "restore: stop the app, then copy the file over the store (or open it with --db)");
     })
 }
 

@@ -12,6 +12,10 @@ mod fhir;
 // The whole refinement chain in its tiny configuration (needs the pipeline's Python env).
 mod refine;
 
+// `audit verify` on intact and tampered stores; `backup`; the database file alone holds the
+// rows after a command; owner-only files.
+mod integrity;
+
 pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")
