@@ -25,8 +25,10 @@ async fn send(conn: &mut BufReader<TcpStream>, path: &str, token: &str, body: &s
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
-    conn.get_mut().write_all(head.as_bytes()).await?;
-    conn.get_mut().write_all(body.as_bytes()).await?;
+    // One write: a header and a body in two segments would meet Nagle and delayed ACKs.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body.as_bytes());
+    conn.get_mut().write_all(&request).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
     let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -114,7 +116,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..concurrency {
             let (work, path) = (Arc::clone(&work), path.clone());
             tasks.push(tokio::spawn(async move {
-                let mut conn = BufReader::new(TcpStream::connect(addr).await?);
+                let stream = TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                let mut conn = BufReader::new(stream);
                 let mut times = Vec::new();
                 let mut failures = 0usize;
                 loop {

@@ -231,6 +231,7 @@ async fn handle(state: &Shared, id: &str, req: Request) -> Result<Value, Refusal
             "patient_id": patient_id, "user": user, "issuer": claims.iss,
             "cards": cards.iter().map(|c| json!({ "uuid": c.uuid, "summary": c.summary, "indicator": c.indicator })).collect::<Vec<_>>(),
         });
+        let _one_writer = state.audit_writer.lock().await;
         leader_store::repo::append_audit(state.app.store.pool(), &format!("cds:{}", claims.iss), "cds-cards", &payload)
             .await
             .map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "the audit log could not be written"))?;
@@ -704,6 +705,7 @@ async fn record_feedback(state: &Shared, id: &str, req: Request) -> Result<usize
         ));
     }
     let fail = |_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "the audit log could not be written");
+    let _one_writer = state.audit_writer.lock().await;
     let mut tx = state.app.store.pool().begin().await.map_err(|e| fail(leader_store::StoreError::from(e)))?;
     for (actor, payload) in &events {
         leader_store::repo::append_audit(&mut *tx, actor, "cds-feedback", payload).await.map_err(fail)?;

@@ -59,6 +59,9 @@ pub struct State {
     pub limiter: limits::RateLimiter,
     pub cards: hooks::IssuedCards,
     pub mapper: leader_store::import::atc::AtcMapper,
+    /// One audit writer at a time: concurrent SQLite writers would wait in the busy
+    /// handler's millisecond sleeps; queueing here costs only the write itself.
+    pub audit_writer: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for State {
@@ -92,6 +95,7 @@ impl State {
             config,
             verifier,
             mapper,
+            audit_writer: tokio::sync::Mutex::new(()),
         })
     }
 }

@@ -132,7 +132,7 @@ pub async fn recommend_with(
     lookups: &Lookups,
 ) -> Result<Answer> {
     let (req, patient_id, admission_id) = request_for(store, subject, lookups.level).await?;
-    let mut rec = engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb))?;
+    let mut rec = off_the_runtime(|| engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb)))?;
     let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
     let names = &lookups.names;
     for s in &mut rec.suggestions {
@@ -150,6 +150,16 @@ pub async fn recommend_with(
         }
     }
     Ok(Answer { patient_id, admission_id, recommendation: rec, titles })
+}
+
+/// Runs blocking work (waiting for the inference worker) without stalling a runtime
+/// thread: on a multi-threaded runtime (the app, `leader serve`) other tasks move to another
+/// thread meanwhile; elsewhere (a current-thread test runtime) it simply runs.
+fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 /// Teacher mode: the same request answered by the teacher on its prompt (no occlusion
