@@ -81,6 +81,11 @@ async fn audit_events(app: Shared<'_>, kind: Option<String>, limit: i64) -> IpcR
     app.audit_events(kind, limit).await
 }
 
+#[tauri::command]
+async fn audit_verify(app: Shared<'_>) -> IpcResult<leader_store::audit::AuditVerification> {
+    app.audit_verify().await
+}
+
 /// Streams progress as Tauri events.
 struct Events {
     handle: AppHandle,
@@ -217,13 +222,24 @@ fn main() {
             rollback_model,
             confirm_install,
             audit_events,
+            audit_verify,
             start_refine,
             start_import,
             export_fhir,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("leader-rx: the app could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        // A clean exit checkpoints the store's WAL: the database file alone then holds everything.
+        Ok(tauri_app) => tauri_app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event
+                && let Some(app) = handle.try_state::<Arc<App>>()
+            {
+                tauri::async_runtime::block_on(app.close());
+            }
+        }),
+        Err(e) => {
+            eprintln!("leader-rx: the app could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -10,6 +10,7 @@ import type {
   Answer,
   AppInfo,
   AuditEvent,
+  AuditVerification,
   CodeHit,
   CodeKind,
   Decision,
@@ -46,6 +47,7 @@ export const COMMANDS = [
   "start_import",
   "audit_events",
   "export_fhir",
+  "audit_verify",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -134,6 +136,9 @@ export const exportFhir = (patientId: string, admissionId: string | null) =>
 
 export const auditEvents = (kind: string | null, limit: number) =>
   call<AuditEvent[]>("audit_events", kind ? { kind, limit } : { limit });
+
+/** Walks the audit log's hash chain: intact, or the first event changed, removed, inserted or reordered. */
+export const auditVerify = () => call<AuditVerification>("audit_verify");
 
 // ---------------------------------------------------------------- events
 

@@ -395,3 +395,26 @@ export interface AuditEvent {
   kind: string;
   payload: JsonValue;
 }
+
+/** What is wrong at the first broken link of the audit chain. */
+export type AuditProblem = "changed" | "removed" | "inserted" | "reordered";
+
+/** The first audit event where the hash chain breaks. */
+export interface AuditBreak {
+  id: number;
+  problem: AuditProblem;
+  /** What is wrong, in words (ids only, no payload). */
+  message: string;
+}
+
+/** `audit_verify`: the audit log's hash chain walked from the first event to the last. */
+export interface AuditVerification {
+  ok: boolean;
+  /** Events in the log. */
+  events: number;
+  /** Events verified before the first break (all of them when `ok`). */
+  verified: number;
+  /** The last event's hash when `ok`. */
+  head: string | null;
+  first_break: AuditBreak | null;
+}

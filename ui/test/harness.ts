@@ -21,6 +21,7 @@ import nsaid from "./fixtures/recommend_demo001_nsaid.json";
 import type {
   Answer,
   AppInfo,
+  AuditBreak,
   AuditEvent,
   CodeHit,
   CodeKind,
@@ -48,6 +49,8 @@ interface Call {
 interface MockControl {
   fail: Record<string, IpcError>;
   delay: Record<string, number>;
+  /** Makes `audit_verify` report this break. */
+  chainBreak?: AuditBreak;
 }
 declare global {
   interface Window {
@@ -311,6 +314,13 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       const kind = args.kind as string | undefined;
       const limit = Number(args.limit ?? 50);
       return [...recorded, ...clone(audit)].filter((e) => !kind || e.kind === kind).slice(0, limit);
+    }
+    case "audit_verify": {
+      // The sample's chain is intact; a test can break it through window.__mock.chainBreak.
+      const events = recorded.length + audit.length;
+      const b = window.__mock.chainBreak;
+      if (b) return { ok: false, events, verified: b.id - 1, head: null, first_break: b };
+      return { ok: true, events, verified: events, head: "3f".repeat(32), first_break: null };
     }
     case "export_fhir":
       return exportFhir(String(args.patientId), (args.admissionId as string | null) ?? null);

@@ -562,6 +562,37 @@ test("audit: table, kind filter, limit, expandable pretty JSON payload", T, () =
     assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => r.dataset.id)), ["7", "6"]);
   }));
 
+test("audit: the hash chain's status, intact or the first broken event", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await page.getByTestId("nav-audit").click();
+    const status = page.getByTestId("audit-chain");
+    await status.and(page.locator("[data-state=intact]")).waitFor();
+    assert.match(await status.innerText(), /Audit trail verified: 7 events, chain intact\./);
+    assert.equal((await calls("audit_verify")).length, 1);
+
+    await page.evaluate(() => {
+      window.__mock.chainBreak = {
+        id: 4,
+        problem: "changed",
+        message: "event #4 was changed after it was written: its content no longer matches its hash",
+      };
+    });
+    await page.getByTestId("audit-verify").click();
+    const broken = page.getByRole("alert").and(page.getByTestId("audit-chain"));
+    await broken.waitFor();
+    assert.equal(await broken.getAttribute("data-id"), "4");
+    assert.match(await broken.innerText(), /Audit trail broken at event #4 \(changed\): event #4 was changed/);
+    assert.match(await broken.innerText(), /3 of 7 events verified before the break/);
+    await shot("audit-chain-broken");
+
+    await page.evaluate(() => {
+      window.__mock.fail.audit_verify = { code: "internal", message: "the patient store reported an error (see the log)" };
+    });
+    await page.getByTestId("audit-verify").click();
+    await page.getByTestId("audit-chain").and(page.locator("[data-state=unknown]")).waitFor();
+    assert.match(await page.getByTestId("audit-chain").innerText(), /could not be verified/);
+  }));
+
 test("keyboard only: Tab reaches every step, Enter picks a code and triggers Suggest", T, () =>
   withApp(async ({ page, calls }) => {
     await page.locator("body").click({ position: { x: 1, y: 1 } }).catch(() => {});
@@ -622,7 +653,7 @@ test("patients list: arrow keys move between patients", T, () =>
 test("contract: every IPC command was exercised through the API layer", T, () =>
   withApp(async ({ page }) => {
     const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
-    assert.equal(commands.length, 15);
+    assert.equal(commands.length, 16);
     const missing = commands.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
   }));

@@ -529,6 +529,18 @@ impl App {
         Ok(repo::audit_events(self.store.pool(), kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000))
             .await?)
     }
+
+    /// Walks the audit log's hash chain: intact, or the first event changed, removed,
+    /// inserted or reordered.
+    pub async fn audit_verify(&self) -> IpcResult<leader_store::audit::AuditVerification> {
+        Ok(self.store.verify_audit().await?)
+    }
+
+    /// On exit: checkpoints the WAL and closes the store, so the database file alone holds
+    /// everything.
+    pub async fn close(&self) {
+        self.store.clone().close().await;
+    }
 }
 
 /// Keeps an `Arc<App>` for handlers that outlive one command (refine, import).

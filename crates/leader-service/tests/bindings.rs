@@ -43,6 +43,7 @@ fn generate(dir: &Path) {
         Action,
         ImportKind,
         FhirExport,
+        leader_store::audit::AuditVerification,
     );
 }
 

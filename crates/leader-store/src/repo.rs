@@ -23,77 +23,54 @@ pub async fn append_audit<'c, W: AuditWriter<'c>>(
     kind: &str,
     payload: &serde_json::Value,
 ) -> Result<i64> {
-    let at = now_utc();
-    let payload = payload.to_string();
-    writer.append_event(&at, actor, kind, &payload).await
+    let event =
+        NewEvent { at: now_utc(), actor: actor.to_owned(), kind: kind.to_owned(), payload: payload.to_string() };
+    writer.append_event(event).await
 }
 
-type SendFuture<'q, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'q>>;
+/// An audit event about to be appended (owned, so the write's future borrows nothing else).
+#[derive(Debug)]
+pub struct NewEvent {
+    at: String,
+    actor: String,
+    kind: String,
+    payload: String,
+}
+
+type SendFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
 /// Where [`append_audit`] can write: the pool (a transaction of its own) or a connection
 /// (the caller's transaction when it is in one, else a transaction of its own). A small
 /// trait with boxed futures rather than `sqlx::Acquire`, whose projections make callers'
-/// futures fail the `Send` check in axum handlers.
+/// futures fail the `Send` check in axum and Tauri handlers.
 pub trait AuditWriter<'c>: Send {
-    fn append_event<'q>(
-        self,
-        at: &'q str,
-        actor: &'q str,
-        kind: &'q str,
-        payload: &'q str,
-    ) -> SendFuture<'q, Result<i64>>
-    where
-        'c: 'q;
+    fn append_event(self, event: NewEvent) -> SendFuture<'c, Result<i64>>;
 }
 
 impl<'c> AuditWriter<'c> for &'c SqlitePool {
-    fn append_event<'q>(
-        self,
-        at: &'q str,
-        actor: &'q str,
-        kind: &'q str,
-        payload: &'q str,
-    ) -> SendFuture<'q, Result<i64>>
-    where
-        'c: 'q,
-    {
+    fn append_event(self, event: NewEvent) -> SendFuture<'c, Result<i64>> {
         Box::pin(async move {
             let mut conn = self.acquire().await?;
-            append_in_own_transaction(&mut conn, at, actor, kind, payload).await
+            append_in_own_transaction(&mut conn, &event).await
         })
     }
 }
 
 impl<'c> AuditWriter<'c> for &'c mut SqliteConnection {
-    fn append_event<'q>(
-        self,
-        at: &'q str,
-        actor: &'q str,
-        kind: &'q str,
-        payload: &'q str,
-    ) -> SendFuture<'q, Result<i64>>
-    where
-        'c: 'q,
-    {
+    fn append_event(self, event: NewEvent) -> SendFuture<'c, Result<i64>> {
         Box::pin(async move {
             if self.is_in_transaction() {
-                crate::audit::append(self, at, actor, kind, payload).await
+                crate::audit::append(self, &event.at, &event.actor, &event.kind, &event.payload).await
             } else {
-                append_in_own_transaction(self, at, actor, kind, payload).await
+                append_in_own_transaction(self, &event).await
             }
         })
     }
 }
 
-async fn append_in_own_transaction(
-    conn: &mut SqliteConnection,
-    at: &str,
-    actor: &str,
-    kind: &str,
-    payload: &str,
-) -> Result<i64> {
+async fn append_in_own_transaction(conn: &mut SqliteConnection, event: &NewEvent) -> Result<i64> {
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let id = crate::audit::append(&mut tx, at, actor, kind, payload).await?;
+    let id = crate::audit::append(&mut tx, &event.at, &event.actor, &event.kind, &event.payload).await?;
     tx.commit().await?;
     Ok(id)
 }

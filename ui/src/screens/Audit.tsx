@@ -1,12 +1,13 @@
-// Audit: read-only list of audit events, filtered by kind, payload as pretty JSON.
+// Audit: the hash chain's status, then a read-only list of audit events, filtered by kind,
+// payload as pretty JSON.
 
 import { useEffect, useState } from "preact/hooks";
-import { auditEvents } from "../api";
+import { auditEvents, auditVerify } from "../api";
 import { ErrorBanner } from "../components";
 import { isRecord, plural } from "../format";
-import type { AuditEvent, IpcError } from "../types";
+import type { AuditEvent, AuditVerification, IpcError } from "../types";
 
-const KNOWN_KINDS = ["recommendation", "decision", "import", "import-ddi", "model-install", "model-rollback"];
+const KNOWN_KINDS = ["recommendation", "decision", "import", "import-ddi", "model-install", "model-rollback", "backup"];
 
 function summary(e: AuditEvent): string {
   const p = e.payload;
@@ -21,6 +22,52 @@ function summary(e: AuditEvent): string {
   if (Array.isArray(p.suggestions)) parts.push(plural(p.suggestions.length, "suggestion"));
   if (Array.isArray(p.decisions)) parts.push(plural(p.decisions.length, "decision"));
   return parts.join(" · ");
+}
+
+/** The audit log's hash chain: intact (with the count) or the first broken event. */
+function ChainStatus(props: { chain: AuditVerification | null; error: IpcError | null; onVerify: () => void }) {
+  const { chain, error, onVerify } = props;
+  const again = (
+    <button type="button" class="secondary small" onClick={onVerify} data-testid="audit-verify">
+      Verify again
+    </button>
+  );
+  if (error)
+    return (
+      <div class="banner banner-warn" role="status" data-testid="audit-chain" data-state="unknown">
+        <p>The audit trail could not be verified: {error.message}</p>
+        {again}
+      </div>
+    );
+  if (!chain)
+    return (
+      <p class="muted small" role="status" data-testid="audit-chain" data-state="checking">
+        Verifying the audit trail…
+      </p>
+    );
+  if (chain.ok)
+    return (
+      <div class="banner banner-info" role="status" data-testid="audit-chain" data-state="intact">
+        <p>
+          <strong>Audit trail verified: {plural(chain.events, "event")}, chain intact.</strong>{" "}
+          {chain.head ? <span class="small mono" title="Hash of the latest event">head {chain.head.slice(0, 16)}…</span> : null}
+        </p>
+        {again}
+      </div>
+    );
+  const b = chain.first_break;
+  return (
+    <div class="banner banner-error" role="alert" data-testid="audit-chain" data-state="broken" data-id={b?.id}>
+      <p>
+        <strong>Audit trail broken at event #{b?.id}</strong> ({b?.problem}): {b?.message}
+      </p>
+      <p class="small">
+        {chain.verified} of {plural(chain.events, "event")} verified before the break. Restore the store from a backup
+        and keep this one for investigation.
+      </p>
+      {again}
+    </div>
+  );
 }
 
 export function Audit() {
@@ -39,8 +86,21 @@ export function Audit() {
     }
   };
 
+  const [chain, setChain] = useState<AuditVerification | null>(null);
+  const [chainError, setChainError] = useState<IpcError | null>(null);
+  const verify = async () => {
+    setChain(null);
+    setChainError(null);
+    try {
+      setChain(await auditVerify());
+    } catch (e) {
+      setChainError(e as IpcError);
+    }
+  };
+
   useEffect(() => {
     void load();
+    void verify();
   }, []);
 
   const toggle = (id: number) =>
@@ -58,6 +118,7 @@ export function Audit() {
         Audit
       </h1>
       <p class="muted">Read-only record of recommendations, decisions, imports and model changes.</p>
+      <ChainStatus chain={chain} error={chainError} onVerify={() => void verify()} />
       <form
         class="row panel"
         onSubmit={(e) => {
