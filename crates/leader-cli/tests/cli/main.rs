@@ -9,6 +9,9 @@ mod infer;
 // FHIR R4 import of the MIMIC-IV demo on FHIR against its CSV release; decision export, validated.
 mod fhir;
 
+// `leader serve`: loopback by default, discovery over HTTP, unsigned calls refused.
+mod serve;
+
 // The whole refinement chain in its tiny configuration (needs the pipeline's Python env).
 mod refine;
 
