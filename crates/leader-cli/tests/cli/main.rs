@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 // Recommend, interaction checks, evaluate, model install/rollback with the fixture bundle.
 mod infer;
 
+// Model bundles: an edited installed bundle, external data, symbolic links, invalid outputs.
+mod bundles;
+
 // FHIR R4 import of the MIMIC-IV demo on FHIR against its CSV release; decision export, validated.
 mod fhir;
 
