@@ -186,8 +186,9 @@ impl ModelRegistry {
         let model = serde_json::from_slice::<Head>(&manifest)
             .map_err(|e| InferError::Bundle { dir: src.to_owned(), problem: format!("manifest.json: {e}") })?
             .model;
-        // A source that is itself an installed folder must still be what was installed.
-        let source_record = install_record(src)?;
+        // A source that is itself an installed folder must still be what was installed (one
+        // installed before records existed has none: its copy is verified like any source).
+        let source_record = install_record(src).ok().flatten();
 
         fs::create_dir_all(&self.root).map_err(|e| io(&self.root, "cannot create the models folder", e))?;
         let n = STAGING.fetch_add(1, Ordering::Relaxed);

@@ -89,6 +89,11 @@ fn an_installed_bundle_without_its_install_record_is_refused() {
     std::fs::remove_dir_all(root.path().join("models/records")).expect("the install records are kept in records/");
     let err = Bundle::open(&dir).expect_err("refused").to_string();
     assert!(err.contains("install record"), "{err}");
+    // Installing the folder again (as a source) gives it its record back.
+    let registry = ModelRegistry::new(root.path().join("models"));
+    let again = registry.stage(&dir).expect("an installed folder without a record can be installed again");
+    assert_eq!(again, dir, "same bundle, same folder");
+    Bundle::open(&dir).expect("verified against its new record");
 }
 
 #[test]
