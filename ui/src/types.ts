@@ -297,6 +297,18 @@ export interface EvalReport {
   safe_mode: Scores | null;
   ground_truth_ddi_rate: number;
   truth_outside_vocabulary: number;
+  /** Trivial rules scored on the same visits (`leader evaluate --baselines`). */
+  baselines: BaselineScores[];
+}
+
+/** A trivial rule scored on the same visits as the model: what a model must beat. */
+export interface BaselineScores {
+  /** `repeat_previous` or `most_frequent`. */
+  name: string;
+  description: string;
+  overall: Scores;
+  first_visit: Scores;
+  with_history: Scores;
 }
 
 export type Split = "train" | "val" | "test";

@@ -267,6 +267,9 @@ pub struct EvaluateArgs {
     /// The interaction source whose pairs define the DDI rate.
     #[arg(long, default_value = "twosides")]
     pub adjacency_source: String,
+    /// Also score "repeat the previous visit" and "most frequent" on the same visits.
+    #[arg(long)]
+    pub baselines: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }

@@ -283,7 +283,13 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         s => Some(Split::parse(s).with_context(|| format!("--split is test, val, train or all, not `{s}`"))?),
     };
     let (engine, _) = engine(cfg, &a.model)?;
-    let opts = EvalOptions { split, seed: a.seed, adjacency_source: a.adjacency_source.clone(), safe_mode: true };
+    let opts = EvalOptions {
+        split,
+        seed: a.seed,
+        adjacency_source: a.adjacency_source.clone(),
+        safe_mode: true,
+        baselines: a.baselines,
+    };
     let e = leader_service::evaluate::evaluate(&store, &engine, &opts).await?;
     emit(cfg, &e, |w, e| {
         let split = e.split.map_or("all".to_owned(), |s| format!("{s:?}").to_lowercase());
@@ -326,6 +332,19 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         row(w, "with history", &e.report.with_history);
         if let Some(s) = &e.report.safe_mode {
             row(w, "all, safe mode", s);
+        }
+        for b in &e.report.baselines {
+            outln!(w, "baseline {}: {} (same visits)", b.name, b.description);
+            row(w, "  all", &b.overall);
+            row(w, "  first visit", &b.first_visit);
+            row(w, "  with history", &b.with_history);
+            outln!(
+                w,
+                "  model − baseline: PRAUC {:+.4}, Jaccard {:+.4}, F1 {:+.4}",
+                e.report.overall.prauc - b.overall.prauc,
+                e.report.overall.jaccard - b.overall.jaccard,
+                e.report.overall.f1 - b.overall.f1
+            );
         }
         outln!(
             w,

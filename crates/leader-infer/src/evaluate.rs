@@ -37,6 +37,113 @@ pub struct EvalReport {
     pub ground_truth_ddi_rate: f64,
     /// Prescribed medications outside the model's vocabulary (dropped from the truth).
     pub truth_outside_vocabulary: usize,
+    /// Trivial rules scored on the same visits (`leader evaluate --baselines`).
+    #[serde(default)]
+    pub baselines: Vec<BaselineScores>,
+}
+
+/// A trivial rule scored on the same visits as the model: what a model must beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct BaselineScores {
+    /// `repeat_previous` or `most_frequent`.
+    pub name: String,
+    pub description: String,
+    pub overall: Scores,
+    pub first_visit: Scores,
+    pub with_history: Scores,
+}
+
+/// One held-out visit as the baselines see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineVisit {
+    pub truth: Vec<Code>,
+    /// The medications of the patient's previous sample visit, if there is one.
+    pub previous: Option<Vec<Code>>,
+    /// Whether the visit has any earlier visit (the model's grouping).
+    pub with_history: bool,
+}
+
+/// The two baselines of the pipeline (`pipeline/leader_pipeline/baselines.py`), the same
+/// definitions: *most frequent* — the k medications most often prescribed in the training
+/// split, k the training visits' mean set size, scored by their training frequency; *repeat
+/// the previous visit* — the previous visit's medications (ranked first, then by frequency),
+/// and the most frequent set for a first visit.
+pub fn baselines(
+    vocabulary: &[Code],
+    train_truths: &[Vec<Code>],
+    visits: &[BaselineVisit],
+    adjacency: &Adjacency,
+) -> Vec<BaselineScores> {
+    let index: HashMap<&Code, usize> = vocabulary.iter().enumerate().map(|(i, c)| (c, i)).collect();
+    let labels: Vec<String> = vocabulary.iter().map(ToString::to_string).collect();
+    let interacts = |a: usize, b: usize| adjacency.contains(&labels[a], &labels[b]);
+    let to_idx = |codes: &[Code]| -> Vec<usize> {
+        let mut v: Vec<usize> = codes.iter().filter_map(|c| index.get(c).copied()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut freq = vec![0f32; vocabulary.len()];
+    let mut sizes = 0usize;
+    for t in train_truths {
+        let idx = to_idx(t);
+        sizes += idx.len();
+        for i in idx {
+            freq[i] += 1.0;
+        }
+    }
+    let n = train_truths.len().max(1) as f32;
+    for f in &mut freq {
+        *f /= n;
+    }
+    let k = ((sizes as f64 / train_truths.len().max(1) as f64).round() as usize).max(1);
+    let mut order: Vec<usize> = (0..vocabulary.len()).collect();
+    // Stable: ties keep vocabulary order, as numpy's stable argsort does.
+    order.sort_by(|a, b| freq[*b].total_cmp(&freq[*a]));
+    let mut top: Vec<usize> = order.into_iter().take(k).collect();
+    top.sort_unstable();
+    let score_groups = |rows: Vec<Evaluated>| {
+        let pick = |h: bool| -> Vec<Evaluated> {
+            rows.iter().zip(visits).filter(|(_, v)| v.with_history == h).map(|(r, _)| r.clone()).collect()
+        };
+        (score(&rows, interacts), score(&pick(false), interacts), score(&pick(true), interacts))
+    };
+    let mf: Vec<Evaluated> = visits
+        .iter()
+        .map(|v| Evaluated { scores: freq.clone(), predicted: top.clone(), truth: to_idx(&v.truth) })
+        .collect();
+    let rp: Vec<Evaluated> = visits
+        .iter()
+        .map(|v| match &v.previous {
+            None => Evaluated { scores: freq.clone(), predicted: top.clone(), truth: to_idx(&v.truth) },
+            Some(prev) => {
+                let prev = to_idx(prev);
+                let mut s = freq.clone();
+                for &i in &prev {
+                    s[i] += 1.0;
+                }
+                Evaluated { scores: s, predicted: prev, truth: to_idx(&v.truth) }
+            }
+        })
+        .collect();
+    let (o, f, h) = score_groups(rp);
+    let (mo, mfirst, mh) = score_groups(mf);
+    vec![
+        BaselineScores {
+            name: "repeat_previous".into(),
+            description: "the previous visit's medications (most frequent for a first visit)".into(),
+            overall: o,
+            first_visit: f,
+            with_history: h,
+        },
+        BaselineScores {
+            name: "most_frequent".into(),
+            description: format!("the {k} medications most often prescribed in the training split"),
+            overall: mo,
+            first_visit: mfirst,
+            with_history: mh,
+        },
+    ]
 }
 
 /// The TWOSIDES-style adjacency: unordered pairs of label codes (`ATC:N02B`, ...).
@@ -116,5 +223,42 @@ pub fn evaluate(
         safe_mode: kb.map(|_| score(&safe_rows, interacts)),
         ground_truth_ddi_rate: ddi_rate(&truths, interacts),
         truth_outside_vocabulary: outside,
+        baselines: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(v: &str) -> Code {
+        Code::new(leader_core::CodeSystem::Atc, v).expect("code")
+    }
+
+    #[test]
+    fn baselines_follow_the_pipeline_definitions() {
+        let vocab = vec![c("A01A"), c("B01A"), c("C07A"), c("N02B")];
+        // Training: B01A and N02B in three of four visits, C07A in two; mean set size 2.
+        let train = vec![
+            vec![c("B01A"), c("N02B")],
+            vec![c("B01A"), c("N02B")],
+            vec![c("B01A"), c("C07A")],
+            vec![c("N02B"), c("C07A")],
+        ];
+        let visits = vec![
+            // A first visit: most frequent {B01A, N02B} for both rules.
+            BaselineVisit { truth: vec![c("B01A"), c("N02B")], previous: None, with_history: false },
+            // With history: repeat gives exactly the previous set {A01A}.
+            BaselineVisit { truth: vec![c("A01A")], previous: Some(vec![c("A01A")]), with_history: true },
+        ];
+        let out = baselines(&vocab, &train, &visits, &Adjacency::default());
+        let (rp, mf) = (&out[0], &out[1]);
+        assert_eq!((rp.name.as_str(), mf.name.as_str()), ("repeat_previous", "most_frequent"));
+        assert!((rp.first_visit.jaccard - 1.0).abs() < 1e-9, "first visit: the top-2 set is the truth");
+        assert!((rp.with_history.jaccard - 1.0).abs() < 1e-9, "repeating {{A01A}} is exact");
+        assert!((rp.with_history.prauc - 1.0).abs() < 1e-9, "the previous drug is ranked first");
+        assert!(mf.with_history.jaccard.abs() < 1e-9, "most frequent misses A01A");
+        assert_eq!(mf.overall.visits, 2);
+        assert!(mf.description.contains("2 medications"), "k is the training mean set size: {}", mf.description);
+    }
 }

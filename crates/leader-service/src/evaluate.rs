@@ -2,7 +2,7 @@
 
 use leader_core::split::Split;
 use leader_infer::Engine;
-use leader_infer::evaluate::{Adjacency, EvalReport, EvalSample};
+use leader_infer::evaluate::{Adjacency, BaselineVisit, EvalReport, EvalSample, baselines};
 use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +22,20 @@ pub struct EvalOptions {
     pub seed: Option<u64>,
     pub adjacency_source: String,
     pub safe_mode: bool,
+    /// Also score the trivial baselines (repeat the previous visit, most frequent) on the
+    /// same visits, with frequencies from the training split.
+    pub baselines: bool,
 }
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        EvalOptions { split: Some(Split::Test), seed: None, adjacency_source: ADJACENCY_SOURCE.into(), safe_mode: true }
+        EvalOptions {
+            split: Some(Split::Test),
+            seed: None,
+            adjacency_source: ADJACENCY_SOURCE.into(),
+            safe_mode: true,
+            baselines: false,
+        }
     }
 }
 
@@ -49,7 +58,24 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
     let manifest = engine.manifest()?;
     let seed = opts.seed.unwrap_or_else(|| model_seed(&manifest));
     let records = store.all_patients().await?;
-    let chosen: Vec<EvalSample> = samples(&records, manifest.input.medication_atc_level, seed, None)
+    let all = samples(&records, manifest.input.medication_atc_level, seed, None);
+    let baseline_visits: Vec<BaselineVisit> = all
+        .iter()
+        .filter(|s| opts.split.is_none_or(|sp| s.split == sp))
+        .map(|s| BaselineVisit {
+            truth: s.truth.clone(),
+            // The patient's previous sample visit, as the pipeline's baseline takes it.
+            previous: all
+                .iter()
+                .filter(|t| t.patient_id == s.patient_id && t.visit_index < s.visit_index)
+                .max_by_key(|t| t.visit_index)
+                .map(|t| t.truth.clone()),
+            with_history: !s.input.previous.is_empty(),
+        })
+        .collect();
+    let train_truths: Vec<Vec<leader_core::Code>> =
+        all.iter().filter(|s| s.split == Split::Train).map(|s| s.truth.clone()).collect();
+    let chosen: Vec<EvalSample> = all
         .into_iter()
         .filter(|s| opts.split.is_none_or(|sp| s.split == sp))
         .map(|s| EvalSample { input: s.input, truth: s.truth })
@@ -66,9 +92,14 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
         if opts.safe_mode { Some(store.knowledge_base(Some(&["leader-curated".to_owned()])).await?) } else { None };
     let n = chosen.len();
     let adj_len = adjacency.len();
-    let report = engine
-        .worker()
-        .run(move |b, be| leader_infer::evaluate::evaluate(b, be, &chosen, &adjacency, kb.as_ref()))??;
+    let with_baselines = opts.baselines;
+    let report = engine.worker().run(move |b, be| {
+        let mut report = leader_infer::evaluate::evaluate(b, be, &chosen, &adjacency, kb.as_ref())?;
+        if with_baselines {
+            report.baselines = baselines(&b.medications, &train_truths, &baseline_visits, &adjacency);
+        }
+        Ok::<_, leader_infer::InferError>(report)
+    })??;
     Ok(Evaluation {
         split: opts.split,
         seed,

@@ -48,6 +48,19 @@ fn the_fhir_demo_imports_the_csv_cohort_and_the_student_scores_alike_on_both() {
     let (pa, pb) = (prauc(&a).expect("csv prauc"), prauc(&b).expect("fhir prauc"));
     eprintln!("bundled student PRAUC: CSV store {pa:.4}, FHIR store {pb:.4}, difference {:.4}", (pa - pb).abs());
     assert!((pa - pb).abs() <= 0.02, "the same split scores within 0.02 PRAUC on both stores: {pa} vs {pb}");
+
+    // The baselines on the same visits (`evaluate --baselines`).
+    let e = json(&leader(&csv, &["--json", "evaluate", "--baselines"]));
+    let names: Vec<&str> = e["report"]["baselines"]
+        .as_array()
+        .expect("baselines")
+        .iter()
+        .map(|b| b["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["repeat_previous", "most_frequent"]);
+    let rp = e["report"]["baselines"][0]["overall"]["prauc"].as_f64().expect("prauc");
+    assert!(rp > 0.3 && rp < 1.0, "repeat-previous scores like a real rule: {rp}");
+    assert_eq!(e["report"]["baselines"][0]["overall"]["visits"], e["samples"], "scored on the same visits");
 }
 
 fn validate(files: &[&Path]) {

@@ -29,7 +29,15 @@ fn serve_refuses_a_network_address_without_allow_remote() {
     let jwks = jwks();
     let out = leader(
         &db,
-        &["serve", "--listen", "0.0.0.0:0", "--jwks", jwks.to_str().expect("utf-8"), "--issuer", "https://ehr.example.org"],
+        &[
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--jwks",
+            jwks.to_str().expect("utf-8"),
+            "--issuer",
+            "https://ehr.example.org",
+        ],
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
