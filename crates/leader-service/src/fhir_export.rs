@@ -136,10 +136,8 @@ pub async fn decision_bundle(
         .find(|m| m.id == decision.model.id && m.version == decision.model.version)
         .map(|m| PathBuf::from(m.path));
     let digest = match &model_dir {
-        Some(d) => Some(
-            leader_infer::bundle::sha256_file(&d.join("manifest.json"))
-                .map_err(|_| ServiceError::Invalid("the decision's model bundle cannot be read".into()))?,
-        ),
+        // The bundle's identity: one digest over the manifest and every file it lists.
+        Some(d) => Some(leader_infer::bundle::Bundle::open(d)?.digest),
         None => None,
     };
     let subject = Subject::Patient {
