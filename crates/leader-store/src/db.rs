@@ -51,8 +51,10 @@ impl Store {
                 Err(e) => return Err(StoreError::Conflict(format!("cannot create {}: {e}", path.display()))),
             }
         }
-        files::secure_store_files(path)
-            .map_err(|e| StoreError::Conflict(format!("cannot restrict the modes of the store's files: {e}")))?;
+        if let Err(e) = files::secure_store_files(path) {
+            // Not fatal (e.g. a store another account owns and lets this one use): say so.
+            eprintln!("leader-rx: could not restrict the store's files to their owner: {}", e.kind());
+        }
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
