@@ -432,8 +432,7 @@ impl App {
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
         // The new model is served as part of its activation: if that fails, the previous
         // model is restored and keeps serving.
-        let serve = async |d: &Path| self.serve(d).await;
-        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, self.session, serve).await?)
+        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, self.session, self).await?)
     }
 
     pub async fn rollback_model(&self) -> IpcResult<Pointer> {
@@ -446,11 +445,11 @@ impl App {
 
     async fn reload(&self) -> IpcResult<()> {
         let dir = crate::models::resolve(&self.registry, None)?;
-        Ok(self.serve(&dir).await?)
+        Ok(self.serve_model(&dir).await?)
     }
 
     /// Serves the model in `dir` (verified again on load); on error the current one stays.
-    async fn serve(&self, dir: &Path) -> crate::Result<()> {
+    async fn serve_model(&self, dir: &Path) -> crate::Result<()> {
         let mut slot = self.engine.lock().await;
         match slot.as_ref() {
             Some(e) => {
@@ -540,6 +539,12 @@ impl App {
     /// everything.
     pub async fn close(&self) {
         self.store.clone().close().await;
+    }
+}
+
+impl crate::models::Serve for App {
+    fn serve<'a>(&'a self, dir: &'a Path) -> crate::models::BoxFuture<'a, crate::Result<()>> {
+        Box::pin(self.serve_model(dir))
     }
 }
 

@@ -104,7 +104,7 @@ pub async fn install(
     force: bool,
     options: SessionOptions,
 ) -> Result<GateReport> {
-    install_with(store, registry, src, force, options, async |_: &Path| Ok(())).await
+    install_with(store, registry, src, force, options, &NoServe).await
 }
 
 /// Installs `src` through the gate: copy (regular files only) → verify the copy → load-test
@@ -119,7 +119,7 @@ pub async fn install_with(
     src: &Path,
     force: bool,
     options: SessionOptions,
-    serve: impl AsyncFn(&Path) -> Result<()>,
+    serve: &dyn Serve,
 ) -> Result<GateReport> {
     // Copy and verify the copy; from here on the source is not read again.
     let staged = registry.prepare(src)?;
@@ -228,11 +228,11 @@ pub async fn install_with(
             return Err(e.into());
         }
     };
-    if let Err(e) = activate(store, registry, &dir, &digest, &serve).await {
+    if let Err(e) = activate(store, registry, &dir, &digest, serve).await {
         // Activation failed after the switch: the previous model is restored and served.
         registry.restore(&before)?;
         let restored = match resolve(registry, None) {
-            Ok(prev) => activate(store, registry, &prev, "", &serve).await.map(|()| prev),
+            Ok(prev) => activate(store, registry, &prev, "", serve).await.map(|()| prev),
             Err(e) => Err(e),
         };
         let payload = serde_json::json!({
@@ -254,13 +254,7 @@ pub async fn install_with(
 /// Puts the active folder `dir` into service: it must be what the pointer resolves to, still
 /// verify against its install record (with the `digest` installed, when given), be recorded in
 /// the store, and be served.
-async fn activate(
-    store: &Store,
-    registry: &ModelRegistry,
-    dir: &Path,
-    digest: &str,
-    serve: &impl AsyncFn(&Path) -> Result<()>,
-) -> Result<()> {
+async fn activate(store: &Store, registry: &ModelRegistry, dir: &Path, digest: &str, serve: &dyn Serve) -> Result<()> {
     if resolve(registry, None)? != dir {
         return Err(ServiceError::Refused("the active-model pointer does not name the installed model".into()));
     }
@@ -269,7 +263,33 @@ async fn activate(
         return Err(ServiceError::Refused("the installed model is not the one that was evaluated".into()));
     }
     record_bundle(store, dir, &bundle).await?;
-    serve(dir).await
+    serve.serve(dir).await
+}
+
+/// A future that may cross threads (Tauri commands and `leader serve` need `Send`).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What puts a newly active model into service: the app hot-swaps its engine; the CLI has
+/// nothing to do ([`NoServe`]); a plain function works too (tests inject failures with one).
+pub trait Serve: Sync {
+    fn serve<'a>(&'a self, dir: &'a Path) -> BoxFuture<'a, Result<()>>;
+}
+
+/// Nothing to put into service (the CLI loads the active model per command).
+#[derive(Debug, Clone, Copy)]
+pub struct NoServe;
+
+impl Serve for NoServe {
+    fn serve<'a>(&'a self, _: &'a Path) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl<F: Fn(&Path) -> Result<()> + Sync> Serve for F {
+    fn serve<'a>(&'a self, dir: &'a Path) -> BoxFuture<'a, Result<()>> {
+        let result = self(dir);
+        Box::pin(async move { result })
+    }
 }
 
 async fn audit<T: Serialize>(store: &Store, kind: &str, payload: &T) -> Result<()> {

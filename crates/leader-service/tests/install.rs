@@ -70,12 +70,12 @@ async fn a_failed_activation_restores_the_previous_model_and_it_keeps_serving() 
 
     // The serving side takes the new model, then the activation fails (injected).
     let served = Mutex::new(Vec::new());
-    let serve = async |d: &Path| {
+    let serve = |d: &Path| -> leader_service::Result<()> {
         served.lock().expect("lock").push(d.to_owned());
         engine.install(d)?;
         if d == first_dir { Ok(()) } else { Err(ServiceError::Invalid("injected activation failure".into())) }
     };
-    let err = install_with(&store, &registry, &second, true, SessionOptions::default(), serve)
+    let err = install_with(&store, &registry, &second, true, SessionOptions::default(), &serve)
         .await
         .expect_err("the activation failed")
         .to_string();
