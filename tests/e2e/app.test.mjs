@@ -349,5 +349,6 @@ test("the MIMIC-IV-on-FHIR demo (Bulk Data NDJSON) is imported with the shipped 
   for (const r of await browser.$$('[data-testid="import-resources"] tbody tr')) types.push(await r.getAttribute("data-key"));
   assert.ok(types.length > 0, "the resources read table is not empty");
   assert.ok(types.includes("Patient"), `Patient resources were read: ${types}`);
+  await (await browser.$('[data-testid="import-summary"]')).scrollIntoView({ block: "start" });
   await shot("import-fhir");
 });
