@@ -410,6 +410,10 @@ struct Index {
     visit_patient: HashMap<String, String>,
 }
 
+/// The code systems a diagnosis and a procedure may be coded in.
+const DIAGNOSIS_SYSTEMS: [CodeSystem; 3] = [CodeSystem::Icd10Cm, CodeSystem::Icd9Cm, CodeSystem::Snomed];
+const PROCEDURE_SYSTEMS: [CodeSystem; 3] = [CodeSystem::Icd10Pcs, CodeSystem::Icd9Pcs, CodeSystem::Snomed];
+
 const EVENT_TYPES: [&str; 3] = ["Condition", "Procedure", "MedicationRequest"];
 
 fn read_index(files: &[PathBuf], systems: &FhirSystems, progress: &dyn Progress) -> Result<Index> {
@@ -817,11 +821,7 @@ impl Events<'_> {
             return Ok(());
         }
         let Some(admission) = self.place(ty, r.encounter.as_ref(), r.subject.as_ref(), loc)? else { return Ok(()) };
-        let allowed: &[CodeSystem] = if procedure {
-            &[CodeSystem::Icd10Pcs, CodeSystem::Icd9Pcs, CodeSystem::Snomed]
-        } else {
-            &[CodeSystem::Icd10Cm, CodeSystem::Icd9Cm, CodeSystem::Snomed]
-        };
+        let allowed: &[CodeSystem] = if procedure { &PROCEDURE_SYSTEMS } else { &DIAGNOSIS_SYSTEMS };
         let Some(code) = self.pick_code(r.code.as_ref(), allowed, procedure, ty, loc)? else { return Ok(()) };
         let date =
             match r.performed_date_time.as_deref().or(r.performed_period.as_ref().and_then(|p| p.start.as_deref())) {
@@ -1187,38 +1187,19 @@ fn single<T>(
 
 /// The diagnosis code of a Condition (ICD-10-CM, ICD-9-CM or SNOMED CT).
 pub fn diagnosis_code(text: &str, systems: &FhirSystems) -> Result<Option<Code>> {
-    let r: EventR = parse(text, "Condition", &Loc { file: "request".into(), line: 1, entry: None })?;
-    single(
-        |ev, loc| {
-            ev.pick_code(
-                r.code.as_ref(),
-                &[CodeSystem::Icd10Cm, CodeSystem::Icd9Cm, CodeSystem::Snomed],
-                false,
-                "Condition",
-                loc,
-            )
-        },
-        systems,
-        &AtcMapper::default(),
-    )
+    event_code(text, systems, false)
 }
 
 /// The procedure code of a Procedure (ICD-10-PCS, ICD-9 procedures or SNOMED CT).
 pub fn procedure_code(text: &str, systems: &FhirSystems) -> Result<Option<Code>> {
-    let r: EventR = parse(text, "Procedure", &Loc { file: "request".into(), line: 1, entry: None })?;
-    single(
-        |ev, loc| {
-            ev.pick_code(
-                r.code.as_ref(),
-                &[CodeSystem::Icd10Pcs, CodeSystem::Icd9Pcs, CodeSystem::Snomed],
-                true,
-                "Procedure",
-                loc,
-            )
-        },
-        systems,
-        &AtcMapper::default(),
-    )
+    event_code(text, systems, true)
+}
+
+fn event_code(text: &str, systems: &FhirSystems, procedure: bool) -> Result<Option<Code>> {
+    let ty = if procedure { "Procedure" } else { "Condition" };
+    let r: EventR = parse(text, ty, &Loc { file: "request".into(), line: 1, entry: None })?;
+    let allowed = if procedure { &PROCEDURE_SYSTEMS } else { &DIAGNOSIS_SYSTEMS };
+    single(|ev, loc| ev.pick_code(r.code.as_ref(), allowed, procedure, ty, loc), systems, &AtcMapper::default())
 }
 
 /// The medication codes of a MedicationRequest or MedicationStatement (its concept or a
