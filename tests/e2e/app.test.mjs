@@ -345,6 +345,8 @@ test("the MIMIC-IV-on-FHIR demo (Bulk Data NDJSON) is imported with the shipped 
   assert.match(text, /Patients\s*100(?!\d)/);
   assert.match(text, /Visits\s*275(?!\d)/);
   assert.match(text, /Diagnoses\s*4506(?!\d)/);
+  // This store has no drug → ATC map: the screen says so instead of a silent 0% mapped.
+  assert.ok(await (await browser.$('[data-testid="no-drug-map-note"]')).isExisting(), "the missing drug map is explained");
   const types = [];
   for (const r of await browser.$$('[data-testid="import-resources"] tbody tr')) types.push(await r.getAttribute("data-key"));
   assert.ok(types.length > 0, "the resources read table is not empty");

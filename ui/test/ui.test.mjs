@@ -440,6 +440,7 @@ test("import: kind and folder, live progress, statistics; errors name file and l
     assert.match(text, /Patients\s+36/);
     assert.match(text, /Visits\s+71/);
     assert.match(text, /Prescriptions mapped to a code\s+100\.0%/);
+    assert.equal(await summary.getByTestId("no-drug-map-note").count(), 0, "no warning when prescriptions map");
     const rows = page.getByTestId("import-progress").getByTestId("progress-row");
     assert.equal(await rows.count(), 5);
     assert.match(await rows.nth(4).innerText(), /prescriptions\s+359 \/ 359/);

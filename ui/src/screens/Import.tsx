@@ -274,6 +274,14 @@ export function Import() {
               ],
             ]}
           />
+          {summary.prescriptions > 0 && mapped === 0 ? (
+            <p class="warning-note" role="note" data-testid="no-drug-map-note">
+              No prescription was mapped to a medication code, so the model and the interaction check cannot use
+              them yet: this store has no drug → ATC mapping table loaded. Load one with{" "}
+              <code>leader import atc-map FILE</code> (see the README); the store then re-maps every prescription
+              already imported.
+            </p>
+          ) : null}
           {Object.keys(summary.resources ?? {}).length ? (
             <CountTable
               caption={`FHIR resources read (${resources})`}
