@@ -1,7 +1,15 @@
 //! Reading source tables: `.csv` or `.csv.gz`, file names and column names matched
 //! case-insensitively (MIMIC-III ships `ADMISSIONS.csv` with upper-case columns, its open
 //! demo lower-case ones). Every problem is reported with file, line and column.
+//!
+//! Every field an importer reads (every column it resolved with [`Table::col`],
+//! [`Table::col_any`] or [`Table::opt_col`]) is checked before the importer sees the row:
+//! ASCII control characters other than tab (NUL, `\x01`..`\x1f`, `\x7f`) are refused, so
+//! no importer can store them. Line breaks inside quoted fields are control characters
+//! too; none of the supported real data sets (MIMIC-IV demo, Synthea, the shipped maps)
+//! has any. Dates must have a year in 1..=9999. Messages never echo the value.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -39,6 +47,8 @@ pub struct Table {
     file: String,
     headers: Vec<String>,
     reader: csv::Reader<Box<dyn Read>>,
+    /// The columns the importer resolved: the fields checked on every row.
+    used: RefCell<Vec<Col>>,
 }
 
 impl std::fmt::Debug for Table {
@@ -75,7 +85,7 @@ impl Table {
             .iter()
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect();
-        Ok(Table { file, headers, reader })
+        Ok(Table { file, headers, reader, used: RefCell::new(Vec::new()) })
     }
 
     pub fn file(&self) -> &str {
@@ -98,7 +108,12 @@ impl Table {
 
     /// An optional column.
     pub fn opt_col(&self, name: &'static str) -> Option<Col> {
-        self.headers.iter().position(|h| h == name).map(|index| Col { index, name })
+        let col = self.headers.iter().position(|h| h == name).map(|index| Col { index, name })?;
+        let mut used = self.used.borrow_mut();
+        if !used.iter().any(|c| c.index == col.index) {
+            used.push(col);
+        }
+        Some(col)
     }
 
     /// Visits every record in file order. The callback sees a [`Row`] that knows its
@@ -106,18 +121,34 @@ impl Table {
     pub fn for_each(&mut self, mut f: impl FnMut(&Row<'_>) -> Result<(), ImportError>) -> Result<u64, ImportError> {
         let mut record = csv::StringRecord::new();
         let mut n = 0;
+        let used = self.used.borrow().clone();
         loop {
             match self.reader.read_record(&mut record) {
                 Ok(false) => return Ok(n),
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    f(&Row { file: &self.file, line, record: &record })?;
+                    let row = Row { file: &self.file, line, record: &record };
+                    for &col in &used {
+                        if record.get(col.index).is_some_and(has_control_character) {
+                            return Err(row.field_error(
+                                col,
+                                "contains a control character (only tab is allowed in text)".to_owned(),
+                            ));
+                        }
+                    }
+                    f(&row)?;
                     n += 1;
                 }
                 Err(e) => return Err(csv_error(&self.file, e)),
             }
         }
     }
+}
+
+/// An ASCII control character other than tab: NUL, `\x01`..`\x1f` (line breaks
+/// included) or DEL.
+pub fn has_control_character(value: &str) -> bool {
+    value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
 fn csv_error(file: &str, e: csv::Error) -> ImportError {
@@ -179,10 +210,20 @@ impl Row<'_> {
         }
     }
 
+    /// A whole number within `range` (inclusive); `what` says the allowed values.
+    pub fn int_in(&self, col: Col, range: std::ops::RangeInclusive<i64>, what: &str) -> Result<i64, ImportError> {
+        let v = self.int(col)?;
+        if range.contains(&v) { Ok(v) } else { Err(self.field_error(col, format!("is out of range: {what}"))) }
+    }
+
     pub fn time(&self, col: Col) -> Result<Timestamp, ImportError> {
-        self.req(col)?.parse().map_err(|_| {
+        let t: Timestamp = self.req(col)?.parse().map_err(|_| {
             self.field_error(col, "is not a date or date-time (expected YYYY-MM-DD[ HH:MM:SS])".to_owned())
-        })
+        })?;
+        if !(1..=9999).contains(&t.year()) {
+            return Err(self.field_error(col, "is out of range: the year must be 1 to 9999".to_owned()));
+        }
+        Ok(t)
     }
 
     pub fn opt_time(&self, col: Option<Col>) -> Result<Option<Timestamp>, ImportError> {

@@ -57,7 +57,13 @@ pub fn read_mimic(dir: &Path, version: MimicVersion, progress: &dyn Progress) ->
     t.for_each(|r| {
         let id = id_field(r, sid)?;
         let birth_year = match (anchor, dob) {
-            (Some((age, year)), _) => Some((r.int(year)? - r.int(age)?) as i32),
+            (Some((age, year)), _) => {
+                let year_v = r.int_in(year, 1..=9999, "the year must be 1 to 9999")?;
+                let age_v = r.int_in(age, 0..=MAX_AGE, "the age must be 0 to 130")?;
+                Some(birth_year(r, year, year_v, age_v)?)
+            }
+            // MIMIC-III shifts the birth dates of patients over 89 about 300 years back
+            // (years like 1800); `time` only requires a year in 1..=9999.
             (None, Some(dob)) => Some(r.time(dob)?.year()),
             _ => None,
         };
@@ -141,7 +147,10 @@ pub fn read_mimic(dir: &Path, version: MimicVersion, progress: &dyn Progress) ->
                 },
                 None => cm.0,
             };
-            let seq_num = r.opt_int(seq)?.unwrap_or(order);
+            let seq_num = match seq.filter(|&c| r.opt(c).is_some()) {
+                Some(c) => r.int_in(c, 0..=i64::MAX, "must not be negative")?,
+                None => order,
+            };
             events.push(CodedEvent { admission_id, seq_num, code: r.code(code_col, system)?, date: r.opt_time(date)? });
             Ok(())
         })?;
@@ -198,9 +207,21 @@ pub fn read_mimic(dir: &Path, version: MimicVersion, progress: &dyn Progress) ->
     Ok(batch)
 }
 
-/// A de-identified numeric id (`subject_id`, `hadm_id`), kept as text.
+/// The oldest age accepted in `anchor_age` (MIMIC-IV itself caps ages at 91).
+const MAX_AGE: i64 = 130;
+
+/// `anchor_year - anchor_age` with checked arithmetic; the result must be a year in
+/// 1..=9999 (no overflow, no truncation).
+fn birth_year(r: &Row<'_>, year_col: crate::csvio::Col, year: i64, age: i64) -> Result<i32, ImportError> {
+    year.checked_sub(age)
+        .filter(|b| (1..=9999).contains(b))
+        .and_then(|b| i32::try_from(b).ok())
+        .ok_or_else(|| r.field_error(year_col, "gives a birth year outside 1 to 9999 with `anchor_age`".into()))
+}
+
+/// A de-identified numeric id (`subject_id`, `hadm_id`): a positive whole number, kept as text.
 fn id_field(r: &Row<'_>, col: crate::csvio::Col) -> Result<String, ImportError> {
-    Ok(r.int(col)?.to_string())
+    Ok(r.int_in(col, 1..=i64::MAX, "an id must be a positive whole number")?.to_string())
 }
 
 fn admission_of(

@@ -3,7 +3,8 @@
 //! which proves nothing downstream assumes ICD or ATC.
 //!
 //! Synthea gives an age, not a birth date: the birth year is taken as the year of the
-//! cohort's latest admission minus that age (documented in ARCHITECTURE.md).
+//! cohort's latest admission minus that age (documented in ARCHITECTURE.md). Ages must be
+//! 0..=130 and the birth year 1..=9999 (checked arithmetic).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -22,14 +23,19 @@ pub fn read_synthea(dir: &Path, progress: &dyn Progress) -> Result<Batch> {
 
     let mut t = Table::open(&require_table(dir, "patient")?)?;
     let (pid, gender, age) = (t.col("patient_id")?, t.col("gender")?, t.opt_col("age"));
-    let mut ages: Vec<(usize, Option<i64>)> = Vec::new();
+    let patient_file = t.file().to_owned();
+    let mut ages: Vec<(usize, Option<i64>, u64)> = Vec::new();
     let mut known = HashSet::new();
     t.for_each(|r| {
         let id = r.req(pid)?.to_owned();
         if !known.insert(id.clone()) {
             return Err(r.error("repeats a patient already listed in this file".into()));
         }
-        ages.push((batch.patients.len(), r.opt_int(age)?));
+        let a = match age.filter(|&c| r.opt(c).is_some()) {
+            Some(c) => Some(r.int_in(c, 0..=130, "the age must be 0 to 130")?),
+            None => None,
+        };
+        ages.push((batch.patients.len(), a, r.line()));
         batch.patients.push(Patient {
             id,
             source: SOURCE.into(),
@@ -76,8 +82,19 @@ pub fn read_synthea(dir: &Path, progress: &dyn Progress) -> Result<Batch> {
         Ok(())
     })?;
     if latest_year > i32::MIN {
-        for (i, age) in ages {
-            batch.patients[i].birth_year = age.map(|a| latest_year - a as i32);
+        for (i, age, line) in ages {
+            let Some(a) = age else { continue };
+            let born = i64::from(latest_year)
+                .checked_sub(a)
+                .filter(|b| (1..=9999).contains(b))
+                .and_then(|b| i32::try_from(b).ok())
+                .ok_or_else(|| ImportError::Field {
+                    file: patient_file.clone(),
+                    line,
+                    column: "age".into(),
+                    problem: "gives a birth year outside 1 to 9999 with the latest admission".into(),
+                })?;
+            batch.patients[i].birth_year = Some(born);
         }
     }
     let visits: HashSet<String> = batch.visits.iter().map(|v| v.admission_id.clone()).collect();
