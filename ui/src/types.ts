@@ -319,6 +319,8 @@ export interface Evaluation {
   samples: number;
   adjacency_source: string;
   adjacency_pairs: number;
+  /** Synthetic patients left out because the store also holds real ones (never mixed). */
+  excluded_synthetic_patients: number;
   report: EvalReport;
 }
 

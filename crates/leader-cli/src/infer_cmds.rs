@@ -276,6 +276,11 @@ pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
     }
 }
 
+/// Said when synthetic patients were left out of a store that also holds real ones.
+fn excluded_line(n: usize) -> String {
+    format!("{n} synthetic patients excluded: this store also holds real patients, and the two are never mixed")
+}
+
 pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
     let store = open(cfg).await?;
     let split = match a.split.as_str() {
@@ -304,6 +309,9 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
                 None => format!("{:.2}", e.report.threshold),
             }
         );
+        if e.excluded_synthetic_patients > 0 {
+            outln!(w, "{}", excluded_line(e.excluded_synthetic_patients));
+        }
         outln!(
             w,
             "{:<16} {:>6} {:>8} {:>7} {:>7} {:>8} {:>9}",
@@ -492,6 +500,9 @@ pub async fn export_dataset(cfg: &Resolved, a: &ExportArgs) -> Result<()> {
             m.medications.len(),
             m.medication_atc_level
         );
+        if m.excluded_synthetic_patients > 0 {
+            outln!(w, "{}", excluded_line(m.excluded_synthetic_patients));
+        }
     })
 }
 
@@ -615,6 +626,9 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
                 }
                 None => outln!(w, "{name:<28} (not available)"),
             }
+        }
+        if let Some(n) = r.candidate_eval.as_ref().map(|e| e.excluded_synthetic_patients).filter(|n| *n > 0) {
+            outln!(w, "{}", excluded_line(n));
         }
         if let Some(g) = &r.gate {
             outln!(w, "install gate: {}", g.reason);

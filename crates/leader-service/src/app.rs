@@ -238,10 +238,13 @@ fn check_codes(codes: &[Code]) -> IpcResult<()> {
 }
 
 impl App {
-    /// Opens (creating when absent) the store, seeds the demo cohort on first run.
+    /// Opens (creating when absent) the store; seeds the demo cohort on first run, that is
+    /// only into a store without patients (never beside imported ones).
     pub async fn open(db_path: &Path, session: SessionOptions) -> IpcResult<App> {
         let app = App::open_store(db_path, session).await?;
-        app.store.seed_demo().await?;
+        if !app.store.has_patients().await? {
+            app.store.seed_demo().await?;
+        }
         Ok(app)
     }
 

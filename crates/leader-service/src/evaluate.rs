@@ -6,7 +6,7 @@ use leader_infer::evaluate::{Adjacency, BaselineVisit, EvalReport, EvalSample, b
 use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::samples::samples;
+use crate::samples::{exclude_synthetic_when_mixed, samples};
 use crate::{Result, ServiceError};
 
 /// The default source of the DDI-rate adjacency (`leader import ddi ... --source twosides`).
@@ -46,6 +46,9 @@ pub struct Evaluation {
     pub samples: usize,
     pub adjacency_source: String,
     pub adjacency_pairs: usize,
+    /// Synthetic patients left out because the store also holds real ones (never mixed).
+    #[serde(default)]
+    pub excluded_synthetic_patients: usize,
     pub report: EvalReport,
 }
 
@@ -57,7 +60,7 @@ pub fn model_seed(manifest: &leader_infer::Manifest) -> u64 {
 pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Result<Evaluation> {
     let manifest = engine.manifest()?;
     let seed = opts.seed.unwrap_or_else(|| model_seed(&manifest));
-    let records = store.all_patients().await?;
+    let (records, excluded_synthetic_patients) = exclude_synthetic_when_mixed(store.all_patients().await?);
     let all = samples(&records, manifest.input.medication_atc_level, seed, None);
     let baseline_visits: Vec<BaselineVisit> = all
         .iter()
@@ -106,6 +109,7 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
         samples: n,
         adjacency_source: opts.adjacency_source.clone(),
         adjacency_pairs: adj_len,
+        excluded_synthetic_patients,
         report,
     })
 }

@@ -26,7 +26,7 @@ use leader_infer::bundle::{sha256_file, write_tokenizer};
 use leader_store::{Store, repo};
 use serde::{Deserialize, Serialize};
 
-use crate::samples::{Sample, samples};
+use crate::samples::{Sample, exclude_synthetic_when_mixed, samples};
 use crate::{Result, ServiceError};
 
 pub const DATASET_FORMAT: u32 = 1;
@@ -74,8 +74,11 @@ pub struct DatasetManifest {
     pub vocabularies: BTreeMap<String, String>,
     pub vocabulary_sizes: BTreeMap<String, usize>,
     pub counts: Counts,
-    /// Where the data came from: patients per import source.
+    /// Where the data came from: patients per import source (those exported).
     pub sources: BTreeMap<String, i64>,
+    /// Synthetic patients left out because the store also holds real ones (never mixed).
+    #[serde(default)]
+    pub excluded_synthetic_patients: usize,
     pub files: BTreeMap<String, String>,
 }
 
@@ -133,7 +136,11 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ServiceError {
 
 pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> Result<DatasetManifest> {
     let level = repo::medication_atc_level(store.pool()).await?;
-    let records = store.all_patients().await?;
+    let (records, excluded_synthetic_patients) = exclude_synthetic_when_mixed(store.all_patients().await?);
+    let mut sources: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &records {
+        *sources.entry(r.patient.source.clone()).or_default() += 1;
+    }
     let all = samples(&records, level, opts.seed, opts.folds);
     if all.is_empty() {
         return Err(ServiceError::Invalid(
@@ -220,7 +227,6 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
     for name in std::iter::once("samples.jsonl".to_owned()).chain(vocab_files.values().cloned()) {
         files.insert(name.clone(), sha256_file(&tmp.join(&name)).map_err(|e| io(&tmp.join(&name), e))?);
     }
-    let stats = store.stats().await?;
     let manifest = DatasetManifest {
         format_version: DATASET_FORMAT,
         created: repo::now_utc(),
@@ -231,7 +237,8 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
         vocabularies: vocab_files,
         vocabulary_sizes: sizes,
         counts,
-        sources: stats.patients_by_source,
+        sources,
+        excluded_synthetic_patients,
         files,
     };
     let mpath = tmp.join("dataset.json");

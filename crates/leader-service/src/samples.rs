@@ -21,6 +21,20 @@ pub struct Sample {
     pub fold: Option<usize>,
 }
 
+/// The patients a model may learn from or be judged on. Synthetic patients (the demo
+/// cohort, Synthea) never mix with real ones: in a store that holds both, the synthetic
+/// patients are dropped and their number returned, so the caller can say so. A store of only
+/// synthetic patients (the demo store) keeps them all.
+pub fn exclude_synthetic_when_mixed(mut records: Vec<PatientRecord>) -> (Vec<PatientRecord>, usize) {
+    if records.iter().all(|r| r.patient.synthetic) {
+        return (records, 0);
+    }
+    let before = records.len();
+    records.retain(|r| !r.patient.synthetic);
+    let excluded = before - records.len();
+    (records, excluded)
+}
+
 /// Which visits become samples: those with at least one diagnosis and at least one
 /// mapped medication (a visit with nothing to predict, or nothing to predict from, teaches
 /// nothing). Procedures may be absent: many admissions have none.

@@ -75,15 +75,30 @@ impl Store {
         Ok(summary)
     }
 
-    /// Seeds the synthetic demo cohort unless the store already has it. Returns what
-    /// was written, or `None` when it was already there.
+    /// Seeds the synthetic demo cohort into a store that holds no patients at all. Returns
+    /// what was written, or `None` when the cohort is already there. The demo cohort lives
+    /// only in a store of its own: a store holding other patients (imported ones) is left
+    /// alone and the call is refused with [`StoreError::Conflict`].
     pub async fn seed_demo(&self) -> Result<Option<ImportSummary>> {
-        let have: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE source = 'demo'").fetch_one(self.pool()).await?;
-        if have > 0 {
+        let (all, demo): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(source = 'demo'), 0) FROM patients")
+                .fetch_one(self.pool())
+                .await?;
+        if demo > 0 {
             return Ok(None);
         }
+        if all > 0 {
+            return Err(StoreError::Conflict(format!(
+                "this store already holds {all} imported patients; the synthetic demo cohort is only created in a \
+                 store of its own (give another --db)"
+            )));
+        }
         self.write(import::demo::demo_batch(), &NoProgress).await.map(Some)
+    }
+
+    /// Whether the store holds any patient (the app seeds the demo cohort only when not).
+    pub async fn has_patients(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar::<_, i64>("SELECT EXISTS (SELECT 1 FROM patients)").fetch_one(self.pool()).await? == 1)
     }
 
     pub async fn stats(&self) -> Result<repo::Stats> {

@@ -2,4 +2,8 @@
 import type { EvalReport } from "./EvalReport";
 import type { Split } from "./Split";
 
-export type Evaluation = { split: Split | null, seed: number, samples: number, adjacency_source: string, adjacency_pairs: number, report: EvalReport, };
+export type Evaluation = { split: Split | null, seed: number, samples: number, adjacency_source: string, adjacency_pairs: number, 
+/**
+ * Synthetic patients left out because the store also holds real ones (never mixed).
+ */
+excluded_synthetic_patients: number, report: EvalReport, };

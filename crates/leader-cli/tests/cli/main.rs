@@ -15,6 +15,9 @@ mod fhir;
 // `leader serve`: loopback by default, discovery over HTTP, unsigned calls refused.
 mod serve;
 
+// The demo cohort only in a store of its own; synthetic patients left out beside real ones.
+mod demo_store;
+
 // The whole refinement chain in its tiny configuration (needs the pipeline's Python env).
 mod refine;
 

@@ -63,3 +63,17 @@ async fn the_demo_cohort_is_seeded_once_and_marked_synthetic() {
     assert!(r.titles.contains_key(&dx.to_string()), "demo codes carry our own titles");
     assert!(r.titles.contains_key("ATC:B01A"), "demo medication classes carry our own titles");
 }
+
+#[tokio::test]
+async fn the_demo_cohort_is_never_added_to_a_store_with_imported_patients() {
+    let store = memory_store().await;
+    assert!(!store.has_patients().await.expect("empty"));
+    store.import_mimic(&fixtures().join("mimic-iii"), leader_store::MimicVersion::Iii, &P).await.expect("MIMIC-III");
+    assert!(store.has_patients().await.expect("imported"));
+    let before = counts(&store).await;
+    let err = store.seed_demo().await.expect_err("refused beside imported patients");
+    assert!(matches!(err, leader_store::StoreError::Conflict(_)), "{err:?}");
+    assert!(err.to_string().contains("demo cohort") && err.to_string().contains("3 imported patients"), "{err}");
+    assert_eq!(counts(&store).await, before, "nothing written");
+    assert_eq!(store.stats().await.expect("stats").synthetic_patients, 0);
+}
