@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use leader_cds::testkit::{FhirExport, TestEhr};
+use leader_cds::testkit::{BulkExport, TestEhr};
 use leader_cds::{Config, State};
 use leader_infer::runtime::SessionOptions;
 use leader_service::app::App;
@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state = State::new(app, config).await?;
     tokio::spawn(leader_cds::serve_on(listener, state));
 
-    let export = FhirExport::load(&fhir)?;
+    let export = BulkExport::load(&fhir)?;
     let encounters = export.encounters();
     let ehr = Arc::new(TestEhr::new(
         &std::fs::read_to_string(fixtures.join("test-ehr-private-key.pem"))?,
@@ -110,7 +110,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         let work = Arc::new(std::sync::Mutex::new(work.into_iter()));
         let path = format!("/cds-services/{service}");
-        // Warm-up: one request per connection (model session, rules, names).
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..concurrency {

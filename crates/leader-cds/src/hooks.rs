@@ -53,12 +53,11 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
 
 // ---------------------------------------------------------------- discovery
 
-pub async fn discovery(State(state): State<Shared>) -> Json<Value> {
+pub async fn discovery() -> Json<Value> {
     let patient = "Patient/{{context.patientId}}";
     let conditions = "Condition?patient={{context.patientId}}&encounter={{context.encounterId}}";
     let meds = "MedicationRequest?patient={{context.patientId}}&status=active";
     let statements = "MedicationStatement?patient={{context.patientId}}&status=active";
-    let _ = &state;
     Json(json!({ "services": [
         {
             "hook": "order-select",
@@ -137,15 +136,7 @@ impl IssuedCards {
 }
 
 fn card_uuid(parts: &[&str]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0]);
-    }
-    let b = h.finalize();
-    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    leader_service::fhir_export::uuid(parts)
 }
 
 /// Reads and checks the request: rate, JWT, body size and shape, hook.
@@ -204,10 +195,10 @@ async fn handle(state: &Shared, id: &str, req: Request) -> Result<Value, Refusal
         .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "context.patientId is required"))?
         .to_owned();
     let user = request.context.get("userId").and_then(Value::as_str).map(str::to_owned);
-    let inputs = crate::hooks::inputs(state, &request, &patient_id).await?;
+    let inputs = inputs(state, &request, &patient_id).await?;
     let cards = match id {
         SUGGESTIONS => suggestion_cards(state, &request, &patient_id, inputs).await?,
-        _ => interaction_cards(state, &request, &patient_id, inputs).await?,
+        _ => interaction_cards(state, &request, inputs).await?,
     };
     // Remember the cards for feedback; record what was shown.
     for (card, subject) in &cards {
@@ -536,7 +527,6 @@ fn indicator(s: Severity) -> &'static str {
 async fn interaction_cards(
     state: &Shared,
     request: &HookRequest,
-    patient_id: &str,
     inputs: Inputs,
 ) -> Result<Vec<(Card, Value)>, Refusal> {
     let (draft, unmapped_drafts) = drafts(state, request)?;
@@ -628,7 +618,6 @@ async fn interaction_cards(
         };
         out.push((card, json!({ "unscreened": unscreened })));
     }
-    let _ = patient_id;
     Ok(out)
 }
 

@@ -46,7 +46,7 @@ impl TestEhr {
 
 /// The resources of a Bulk Data export, grouped for building hook requests.
 #[derive(Debug, Default)]
-pub struct FhirExport {
+pub struct BulkExport {
     patients: HashMap<String, Value>,
     medications: HashMap<String, Value>,
     /// Hospital encounters (no `partOf`) per patient, oldest first: (id, start).
@@ -59,11 +59,11 @@ fn last_segment(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
-impl FhirExport {
+impl BulkExport {
     /// Reads the Patient, Encounter, Condition, Medication and MedicationRequest files of
     /// a Bulk Data folder (`*.ndjson[.gz]`).
-    pub fn load(dir: &Path) -> std::io::Result<FhirExport> {
-        let mut out = FhirExport::default();
+    pub fn load(dir: &Path) -> std::io::Result<BulkExport> {
+        let mut out = BulkExport::default();
         let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
@@ -200,7 +200,7 @@ impl FhirExport {
             .collect();
         let mut context = json!({ "userId": "Practitioner/test", "patientId": patient, "encounterId": encounter });
         if hook == "order-sign" || drafts > 0 {
-            context["draftOrders"] = FhirExport::bundle(draft);
+            context["draftOrders"] = BulkExport::bundle(draft);
         }
         if hook == "order-select" {
             context["selections"] = json!([]);
@@ -211,8 +211,8 @@ impl FhirExport {
             "context": context,
             "prefetch": {
                 "patient": patient_resource,
-                "conditions": FhirExport::bundle(conditions),
-                "medications": FhirExport::bundle(current),
+                "conditions": BulkExport::bundle(conditions),
+                "medications": BulkExport::bundle(current),
             },
         })
     }

@@ -46,8 +46,9 @@ pub struct DecisionBundle {
     pub summary: FhirExport,
 }
 
-/// A deterministic UUID (RFC 4122 layout, version 5 bits) from `parts`.
-fn uuid(parts: &[&str]) -> String {
+/// A deterministic UUID (RFC 4122 layout, version 5 bits) from `parts` (also the CDS
+/// service's card ids).
+pub fn uuid(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p.as_bytes());
@@ -135,22 +136,21 @@ pub async fn decision_bundle(
         .into_iter()
         .find(|m| m.id == decision.model.id && m.version == decision.model.version)
         .map(|m| PathBuf::from(m.path));
-    let digest = match &model_dir {
-        // The bundle's identity: one digest over the manifest and every file it lists.
-        Some(d) => Some(leader_infer::bundle::Bundle::open(d)?.digest),
-        None => None,
-    };
     let subject = Subject::Patient {
         patient_id: patient_id.to_owned(),
         admission_id: Some(visit.admission_id.clone()),
         extra_current: vec![],
     };
-    // Evidence of each suggestion, from the same model on the same visit.
+    // Evidence of each suggestion, from the same model on the same visit; the bundle's
+    // identity (one digest over the manifest and every listed file) from the loaded bundle.
     let mut evidence: BTreeMap<Code, Vec<Code>> = BTreeMap::new();
     let current: Vec<Code>;
+    let mut digest = None;
     let mut titles: BTreeMap<String, String> = record.titles.clone();
+    let level = repo::medication_atc_level(store.pool()).await?;
     if let Some(dir) = &model_dir {
         let engine = leader_infer::Engine::start(dir, session)?;
+        digest = Some(engine.bundle()?.digest.clone());
         let answer = crate::recommend::recommend(
             store,
             &engine,
@@ -165,11 +165,9 @@ pub async fn decision_bundle(
         current = answer.recommendation.current_medications.clone();
         titles.extend(answer.titles);
     } else {
-        let level = repo::medication_atc_level(store.pool()).await?;
         let (req, _, _) = crate::recommend::request_for(store, &subject, level).await?;
         current = req.current_medications;
     }
-    let level = repo::medication_atc_level(store.pool()).await?;
     let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
     let names = repo::medication_names(&mut conn, level).await?;
     let name_of = |c: &Code| -> Option<String> {

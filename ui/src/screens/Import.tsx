@@ -77,6 +77,12 @@ const SUMMARY_LABELS: [keyof ImportSummary, string][] = [
   ["skipped_rows", "Rows skipped"],
 ];
 
+const KINDS: [ImportKind, string][] = [
+  ["mimic-iv", "MIMIC-IV"],
+  ["mimic-iii", "MIMIC-III"],
+  ["fhir", "FHIR R4 (Bulk Data NDJSON or Bundles)"],
+];
+
 export function Import() {
   const nav = useNav();
   const [kind, setKind] = useState<ImportKind>("mimic-iv");
@@ -160,39 +166,19 @@ export function Import() {
       >
         <fieldset class="plain">
           <legend>Dataset</legend>
-          <label class="check">
-            <input
-              type="radio"
-              name="import-kind"
-              value="mimic-iv"
-              checked={kind === "mimic-iv"}
-              onChange={() => setKind("mimic-iv")}
-              data-testid="kind-mimic-iv"
-            />
-            MIMIC-IV
-          </label>
-          <label class="check">
-            <input
-              type="radio"
-              name="import-kind"
-              value="mimic-iii"
-              checked={kind === "mimic-iii"}
-              onChange={() => setKind("mimic-iii")}
-              data-testid="kind-mimic-iii"
-            />
-            MIMIC-III
-          </label>
-          <label class="check">
-            <input
-              type="radio"
-              name="import-kind"
-              value="fhir"
-              checked={kind === "fhir"}
-              onChange={() => setKind("fhir")}
-              data-testid="kind-fhir"
-            />
-            FHIR R4 (Bulk Data NDJSON or Bundles)
-          </label>
+          {KINDS.map(([value, label]) => (
+            <label class="check" key={value}>
+              <input
+                type="radio"
+                name="import-kind"
+                value={value}
+                checked={kind === value}
+                onChange={() => setKind(value)}
+                data-testid={`kind-${value}`}
+              />
+              {label}
+            </label>
+          ))}
         </fieldset>
         {kind === "fhir" ? (
           <div class="fhir-options" data-testid="fhir-options">

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use leader_cds::cards::check_response;
-use leader_cds::testkit::{FhirExport, TestEhr};
+use leader_cds::testkit::{BulkExport, TestEhr};
 use leader_cds::{Config, Shared, State, router};
 use leader_infer::runtime::SessionOptions;
 use leader_service::app::App;
@@ -95,10 +95,6 @@ async fn call(state: &Shared, ehr: &TestEhr, service: &str, body: &Value) -> (St
 }
 
 async fn audit_count(state: &Shared) -> i64 {
-    sqlx_count(state).await
-}
-
-async fn sqlx_count(state: &Shared) -> i64 {
     leader_store::repo::audit_events(state.app.store.pool(), None, 100_000).await.expect("audit").len() as i64
 }
 
@@ -156,7 +152,7 @@ async fn discovery_lists_the_three_services_with_their_prefetch() {
 async fn real_mimic_encounters_get_suggestion_and_interaction_cards() {
     let (_dir, state) = mimic().await;
     let ehr = ehr();
-    let export = FhirExport::load(&shared_data().join("mimic-iv-fhir-demo/fhir")).expect("FHIR demo");
+    let export = BulkExport::load(&shared_data().join("mimic-iv-fhir-demo/fhir")).expect("FHIR demo");
     let encounters = export.encounters();
     assert!(encounters.len() >= 250, "the demo's hospital encounters with diagnoses: {}", encounters.len());
     let (mut with_cards, mut alerts, mut offered) = (0, 0, Vec::new());

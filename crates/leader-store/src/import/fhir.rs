@@ -272,9 +272,9 @@ fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, ImportError> {
     Ok(if gz { Box::new(BufReader::new(MultiGzDecoder::new(f))) } else { Box::new(BufReader::new(f)) })
 }
 
-/// What [`for_each_resource`] calls per resource: its JSON text, its location and, for a
-/// Bundle entry, the entry's `fullUrl`.
-type OnResource<'f> = dyn FnMut(&str, &Loc, Option<&str>) -> Result<()> + 'f;
+/// What [`for_each_resource`] calls per resource: its type (read once, by the probe), its
+/// JSON text, its location and, for a Bundle entry, the entry's `fullUrl`.
+type OnResource<'f> = dyn FnMut(&str, &str, &Loc, Option<&str>) -> Result<()> + 'f;
 
 /// Calls `f` for every resource of a file (Bundle entries, nested Bundles included),
 /// with its location and, for Bundle entries, the entry's `fullUrl`.
@@ -320,16 +320,12 @@ fn visit_resource(text: &str, loc: &Loc, full_url: Option<&str>, f: &mut OnResou
             }
             Ok(())
         }
-        Some(_) => f(text, loc, full_url),
+        Some(ty) => f(ty, text, loc, full_url),
     }
 }
 
 fn parse<'a, T: Deserialize<'a>>(text: &'a str, what: &str, loc: &Loc) -> Result<T, ImportError> {
     serde_json::from_str(text).map_err(|e| loc.error(json_problem(what, &e)))
-}
-
-fn resource_type(text: &str) -> String {
-    serde_json::from_str::<Probe>(text).ok().and_then(|p| p.resource_type.map(|c| c.into_owned())).unwrap_or_default()
 }
 
 // ------------------------------------------------------------------ references
@@ -423,11 +419,10 @@ fn read_index(files: &[PathBuf], systems: &FhirSystems, progress: &dyn Progress)
         progress.stage(&format!("read {}", file_name(path)), None);
         let mut has_events = false;
         let mut count = 0u64;
-        for_each_resource(path, &mut |text, loc, full_url| {
-            let ty = resource_type(text);
+        for_each_resource(path, &mut |ty, text, loc, full_url| {
             count += 1;
-            *ix.resources.entry(ty.clone()).or_default() += 1;
-            match ty.as_str() {
+            *ix.resources.entry(ty.to_owned()).or_default() += 1;
+            match ty {
                 "Patient" => {
                     let p: PatientR = parse(text, "Patient", loc)?;
                     let Some(key) = key_of("Patient", p.id.as_deref(), full_url) else {
@@ -1041,7 +1036,7 @@ struct ChunkedReader {
 enum ReaderState {
     Start,
     Lines { reader: Box<dyn BufRead + Send>, line: u64 },
-    Items { items: std::vec::IntoIter<(String, Loc)> },
+    Items { items: std::vec::IntoIter<(String, String, Loc)> },
     Done,
 }
 
@@ -1057,9 +1052,9 @@ impl ChunkedReader {
                 ReaderState::Lines { reader: open(&self.path)?, line: 0 }
             } else {
                 let mut items = Vec::new();
-                for_each_resource(&self.path, &mut |text, loc, _| {
-                    if EVENT_TYPES.contains(&resource_type(text).as_str()) {
-                        items.push((text.to_owned(), loc.clone()));
+                for_each_resource(&self.path, &mut |ty, text, loc, _| {
+                    if EVENT_TYPES.contains(&ty) {
+                        items.push((ty.to_owned(), text.to_owned(), loc.clone()));
                     }
                     Ok(())
                 })?;
@@ -1084,17 +1079,10 @@ impl ChunkedReader {
                     if text.is_empty() {
                         continue;
                     }
-                    let mut items = Vec::new();
-                    visit_resource(text, &loc, None, &mut |t, l, _| {
-                        items.push((t.to_owned(), l.clone()));
-                        Ok(())
-                    })?;
-                    for (t, l) in items {
-                        dispatch(&t, &l, ev, chunk)?;
-                    }
+                    visit_resource(text, &loc, None, &mut |ty, t, l, _| dispatch(ty, t, l, ev, chunk))?;
                 }
                 ReaderState::Items { items } => match items.next() {
-                    Some((t, l)) => dispatch(&t, &l, ev, chunk)?,
+                    Some((ty, t, l)) => dispatch(&ty, &t, &l, ev, chunk)?,
                     None => self.state = ReaderState::Done,
                 },
                 ReaderState::Done | ReaderState::Start => return Ok(true),
@@ -1104,8 +1092,8 @@ impl ChunkedReader {
     }
 }
 
-fn dispatch(text: &str, loc: &Loc, ev: &mut Events<'_>, chunk: &mut Chunk) -> Result<()> {
-    match resource_type(text).as_str() {
+fn dispatch(ty: &str, text: &str, loc: &Loc, ev: &mut Events<'_>, chunk: &mut Chunk) -> Result<()> {
+    match ty {
         t @ ("Condition" | "Procedure") => ev.event(text, t, loc, chunk),
         "MedicationRequest" => ev.medication_request(text, loc, chunk),
         _ => Ok(()),
