@@ -418,28 +418,22 @@ pub async fn decision_bundle(
     Ok(DecisionBundle { bundle, summary })
 }
 
-/// Writes `bundle` to `path` (write-then-rename, readable by the owner only).
+/// Writes `bundle` to `path` (write-then-rename; folder and file owner-only, as the store's).
 pub fn write_bundle(path: &Path, bundle: &Value) -> Result<()> {
+    use std::io::Write as _;
     let text = serde_json::to_string_pretty(bundle)
         .map_err(|_| ServiceError::Invalid("the Bundle could not be written".into()))?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |_| ServiceError::Invalid("the FHIR Bundle could not be written to the chosen file".into());
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    leader_store::files::create_private_dir(dir).map_err(fail)?;
     let tmp = dir.join(format!(".{}.part", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-    {
-        use std::io::Write as _;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(fail)?;
-        f.write_all(text.as_bytes()).map_err(fail)?;
-        f.write_all(b"\n").map_err(fail)?;
-        f.sync_all().map_err(fail)?;
-    }
+    // A part file left by an interrupted export is ours to replace.
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = leader_store::files::create_private_file(&tmp).map_err(fail)?;
+    f.write_all(text.as_bytes()).map_err(fail)?;
+    f.write_all(b"\n").map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    drop(f);
     std::fs::rename(&tmp, path).map_err(fail)?;
     Ok(())
 }
