@@ -1,7 +1,7 @@
 // Pharmacist check: any list of drugs → `check_interactions` → a drugs × drugs matrix
 // coloured by the worst severity, with each cell opening its findings, and the full list.
 
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { checkInteractions } from "../api";
 import { CodeChips, CodePicker } from "../CodePicker";
 import { ErrorBanner, SeverityIcon } from "../components";
@@ -107,8 +107,11 @@ export function Pharmacist() {
 
   const add = (list: Code[]) => setCodes((old) => [...old, ...list.filter((c) => !old.includes(c))]);
 
+  const pasteBox = useRef<HTMLTextAreaElement>(null);
   const addPasted = () => {
-    const { codes: ok, invalid } = parseCodes(paste);
+    // The box itself, not the last rendered state: a click right after typing must not
+    // read text the component has not re-rendered yet.
+    const { codes: ok, invalid } = parseCodes(pasteBox.current?.value ?? paste);
     add(ok);
     setPaste(invalid.join(" "));
     setPasteMsg(
@@ -170,6 +173,7 @@ export function Pharmacist() {
             <label for="paste-codes">Or paste codes</label>
             <textarea
               id="paste-codes"
+              ref={pasteBox}
               rows={2}
               value={paste}
               placeholder="ATC:B01AA03, ATC:M01AE01"
