@@ -10,6 +10,7 @@
 //! handles any [`CodeSystem`], so a cohort coded in SNOMED CT and RxNorm flows through
 //! the whole product unchanged.
 
+pub mod atc_names;
 pub mod code;
 pub mod ddi;
 pub mod demo;
