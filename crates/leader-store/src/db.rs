@@ -69,6 +69,7 @@ impl Store {
         }
         MIGRATOR.run(&store.pool).await?;
         store.chain_old_audit_rows().await?;
+        crate::repo::seed_atc_names(&store.pool).await?;
         Ok(store)
     }
 
@@ -86,6 +87,7 @@ impl Store {
         MIGRATOR.run(&pool).await?;
         let store = Store { pool, path: None };
         store.chain_old_audit_rows().await?;
+        crate::repo::seed_atc_names(&store.pool).await?;
         Ok(store)
     }
 

@@ -109,6 +109,19 @@ pub async fn latest_decision<'e, E: Executor<'e, Database = Sqlite>>(
     }))
 }
 
+/// The audit event `id`, when it exists.
+pub async fn audit_event<'e, E: Executor<'e, Database = Sqlite>>(e: E, id: i64) -> Result<Option<AuditEvent>> {
+    let row: Option<(i64, String, String, String, String)> =
+        sqlx::query_as("SELECT id, at, actor, kind, payload FROM audit_log WHERE id = ?1").bind(id).fetch_optional(e).await?;
+    Ok(row.map(|(id, at, actor, kind, payload)| AuditEvent {
+        id,
+        at,
+        actor,
+        kind,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+    }))
+}
+
 pub async fn audit_events<'e, E: Executor<'e, Database = Sqlite>>(
     e: E,
     kind: Option<&str>,
@@ -170,6 +183,52 @@ pub async fn upsert_titles(conn: &mut SqliteConnection, titles: &[(Code, String)
 pub async fn titled_codes(conn: &mut SqliteConnection) -> Result<HashSet<(String, String)>> {
     let rows = sqlx::query!("SELECT system, code FROM code_titles").fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().map(|r| (r.system, r.code)).collect())
+}
+
+/// The `code_titles` source of the project's own ATC names ([`leader_core::atc_names`]).
+pub const LEADER_TITLES: &str = "leader";
+
+/// Writes the project's ATC names into `code_titles` (source [`LEADER_TITLES`]) unless the
+/// store already holds this version of them, so every display path (timelines, suggestions,
+/// candidates, interactions, search) finds a name for every ATC class without a lookup of
+/// its own. A title another source wrote is kept (a cohort's own wording wins; the demo
+/// writes the same names). Runs on every open; one read when nothing changed.
+pub async fn seed_atc_names(pool: &SqlitePool) -> Result<()> {
+    let fingerprint = leader_core::atc_names::fingerprint();
+    let mut conn = pool.acquire().await?;
+    let have: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'atc_names'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if have.as_deref() == Some(fingerprint.as_str()) {
+        return Ok(());
+    }
+    let names: Vec<(&str, &str)> = leader_core::atc_names::entries().collect();
+    let mut tx = conn.begin().await?;
+    // The write comes first, so the transaction takes the write lock (and waits its turn)
+    // before it reads anything.
+    sqlx::query("DELETE FROM code_titles WHERE system = 'ATC' AND source = ?")
+        .bind(LEADER_TITLES)
+        .execute(&mut *tx)
+        .await?;
+    bulk_insert(
+        &mut tx,
+        "INSERT INTO code_titles (system, code, title, source) ",
+        4,
+        &names,
+        " ON CONFLICT (system, code) DO NOTHING",
+        |b, &(code, title)| {
+            b.push_bind("ATC").push_bind(code).push_bind(title).push_bind(LEADER_TITLES);
+        },
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('atc_names', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(&fingerprint)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The ATC level of the medication vocabulary (3 by default; 4 selectable).

@@ -27,3 +27,7 @@ mod schema;
 // Integrity: the audit log's hash chain (forged, changed, removed, inserted, reordered
 // events), durable commits, owner-only files, backups, a checkpointed WAL on close.
 mod integrity;
+
+// The project's ATC names: every ATC code of the demo store and of a MIMIC-IV demo import
+// is named; a source's own title wins; the names are rewritten when they change.
+mod atc_names;
