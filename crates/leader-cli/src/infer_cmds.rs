@@ -220,7 +220,8 @@ pub fn print_finding(w: &mut String, f: &Finding, title: impl Fn(&Code) -> Strin
         role(f.b_role)
     );
     for r in &f.rules {
-        outln!(w, "      {} [{}; {} x {}]", r.severity.as_str(), r.source, r.a, r.b);
+        let named = |c: &Code| format!("{c} {}", title(c)).trim_end().to_owned();
+        outln!(w, "      {} [{}; {} x {}]", r.severity.as_str(), r.source, named(&r.a), named(&r.b));
         if let Some(m) = &r.mechanism {
             outln!(w, "        mechanism:  {m}");
         }

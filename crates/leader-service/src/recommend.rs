@@ -142,6 +142,7 @@ pub async fn recommend_with(
     codes.extend(req.current_medications.iter().cloned());
     for f in &rec.interactions {
         codes.extend([f.a.clone(), f.b.clone()]);
+        codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
     }
     let mut titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
     for c in &codes {
@@ -201,6 +202,10 @@ pub async fn recommend_teacher(
     rec.latency_ms = started.elapsed().as_secs_f64() * 1e3;
     let mut all = codes;
     all.extend(req.current_medications.iter().cloned());
+    for f in &rec.interactions {
+        all.extend([f.a.clone(), f.b.clone()]);
+        all.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
+    }
     let titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &all).await?.into_iter().collect();
     Ok((Answer { patient_id, admission_id, recommendation: rec, titles }, prompt))
 }

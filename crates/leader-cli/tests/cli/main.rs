@@ -25,6 +25,9 @@ mod refine;
 // rows after a command; owner-only files.
 mod integrity;
 
+// No ATC code shown without a name: recommend on the demo store and a MIMIC-IV demo store.
+mod names;
+
 pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")
