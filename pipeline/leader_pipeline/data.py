@@ -57,6 +57,25 @@ class Dataset:
         """Hash of the dataset manifest (itself listing every file's hash)."""
         return sha256(os.path.join(self.root, "dataset.json"))
 
+    def content_key(self) -> str:
+        """Hash of what training reads (the samples, vocabularies and labels), not of when the
+        dataset was written: a re-export of the same store keeps cached teachers valid."""
+        body = json.dumps({"files": self.manifest["files"], "medications": self.manifest["medications"]}, sort_keys=True)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def interactions(self) -> set[tuple[int, int]] | None:
+        """The DDI-rate adjacency over the labels (`leader evaluate`'s source, `twosides`), as
+        order-normalised index pairs (i < j); None for a dataset exported without it."""
+        inter = self.manifest.get("interactions")
+        if inter is None:
+            return None
+        from .metrics import normalise_pairs
+
+        return normalise_pairs(inter["pairs"])
+
+    def patients(self, idx: list[int]) -> list[str]:
+        return [self.samples[i]["patient"] for i in idx]
+
 
 def load(root: str) -> Dataset:
     with open(os.path.join(root, "dataset.json")) as f:

@@ -7,7 +7,8 @@
 //!   the teacher prompt;
 //! - `<name>.tokenizer.json` for the diagnoses, procedures, medications and profile
 //!   vocabularies (HF `tokenizers` WordLevel, copied into the model bundle unchanged);
-//! - `dataset.json`: counts, vocabularies, limits, seed, provenance and file hashes.
+//! - `dataset.json`: counts, vocabularies, limits, seed, provenance, the DDI-rate adjacency
+//!   over the labels (`interactions`) and file hashes.
 //!
 //! Written into a temporary folder and renamed into place, so a failed export never leaves
 //! a half-written dataset where a complete one is expected.
@@ -23,6 +24,7 @@ use leader_core::prompt::{PromptOptions, render};
 use leader_core::split::Split;
 use leader_core::vocab::Vocabulary;
 use leader_infer::bundle::{sha256_file, write_tokenizer};
+use leader_infer::evaluate::Adjacency;
 use leader_store::{Store, repo};
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +81,20 @@ pub struct DatasetManifest {
     /// Synthetic patients left out because the store also holds real ones (never mixed).
     #[serde(default)]
     pub excluded_synthetic_patients: usize,
+    /// The DDI-rate adjacency `leader evaluate` uses, restricted to the labels, so the
+    /// pipeline measures the same DDI rate.
+    #[serde(default)]
+    pub interactions: Option<Interactions>,
     pub files: BTreeMap<String, String>,
+}
+
+/// Interacting label pairs `(i, j)`, `i < j` (indices into `medications`), of one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interactions {
+    pub source: String,
+    /// Pairs of the source in the store (all codes, not only labels).
+    pub source_pairs: usize,
+    pub pairs: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,7 +172,15 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
     let codes: BTreeSet<Code> = all.iter().flat_map(|s| s.input.input_codes()).collect();
     let codes: Vec<Code> = codes.into_iter().collect();
     titles.extend(repo::titles_of(&mut conn, &codes).await?);
+    let source = crate::evaluate::ADJACENCY_SOURCE;
+    let adjacency = Adjacency::new(leader_store::ddi::source_pairs(&mut conn, source).await?);
     drop(conn);
+    let names: Vec<String> = labels.iter().map(ToString::to_string).collect();
+    let pairs = (0..names.len())
+        .flat_map(|i| (i + 1..names.len()).map(move |j| (i, j)))
+        .filter(|&(i, j)| adjacency.contains(&names[i], &names[j]))
+        .collect();
+    let interactions = Interactions { source: source.to_owned(), source_pairs: adjacency.len(), pairs };
 
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -239,6 +262,7 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
         counts,
         sources,
         excluded_synthetic_patients,
+        interactions: Some(interactions),
         files,
     };
     let mpath = tmp.join("dataset.json");
