@@ -84,16 +84,52 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("--id", default="leader-teacher")
     x.add_argument("--version", required=True)
 
-    c = sub.add_parser("cv", help="K-fold cross-validation of teacher, students and baselines")
+    c = sub.add_parser("cv", help="the evaluation protocol: frozen test, seed-averaged nested cross-validation, baselines, intervals")
     c.add_argument("--dataset", required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--folds", type=int, default=5)
-    c.add_argument("--alphas", default="0,0.1,1")
-    c.add_argument("--seed", type=int, default=42)
+    c.add_argument("--alphas", default="0,1", help="candidate distillation weights; each fold picks one on its validation fold")
+    c.add_argument("--seeds", default="1,2,3,4,5", help="one cross-validation (fold partition and model seeds) per seed")
+    c.add_argument("--variants", default="recipe", help="comma-separated student variants (the first is scored on the frozen test): "
+                   "recipe, alpha_0, alpha_1, alpha_3, ensemble, seed_ensemble, soft_0.2, no_wide, copy_init_1, embed_64, transformer, "
+                   "dropout_0.3")
+    c.add_argument("--teacher-mode", choices=["finetune", "frozen", "none"], default="finetune",
+                   help="finetune: a LoRA teacher per fold (the shipped recipe); frozen: the pre-trained model's features, no "
+                        "fine-tuning (label-free, computed once); none: no distillation")
+    c.add_argument("--no-final", action="store_true", help="skip the frozen test (design runs)")
+    c.add_argument("--frozen-seed", type=int, default=None, help="the frozen test's seed (default: the protocol's fixed seed)")
+    c.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+    c.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     _teacher_args(c)
     _student_args(c)
 
+    r = sub.add_parser("report", help="markdown tables of one or more cv.json files (what scripts/ablations.sh writes into the READMEs)")
+    r.add_argument("cv", nargs="+")
+    r.add_argument("--into", help="a markdown file with <!-- tables:SECTION begin/end --> markers (else stdout)")
+    r.add_argument("--section", default="protocol")
+    r.add_argument("--shipped", help="`leader --json evaluate --baselines` output: the shipped weights' table")
+    r.add_argument("--dataset", help="with --shipped: the dataset exported from the same store, to check the baselines' parity")
+
     a = ap.parse_args(argv)
+    if a.stage == "report":
+        from . import report
+
+        reports = []
+        for path in a.cv:
+            with open(path) as f:
+                reports.append(json.load(f))
+        shipped = None
+        if a.shipped:
+            from . import data
+
+            with open(a.shipped) as f:
+                shipped = report.shipped_table(json.load(f), data.load(a.dataset) if a.dataset else None)
+        text = report.render(reports, shipped)
+        if a.into:
+            report.write_between(a.into, a.section, text)
+        else:
+            print(text, end="")
+        return 0
     from . import data
 
     ds = data.load(a.dataset)
@@ -103,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         r = teacher.train(ds, ds.indices("train"), ds.indices("val"), a.out, seed=a.seed, **_teacher_kw(a))
         test = ds.indices("test")
         p, _ = teacher.predict(r["model"], r["tokenizer"], ds, test, r["info"]["max_len"], 16, r["device"])
-        info = dict(r["info"], test=metrics.score(p, ds.labels(test)))
+        info = dict(r["info"], test=metrics.score(p, ds.labels(test), pairs=ds.interactions()))
         from .common import write_json
 
         write_json(os.path.join(a.out, "teacher.json"), info)
@@ -119,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         model, config = student.load(a.student)
         test = ds.indices("test")
         probs = student.predict(model, ds, test)
-        held = metrics.score(probs, ds.labels(test), pred_sets=student.predicted_sets(config, ds, test, probs))
+        held = metrics.score(probs, ds.labels(test), pairs=ds.interactions(), pred_sets=student.predicted_sets(config, ds, test, probs))
         metrics_out: dict = {"held_out_test_split": held}
         if a.cv:
             with open(a.cv) as f:
@@ -144,8 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     elif a.stage == "cv":
         from . import cv
 
+        if a.threads:
+            import torch
+
+            torch.set_num_threads(a.threads)
         alphas = tuple(float(x) for x in a.alphas.split(","))
-        cv.run(ds, a.out, folds=a.folds, alphas=alphas, teacher_kw=_teacher_kw(a), student_kw=_student_kw(a), seed=a.seed)
+        seeds = tuple(int(x) for x in a.seeds.split(","))
+        cv.run(ds, a.out, folds=a.folds, seeds=seeds, variant_names=tuple(a.variants.split(",")), alphas=alphas, teacher_mode=a.teacher_mode,
+               teacher_kw=_teacher_kw(a), student_kw=_student_kw(a), final=not a.no_final,
+               frozen_seed=cv.FROZEN_SEED if a.frozen_seed is None else a.frozen_seed, bootstrap=a.bootstrap)
     return 0
 
 

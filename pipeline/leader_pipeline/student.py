@@ -251,10 +251,29 @@ def best_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
     return float(grid[int(np.argmax(scores))])
 
 
+def group_thresholds(ds: Dataset, val_idx: list[int], pv: np.ndarray | None) -> tuple[float, dict[str, float]]:
+    """The global threshold and one per group, chosen on validation probabilities `pv`.
+    Visits without and with history differ (the copy pathway only speaks for the latter), so
+    each group gets its own threshold, chosen on its validation visits (the global one when
+    a group has fewer than MIN_GROUP of them)."""
+    threshold, thresholds = 0.5, {"first_visit": 0.5, "with_history": 0.5}
+    if not val_idx or pv is None:
+        return threshold, thresholds
+    yv = ds.labels(val_idx)
+    threshold = best_threshold(pv, yv)
+    for group in thresholds:
+        rows = [j for j, i in enumerate(val_idx) if ds.samples[i]["first_visit"] == (group == "first_visit")]
+        thresholds[group] = best_threshold(pv[rows], yv[rows]) if len(rows) >= MIN_GROUP else threshold
+    return threshold, thresholds
+
+
 def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidden: np.ndarray | None = None, alpha: float = 1.0,
           hidden: int = 64, layers: int = 2, epochs: int = 60, patience: int = 10, lr: float = 2e-3, batch: int = 32,
           dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student", copy_init: float = 3.0,
-          weight_decay: float = 1e-4, encoder: str = "attention", wide: bool = True, embed: int | None = 32) -> dict:
+          weight_decay: float = 1e-4, encoder: str = "attention", wide: bool = True, embed: int | None = 32,
+          soft_targets: np.ndarray | None = None, soft_weight: float = 0.0) -> dict:
+    """`soft_targets` (one row of probabilities per sample, e.g. the teacher's) with
+    `soft_weight` λ: the BCE targets become (1 - λ) y + λ q (label smoothing toward them)."""
     seed_everything(seed)
     limits = ds.manifest["options"]["limits"]
     vocab = {k: ds.vocab_size(k) for k in INPUTS}
@@ -268,6 +287,8 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
         model.out.bias.copy_(torch.tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     y = torch.tensor(ds.labels())
+    if soft_targets is not None and soft_weight > 0:
+        y = (1 - soft_weight) * y + soft_weight * torch.tensor(np.asarray(soft_targets, dtype=np.float32))
     t = torch.tensor(teacher_hidden) if use_kd else None
     bce, mse = nn.BCEWithLogitsLoss(), nn.MSELoss()
     rng = np.random.default_rng(seed)
@@ -295,18 +316,10 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    threshold, thresholds = 0.5, {"first_visit": 0.5, "with_history": 0.5}
-    if val_idx:
-        pv, yv = predict(model, ds, val_idx), ds.labels(val_idx)
-        threshold = best_threshold(pv, yv)
-        # Visits without and with history differ (the copy pathway only speaks for the
-        # latter), so each group also gets its own threshold, chosen on its validation visits
-        # (the global one when a group has fewer than MIN_GROUP of them).
-        for group in thresholds:
-            rows = [j for j, i in enumerate(val_idx) if ds.samples[i]["first_visit"] == (group == "first_visit")]
-            thresholds[group] = best_threshold(pv[rows], yv[rows]) if len(rows) >= MIN_GROUP else threshold
+    threshold, thresholds = group_thresholds(ds, val_idx, predict(model, ds, val_idx) if val_idx else None)
     config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "encoder": encoder, "wide": wide, "embed": embed or hidden, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
-              "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "thresholds": thresholds, "seed": seed}
+              "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "thresholds": thresholds, "seed": seed,
+              "soft_weight": soft_weight if soft_targets is not None else 0.0}
     return {"model": model, "config": config}
 
 

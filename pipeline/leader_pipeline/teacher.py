@@ -101,6 +101,19 @@ def predict(model: Teacher, tok, ds: Dataset, idx: list[int], max_len: int, batc
     return np.concatenate(probs), np.concatenate(hidden)
 
 
+def frozen_features(ds: Dataset, *, model_dir: str | None = None, pooling: str = "auto", max_len: int = 256, batch: int = 16,
+                    device: str = "auto", seed: int = 42) -> np.ndarray:
+    """The pre-trained model's pooled hidden state of every sample's prompt, without any
+    fine-tuning (LoRA's B matrices start at zero, so the wrapped model is the base model):
+    a distillation target that reads no label, so it cannot leak a held-out visit."""
+    seed_everything(seed)
+    dev = pick_device(device)
+    model_dir = model_dir or default_model_dir()
+    core = Teacher(model_dir, ds.n_meds, pooling).to(dev)
+    _, hidden = predict(core, tokenizer_for(model_dir), ds, list(range(len(ds.samples))), max_len, batch, dev)
+    return hidden.astype(np.float32)
+
+
 def _accelerator(device: str):
     """Hugging Face Accelerate when started by `accelerate launch --multi_gpu` (or torchrun)
     with several processes, else None: a plain single-process run."""
@@ -197,8 +210,9 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], out: str, *, mo
         os.makedirs(out, exist_ok=True)
         core.backbone.save_pretrained(os.path.join(out, "adapter"))
         torch.save(core.head.state_dict(), os.path.join(out, "head.pt"))
-        _, hidden = predict(core, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
+        probs, hidden = predict(core, tok, ds, list(range(len(ds.samples))), max_len, batch, dev)
         np.save(os.path.join(out, "hidden.npy"), hidden.astype(np.float32))
+        np.save(os.path.join(out, "probs.npy"), probs.astype(np.float32))
         write_json(os.path.join(out, "teacher.json"), info)
     if acc:
         acc.wait_for_everyone()

@@ -16,7 +16,7 @@ def _tokenizer(tokens):
             "model": {"type": "WordLevel", "vocab": {t: i for i, t in enumerate(tokens)}, "unk_token": "[UNK]"}}
 
 
-def make_dataset(root, n_patients=12, n_meds=6, seed=0, folds=3):
+def make_dataset(root, n_patients=12, n_meds=6, seed=0, folds=3, interactions=None):
     rng = np.random.default_rng(seed)
     os.makedirs(root, exist_ok=True)
     meds = [f"ATC:A0{i}A" for i in range(n_meds)]
@@ -56,6 +56,8 @@ def make_dataset(root, n_patients=12, n_meds=6, seed=0, folds=3):
                 "medications": meds, "vocabularies": {k: f"{k}.tokenizer.json" for k in vocabs},
                 "vocabulary_sizes": {k: len(v) for k, v in vocabs.items()},
                 "counts": {"samples": len(samples), "patients": n_patients}, "sources": {"test": n_patients}, "files": files}
+    if interactions is not None:
+        manifest["interactions"] = {"source": "twosides", "source_pairs": len(interactions), "pairs": interactions}
     with open(os.path.join(root, "dataset.json"), "w") as f:
         json.dump(manifest, f)
     return root
@@ -64,3 +66,26 @@ def make_dataset(root, n_patients=12, n_meds=6, seed=0, folds=3):
 @pytest.fixture
 def dataset_dir(tmp_path):
     return make_dataset(str(tmp_path / "ds"))
+
+
+def make_tiny_bert(root):
+    """A randomly initialised 2-layer BERT with the packaged MiniLM tokenizer: a local
+    model directory like a hospital's own, without downloading anything."""
+    import shutil
+
+    from transformers import BertConfig, BertModel
+
+    from leader_pipeline import teacher
+
+    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    BertModel(cfg).save_pretrained(root)
+    src = teacher.default_model_dir()
+    for f in os.listdir(src):
+        if "token" in f or f == "vocab.txt":
+            shutil.copy(os.path.join(src, f), root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory):
+    return make_tiny_bert(str(tmp_path_factory.mktemp("bert")))

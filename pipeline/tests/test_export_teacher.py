@@ -1,6 +1,5 @@
 import json
 import os
-import shutil
 
 import numpy as np
 
@@ -21,28 +20,16 @@ def test_export_writes_a_bundle_with_parity_at_several_shapes(dataset_dir, tmp_p
     assert m["flops_per_visit"] > 0
 
 
-def _tiny_bert(root):
-    """A randomly initialised 2-layer BERT with the packaged MiniLM tokenizer: a local
-    model directory like a hospital's own, without downloading anything."""
-    from transformers import BertConfig, BertModel
-
-    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
-    BertModel(cfg).save_pretrained(root)
-    src = teacher.default_model_dir()
-    for f in os.listdir(src):
-        if "token" in f or f == "vocab.txt":
-            shutil.copy(os.path.join(src, f), root)
-    return root
-
-
-def test_teacher_trains_through_lora_and_writes_hidden_states(dataset_dir, tmp_path):
+def test_teacher_trains_through_lora_and_writes_hidden_states(dataset_dir, tmp_path, tiny_bert):
     ds = data.load(dataset_dir)
-    model_dir = _tiny_bert(str(tmp_path / "bert"))
+    model_dir = tiny_bert
     out = str(tmp_path / "teacher")
     r = teacher.train(ds, ds.indices("train"), ds.indices("val"), out, model_dir=model_dir, epochs=1, max_len=32, batch=4)
     assert r["info"]["pooling"] == "mean" and not r["info"]["decoder"]
     hidden = np.load(os.path.join(out, "hidden.npy"))
     assert hidden.shape == (len(ds.samples), 32)
+    probs = np.load(os.path.join(out, "probs.npy"))
+    assert probs.shape == (len(ds.samples), ds.n_meds) and ((probs > 0) & (probs < 1)).all(), "the teacher's probabilities, for soft targets"
     assert os.path.exists(os.path.join(out, "adapter", "adapter_config.json")) and os.path.exists(os.path.join(out, "head.pt"))
     trainable = [n for n, p in r["model"].named_parameters() if p.requires_grad]
     assert trainable and all("lora_" in n or n.startswith("head.") for n in trainable), "only LoRA and the head train"
@@ -71,13 +58,13 @@ def test_decoders_are_recognised():
     assert not teacher.is_decoder(BertConfig())
 
 
-def test_data_parallel_launch_shares_teacher_training_between_processes(dataset_dir, tmp_path):
+def test_data_parallel_launch_shares_teacher_training_between_processes(dataset_dir, tmp_path, tiny_bert):
     """Data parallel as on a multi-GPU machine (`accelerate launch --multi_gpu`, which starts
     torchrun), here with torchrun and two CPU processes (gloo): the same code path."""
     import subprocess
     import sys
 
-    model_dir = _tiny_bert(str(tmp_path / "bert"))
+    model_dir = tiny_bert
     out = tmp_path / "teacher"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
