@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh base ort
 . scripts/env.sh
-export LEADER_ORT_LIB="${LEADER_ORT_LIB:-$PWD/.runtime/onnxruntime/libonnxruntime.so}"
 data="${SHARED_DATA:-$PWD/../shared/data}"
 cargo run --locked --release -p leader-cds --example cds_load -- \
   "$data/mimic-iv-fhir-demo/fhir" "$data/mappings/ethos" "${1:-1000}" "${2:-8}"

@@ -4,8 +4,16 @@
 # students and baselines → final teacher + student on the train split (early stopping on val)
 # → ONNX export with parity check and the CV metrics in the manifest.
 # CPU: about 15 minutes on 2 cores (teachers dominate); a GPU is used when torch sees one.
+# The bundle is signed with the project's private key, kept outside the repository:
+# LEADER_PROJECT_SIGNING_KEY (default ~/.config/leader-rx/project-signing.key) must hold the key
+# whose public half is models/leader-project.pub, or the app refuses the bundled model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SIGNING_KEY=${LEADER_PROJECT_SIGNING_KEY:-$HOME/.config/leader-rx/project-signing.key}
+if [ ! -f "$SIGNING_KEY" ]; then
+  echo "the project signing key was not found ($SIGNING_KEY): set LEADER_PROJECT_SIGNING_KEY" >&2
+  exit 1
+fi
 scripts/bootstrap.sh base ort python
 . scripts/env.sh
 DATA=${DATA:-../shared/data}
@@ -32,6 +40,7 @@ rm -rf "models/$ID"
   --out "../models/$ID" --id "$ID" --version "$VERSION" --cv "$WORK/cv/cv.json" \
   --data-licence "MIMIC-IV Clinical Database Demo v2.2, ODbL 1.0 (weights and aggregate metrics only; no records)" \
   --description "LEADER student distilled from all-MiniLM-L6-v2 (LoRA) on the MIMIC-IV demo; decision support only") > "$WORK/export.log"
+"$leader" model sign "models/$ID" --key "$SIGNING_KEY"
 echo "$ID" > models/DEFAULT
 "$leader" evaluate --model "models/$ID"
 du -sh "models/$ID"

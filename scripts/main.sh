@@ -11,7 +11,6 @@ scripts/bootstrap.sh base ort app
 (cd ui && npm run build)
 cargo build --release -p leader-cli -p leader-rx-app --features leader-rx-app/custom-protocol
 bin="$CARGO_TARGET_DIR/release"
-export LEADER_ORT_LIB="${LEADER_ORT_LIB:-$PWD/.runtime/onnxruntime/libonnxruntime.so}"
 "$bin/leader" demo
 echo
 "$bin/leader" recommend --patient DEMO-012

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use leader_core::Code;
 use leader_service::app::{
-    App, AppInfo, CodeKind, Decision, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, IpcResult,
+    App, AppInfo, CodeKind, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, IpcResult,
     ProgressEvent, RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
@@ -47,7 +47,7 @@ async fn recommend(app: Shared<'_>, request: RecommendRequest) -> IpcResult<Answ
 }
 
 #[tauri::command]
-async fn record_decision(app: Shared<'_>, decision: Decision) -> IpcResult<i64> {
+async fn record_decision(app: Shared<'_>, decision: DecisionRequest) -> IpcResult<i64> {
     app.record_decision(decision).await
 }
 
@@ -62,8 +62,8 @@ async fn list_models(app: Shared<'_>) -> IpcResult<Vec<ModelEntry>> {
 }
 
 #[tauri::command]
-async fn install_model(app: Shared<'_>, dir: String) -> IpcResult<GateReport> {
-    app.install_model(&PathBuf::from(dir)).await
+async fn install_model(app: Shared<'_>, dir: String, allow_unsigned: bool) -> IpcResult<GateReport> {
+    app.install_model(&PathBuf::from(dir), allow_unsigned).await
 }
 
 #[tauri::command]

@@ -203,6 +203,8 @@ test("a model is installed through the gate and rolled back", async () => {
   const m = JSON.parse(fs.readFileSync(path.join(copy, "manifest.json"), "utf8"));
   m.model.id = "e2e-copy";
   fs.writeFileSync(path.join(copy, "manifest.json"), JSON.stringify(m, null, 1));
+  // The project's signature no longer matches the edited copy: it is an unsigned bundle now.
+  fs.rmSync(path.join(copy, "signature.json"));
   await nav("model");
   await (await browser.$('[data-testid="active-model-panel"]')).waitForDisplayed();
   await shot("model");
@@ -210,8 +212,15 @@ test("a model is installed through the gate and rolled back", async () => {
   await (await browser.$('[data-testid="install-model"]')).click();
   const reason = await browser.$('[data-testid="gate-reason"]');
   await reason.waitForDisplayed({ timeout: 60000 });
-  assert.match(await reason.getText(), /installed/i);
+  assert.match(await reason.getText(), /not signed/);
+  // Installed only when the user ticks "Install an unsigned model" (with its warning).
+  await (await browser.$('[data-testid="allow-unsigned"]')).click();
+  await (await browser.$('[data-testid="unsigned-warning"]')).waitForDisplayed();
+  await (await browser.$('[data-testid="install-model"]')).click();
+  await reason.waitUntil(async function () { return /^installed/.test(await this.getText().then((t) => t.replace(/^Gate:\s*/, ""))); }, { timeout: 60000 });
   assert.equal(cli("model", "list").find((x) => x.active).id, "e2e-copy");
+  const installEvent = cli("audit", "--limit", "100").find((e) => e.kind === "model-install");
+  assert.equal(installEvent.payload.allowed_unsigned, true, "the unsigned install is on record");
   await (await browser.$('[data-testid="rollback"]')).click();
   await (await browser.$('[data-testid="confirm-rollback"]')).click();
   await (await browser.$('[data-testid="model-status"]')).waitUntil(async function () { return /Rolled back/.test(await this.getText()); }, { timeout: 20000 });

@@ -13,7 +13,7 @@ import type {
   AuditVerification,
   CodeHit,
   CodeKind,
-  Decision,
+  DecisionRequest,
   GateReport,
   ImportKind,
   ImportSummary,
@@ -105,13 +105,14 @@ export const searchCodes = (query: string, kind: CodeKind, limit = 10) =>
 export const recommend = (request: RecommendRequest) => call<Answer>("recommend", { request });
 
 /** Resolves with the audit event id. */
-export const recordDecision = (decision: Decision) => call<number>("record_decision", { decision });
+export const recordDecision = (decision: DecisionRequest) => call<number>("record_decision", { decision });
 
 export const checkInteractions = (codes: string[]) => call<InteractionCheck>("check_interactions", { codes });
 
 export const listModels = () => call<ModelEntry[]>("list_models");
 
-export const installModel = (dir: string) => call<GateReport>("install_model", { dir });
+export const installModel = (dir: string, allowUnsigned = false) =>
+  call<GateReport>("install_model", { dir, allowUnsigned });
 
 export const rollbackModel = () => call<Pointer>("rollback_model");
 

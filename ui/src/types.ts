@@ -217,8 +217,18 @@ export interface Recommendation {
   current_medications: Code[];
   interactions: Finding[];
   unknown_codes: Code[];
+  coverage: Coverage;
   safe_mode: boolean;
   latency_ms: number;
+}
+
+export interface Coverage {
+  diagnoses: number;
+  known_diagnoses: number;
+  procedures: number;
+  known_procedures: number;
+  unknown: Code[];
+  insufficient: boolean;
 }
 
 export interface Answer {
@@ -226,6 +236,9 @@ export interface Answer {
   admission_id: string | null;
   recommendation: Recommendation;
   titles: Titles;
+  input_digest: string;
+  /** The audit event that recorded this answer; a decision names it. */
+  recommendation_id: number | null;
 }
 
 export type Action = "accept" | "reject" | "replace";
@@ -243,7 +256,16 @@ export interface ItemDecision {
   replacement: Code | null;
 }
 
+/** What the front-end sends: the recorded recommendation decided on, and the choices. */
+export interface DecisionRequest {
+  recommendation_id: number;
+  decisions: ItemDecision[];
+  note: string | null;
+}
+
+/** A decision as recorded (model and suggestions from the recorded recommendation). */
 export interface Decision {
+  recommendation_id: number | null;
   patient_id: string | null;
   admission_id: string | null;
   model: ModelRef;
@@ -334,6 +356,10 @@ export interface GateReport {
   installed: boolean;
   forced: boolean;
   reason: string;
+  /** The candidate's signature as checked against this store's trusted keys. */
+  signature: string;
+  /** Installed although unsigned or signed by an untrusted key (the user allowed it). */
+  allowed_unsigned: boolean;
 }
 
 export interface Pointer {

@@ -26,6 +26,7 @@ import type {
   CodeHit,
   CodeKind,
   Decision,
+  DecisionRequest,
   Evaluation,
   FhirExport,
   Finding,
@@ -172,7 +173,7 @@ function withNsaid(a: Answer, safeMode: boolean): Answer {
   return out;
 }
 
-function recommend(req: RecommendRequest): Answer {
+function answerFor(req: RecommendRequest): Answer {
   const subj = req.subject;
   if (req.teacher) {
     const t = clone(teacherAnswer);
@@ -184,6 +185,24 @@ function recommend(req: RecommendRequest): Answer {
   a.patient_id = subj.kind === "patient" ? subj.patient_id : null;
   a.admission_id = subj.kind === "patient" ? subj.admission_id : null;
   a.recommendation.safe_mode = req.safe_mode;
+  return a;
+}
+
+// Like the service: every answer is recorded, and a decision refers to the recorded one.
+const shown = new Map<number, Answer>();
+
+function recommend(req: RecommendRequest): Answer {
+  const a = answerFor(req);
+  const id = nextAuditId++;
+  a.recommendation_id = id;
+  shown.set(id, clone(a));
+  recorded.unshift({
+    id,
+    at: "2026-11-30 09:00:00",
+    actor: "unknown",
+    kind: "recommendation",
+    payload: { model: a.recommendation.model, patient_id: a.patient_id } as never,
+  });
   return a;
 }
 
@@ -259,7 +278,22 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
     case "recommend":
       return recommend(args.request as RecommendRequest);
     case "record_decision": {
-      const d = args.decision as Decision;
+      const req = args.decision as DecisionRequest;
+      const a = shown.get(req.recommendation_id);
+      if (!a) throw { code: "invalid_input", message: "The decision names no recorded recommendation." };
+      const d: Decision = {
+        recommendation_id: req.recommendation_id,
+        patient_id: a.patient_id,
+        admission_id: a.admission_id,
+        model: a.recommendation.model,
+        suggestions: a.recommendation.suggestions.map(({ medication, probability, status }) => ({
+          medication,
+          probability,
+          status,
+        })),
+        decisions: req.decisions,
+        note: req.note,
+      };
       const id = nextAuditId++;
       recorded.unshift({
         id,
@@ -279,6 +313,18 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       if (dir.includes("missing"))
         throw { code: "invalid_input", message: "That folder has no manifest.json: it is not a model bundle." };
       const g = clone(gateSample);
+      if (dir.includes("unsigned"))
+        return args.allowUnsigned
+          ? { ...g, signature: "unsigned", allowed_unsigned: true }
+          : {
+              ...g,
+              installed: false,
+              candidate_eval: null,
+              vocabulary_coverage: 0,
+              signature: "unsigned",
+              reason:
+                "the bundle is not signed: install only models whose maker you trust, and then with --allow-unsigned (the app: \"Install an unsigned model\"); the choice is written to the audit log",
+            };
       if (dir.includes("weak"))
         return {
           ...g,

@@ -184,13 +184,12 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     await page.getByLabel("Note (optional)").fill("Paracetamol for osteoarthritis pain; no NSAID with warfarin.");
 
     await page.getByTestId("record-decision").click();
-    await page.getByTestId("recorded").getByText("Decision recorded (#8)").waitFor();
+    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
     const d = (await calls("record_decision")).at(-1).args.decision;
-    assert.equal(d.patient_id, "DEMO-001");
-    assert.equal(d.admission_id, "DEMO-001-V3");
-    assert.deepEqual(d.model, { id: "leader-student-refined", version: "20261130083104", kind: "student" });
-    assert.equal(d.suggestions.length, 11);
-    assert.deepEqual(Object.keys(d.suggestions[0]).sort(), ["medication", "probability", "status"]);
+    // The front-end names the recorded recommendation; model and suggestions are the service's.
+    assert.deepEqual(Object.keys(d).sort(), ["decisions", "note", "recommendation_id"]);
+    const answered = (await calls("recommend")).length;
+    assert.ok(d.recommendation_id > 0 && answered > 0, "the decision names the answer's recommendation id");
     assert.deepEqual(d.decisions, [
       { medication: "ATC:C09A", action: "replace", replacement: "ATC:C09C" },
       { medication: "ATC:N02B", action: "accept", replacement: null },
@@ -223,7 +222,7 @@ test("composer: Export as FHIR: not_found before a decision, then the saved Bund
     await suggestion(page, "ATC:M01A").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:A02B").getByTestId("decision-accept").check();
     await page.getByTestId("record-decision").click();
-    await page.getByTestId("recorded").getByText("Decision recorded (#8)").waitFor();
+    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
     assert.equal(await banner.count(), 0, "recording a decision clears the export error");
 
     await exportButton.click();
@@ -231,10 +230,10 @@ test("composer: Export as FHIR: not_found before a decision, then the saved Bund
     await status.getByText(/Saved a FHIR R4 Bundle/).waitFor();
     assert.equal((await calls("export_fhir")).length, 2);
     assert.deepEqual((await calls("export_fhir")).at(-1).args, { patientId: "DEMO-001", admissionId: "DEMO-001-V3" });
-    const file = "/home/clinician/.local/share/org.leaderrx.app/fhir/DEMO-001_DEMO-001-V3_decision-8.json";
+    const file = "/home/clinician/.local/share/org.leaderrx.app/fhir/DEMO-001_DEMO-001-V3_decision-9.json";
     assert.equal(
       await status.innerText(),
-      `Saved a FHIR R4 Bundle of decision #8: 3 medication requests, 1 interaction alert, 5 conditions → ${file}`,
+      `Saved a FHIR R4 Bundle of decision #9: 3 medication requests, 1 interaction alert, 5 conditions → ${file}`,
     );
     assert.equal(await status.getAttribute("data-file"), file);
     await shot("composer-export-fhir");
@@ -373,7 +372,24 @@ test("model: active model, metrics chart, history, install gate reason, roll bac
     await gate.getByText("Not installed").waitFor();
     assert.match(await gate.getByTestId("gate-reason").innerText(), /refused: the candidate's PRAUC/);
     assert.equal(await gate.getByTestId("install-gate-chart").count(), 1);
-    assert.deepEqual((await calls("install_model")).at(-1).args, { dir: "/models/weak-candidate" });
+    assert.deepEqual((await calls("install_model")).at(-1).args, {
+      dir: "/models/weak-candidate",
+      allowUnsigned: false,
+    });
+
+    // An unsigned bundle is refused unless the user ticks the box, which shows a warning.
+    await page.getByTestId("model-dir").fill("/models/unsigned-bundle");
+    await page.getByTestId("install-model").click();
+    await gate.getByTestId("gate-reason").getByText(/not signed/).waitFor();
+    assert.match(await gate.innerText(), /Not installed/);
+    assert.equal(await page.getByTestId("unsigned-warning").count(), 0, "no warning before the box is ticked");
+    await page.getByTestId("allow-unsigned").check();
+    assert.match(await page.getByTestId("unsigned-warning").innerText(), /audit log/);
+    await page.getByTestId("install-model").click();
+    await gate.getByText("Installed", { exact: true }).waitFor();
+    assert.match(await gate.innerText(), /installed unsigned, audited/);
+    assert.deepEqual((await calls("install_model")).at(-1).args, { dir: "/models/unsigned-bundle", allowUnsigned: true });
+    await page.getByTestId("allow-unsigned").uncheck();
 
     await page.getByTestId("model-dir").fill("/models/leader-student-refined");
     await page.getByTestId("install-model").click();

@@ -237,7 +237,7 @@ pub struct RefineArgs {
     pub teacher: Option<PathBuf>,
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Working folder (default: `refine/` beside the store). Re-running resumes.
+    /// Working folder (default: `<store file>.refine/` beside the store). Re-running resumes.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Few steps and short prompts: a smoke test of the whole chain.
@@ -254,6 +254,10 @@ pub struct RefineArgs {
     /// Build and evaluate the candidate, but do not install it.
     #[arg(long)]
     pub no_install: bool,
+    /// Keep the exported dataset (patient ids, prompts) in the working folder; by default it
+    /// is deleted when the run ends.
+    #[arg(long)]
+    pub keep_work: bool,
 }
 
 #[derive(Debug, Args)]
@@ -284,11 +288,26 @@ pub enum ModelCmd {
         /// Install even when the gate refuses (lower PRAUC, low vocabulary coverage).
         #[arg(long)]
         force: bool,
+        /// Accept a bundle that is unsigned or signed by a key not trusted here (audited).
+        /// A signature that does not verify is refused whatever the flags.
+        #[arg(long)]
+        allow_unsigned: bool,
         #[arg(long, default_value = "cpu")]
         device: String,
     },
     /// Switch back to the previous model.
     Rollback,
+    /// Trust a model maker's public key (`leader-rx ed25519 <hex> [label]`) for installs.
+    Trust { key: PathBuf },
+    /// The keys whose signatures installs accept (project, this store's own, trusted).
+    Keys,
+    /// Sign a bundle (writes its signature.json) with this store's key, or with --key FILE
+    /// (created with FILE.pub beside it when missing).
+    Sign {
+        dir: PathBuf,
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,12 +27,12 @@ pub fn session_options(device: &str, threads: usize) -> Result<SessionOptions> {
     Ok(SessionOptions { device, threads: threads.max(1) })
 }
 
-fn registry(cfg: &Resolved) -> ModelRegistry {
-    models::registry_for(&cfg.db)
+fn registry(cfg: &Resolved) -> Result<ModelRegistry> {
+    Ok(models::registry_for(&cfg.db)?)
 }
 
 pub fn engine(cfg: &Resolved, m: &ModelArgs) -> Result<(Engine, PathBuf)> {
-    let dir = models::resolve(&registry(cfg), m.model.as_deref())?;
+    let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
     let engine = Engine::start(&dir, session_options(&m.device, m.threads)?)?;
     Ok((engine, dir))
 }
@@ -70,10 +70,10 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
         safe_mode: a.safe_mode,
         ..RecommendOptions::default()
     };
-    let answer = if a.teacher {
+    let (mut answer, digest) = if a.teacher {
         let dir = match &a.teacher_dir {
             Some(d) => d.clone(),
-            None => registry(cfg)
+            None => registry(cfg)?
                 .teacher()
                 .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
         };
@@ -82,31 +82,13 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
         let mut teacher = leader_infer::teacher::TeacherModel::open(&env, &dir, options)?;
         let level = teacher.manifest.prompt.medication_atc_level;
         let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
-        leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts, &lookups).await?.0
+        (leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts, &lookups).await?.0, None)
     } else {
         let (engine, _) = engine(cfg, &a.model)?;
-        leader_service::recommend::recommend(&store, &engine, &subject, opts).await?
+        let digest = engine.bundle()?.digest.clone();
+        (leader_service::recommend::recommend(&store, &engine, &subject, opts).await?, Some(digest))
     };
-    let shown: Vec<serde_json::Value> = answer
-        .recommendation
-        .suggestions
-        .iter()
-        .map(|s| serde_json::json!({ "medication": s.medication, "probability": s.probability, "status": s.status }))
-        .collect();
-    repo::append_audit(
-        store.pool(),
-        &models::actor(),
-        "recommendation",
-        &serde_json::json!({
-            "model": answer.recommendation.model,
-            "patient": answer.patient_id,
-            "admission": answer.admission_id,
-            "suggestions": shown,
-            "interactions": answer.recommendation.interactions.len(),
-            "safe_mode": answer.recommendation.safe_mode,
-        }),
-    )
-    .await?;
+    leader_service::recommend::record(&store, &mut answer, digest).await?;
     emit(cfg, &answer, print_answer)
 }
 
@@ -135,6 +117,33 @@ fn print_answer(w: &mut String, a: &Answer) {
         let cur: Vec<String> =
             r.current_medications.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect();
         outln!(w, "current medications: {}", cur.join("; "));
+    }
+    let cov = &r.coverage;
+    let named = |codes: &[Code]| -> String {
+        codes.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect::<Vec<_>>().join("; ")
+    };
+    if cov.insufficient {
+        outln!(w);
+        outln!(
+            w,
+            "NO SUGGESTIONS: this model does not know this visit's diagnoses and procedures \
+             ({} of {} diagnoses, {} of {} procedures known): {}",
+            cov.known_diagnoses,
+            cov.diagnoses,
+            cov.known_procedures,
+            cov.procedures,
+            named(&cov.unknown)
+        );
+        outln!(w, "Its suggestions would rest on the patient's profile and history alone; use a model trained on these codes.");
+    } else if !cov.unknown.is_empty() {
+        outln!(w);
+        outln!(
+            w,
+            "partly known visit: {} of {} diagnosis/procedure codes known; not known to the model (ignored): {}",
+            cov.known_diagnoses + cov.known_procedures,
+            cov.diagnoses + cov.procedures,
+            named(&cov.unknown)
+        );
     }
     outln!(w);
     outln!(
@@ -186,10 +195,10 @@ fn print_answer(w: &mut String, a: &Answer) {
             ungraded.len()
         );
     }
-    if !r.unknown_codes.is_empty() {
-        let u: Vec<String> = r.unknown_codes.iter().map(ToString::to_string).collect();
+    let earlier: Vec<Code> = r.unknown_codes.iter().filter(|c| !cov.unknown.contains(c)).cloned().collect();
+    if !earlier.is_empty() {
         outln!(w);
-        outln!(w, "not known to the model (ignored): {}", u.join(", "));
+        outln!(w, "earlier visits' codes not known to the model (ignored): {}", named(&earlier));
     }
     outln!(w);
     outln!(w, "These are suggestions with their evidence; the prescriber decides.");
@@ -374,7 +383,7 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
 }
 
 pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
-    let reg = registry(cfg);
+    let reg = registry(cfg)?;
     match cmd {
         ModelCmd::List => {
             let list = models::list(&reg)?;
@@ -399,15 +408,33 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
                 outln!(w, "(* active, p previous: `leader model rollback` switches back)");
             })
         }
-        ModelCmd::Install { dir, force, device } => {
+        ModelCmd::Install { dir, force, allow_unsigned, device } => {
             let store = open(cfg).await?;
-            let report = models::install(&store, &reg, dir, *force, session_options(device, 1)?).await?;
+            let options = session_options(device, 1)?;
+            let report = models::install(&store, &reg, dir, *force, *allow_unsigned, options).await?;
             let installed = report.installed;
             emit(cfg, &report, |w, r| outln!(w, "{}", r.reason))?;
             if !installed {
                 bail!("not installed: {}", report.reason);
             }
             Ok(())
+        }
+        ModelCmd::Trust { key } => {
+            let store = open(cfg).await?;
+            let k = leader_service::keys::trust(&store, &reg, key).await?;
+            emit(cfg, &k, |w, k| outln!(w, "trusted key {} {}", k.id, k.label))
+        }
+        ModelCmd::Keys => {
+            let keys = leader_service::keys::list(&reg)?;
+            emit(cfg, &keys, |w, keys| {
+                for k in keys {
+                    outln!(w, "{:<8} {} {}", k.source, k.id, k.label);
+                }
+            })
+        }
+        ModelCmd::Sign { dir, key } => {
+            let (sig, k) = leader_service::keys::sign(&reg, dir, key.as_deref())?;
+            emit(cfg, &sig, |w, s| outln!(w, "signed bundle {} with key {} {}", s.digest, k.id, k.label))
         }
         ModelCmd::Rollback => {
             let store = open(cfg).await?;
@@ -426,7 +453,7 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
 
 pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Result<()> {
     let store = open(cfg).await?;
-    let dir = models::resolve(&registry(cfg), m.model.as_deref())?;
+    let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
     let bundle = leader_infer::Bundle::open(&dir)?;
     let records = store.all_patients().await?;
     let inputs: Vec<_> = samples::samples(&records, bundle.manifest.input.medication_atc_level, 42, None)
@@ -567,8 +594,12 @@ impl leader_service::refine::RefineProgress for RefineBars {
 
 pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
     let store = open(cfg).await?;
-    let reg = registry(cfg);
-    let work = a.out.clone().unwrap_or_else(|| cfg.db.parent().unwrap_or(std::path::Path::new(".")).join("refine"));
+    let reg = registry(cfg)?;
+    let work = a.out.clone().unwrap_or_else(|| {
+        let mut name = cfg.db.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
+        name.push(".refine");
+        cfg.db.with_file_name(name)
+    });
     let opts = leader_service::refine::RefineOptions {
         work,
         teacher: a.teacher.clone(),
@@ -578,6 +609,7 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
         alpha: a.alpha,
         force: a.force,
         install: !a.no_install,
+        keep_work: a.keep_work,
     };
     let bars = RefineBars {
         json: cfg.json,
@@ -648,7 +680,7 @@ pub async fn export_fhir(cfg: &Resolved, patient: &str, visit: Option<&str>, out
     let store = open(cfg).await?;
     let built = leader_service::fhir_export::decision_bundle(
         &store,
-        &registry(cfg),
+        &registry(cfg)?,
         session_options("cpu", 1)?,
         patient,
         visit,

@@ -191,6 +191,66 @@ impl Encoder {
         out.profile = input.profile.iter().map(|t| i64::from(v.profile.id(t).unwrap_or(UNK_ID))).collect();
         out
     }
+
+    /// How much of `input`'s current visit (diagnoses and procedures, distinct codes) the
+    /// model knows, and whether that is enough to answer ([`MIN_KNOWN_SHARE`], and at least
+    /// one known diagnosis when the visit has any).
+    pub fn coverage(&self, input: &HistoryInput) -> Coverage {
+        let mut c = Coverage::default();
+        let v = &self.vocabularies;
+        let mut seen: Vec<&Code> = Vec::new();
+        for (codes, vocab, is_dx) in
+            [(&input.current.diagnoses, &v.diagnoses, true), (&input.current.procedures, &v.procedures, false)]
+        {
+            for code in codes {
+                if seen.contains(&code) {
+                    continue;
+                }
+                seen.push(code);
+                let known = vocab.code_id(code).is_some();
+                let (total, hit) =
+                    if is_dx { (&mut c.diagnoses, &mut c.known_diagnoses) } else { (&mut c.procedures, &mut c.known_procedures) };
+                *total += 1;
+                if known {
+                    *hit += 1;
+                } else {
+                    c.unknown.push(code.clone());
+                }
+            }
+        }
+        c.insufficient = (c.diagnoses > 0 && c.known_diagnoses == 0) || c.known_share() < MIN_KNOWN_SHARE;
+        c
+    }
+}
+
+/// The least share of a visit's diagnosis and procedure codes a model must know to answer
+/// for it: below this (or when it knows none of the visit's diagnoses) its suggestions are
+/// withheld, because they would rest on the patient's profile and history alone.
+pub const MIN_KNOWN_SHARE: f64 = 0.5;
+
+/// How much of the current visit a model knows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Coverage {
+    /// The current visit's diagnoses, and how many of them the model knows.
+    pub diagnoses: u32,
+    pub known_diagnoses: u32,
+    /// The current visit's procedures, and how many of them the model knows.
+    pub procedures: u32,
+    pub known_procedures: u32,
+    /// The current visit's diagnosis and procedure codes the model does not know.
+    pub unknown: Vec<Code>,
+    /// Whether the model knows too little of this visit to answer for it (see
+    /// [`MIN_KNOWN_SHARE`]); the answer then withholds every suggestion.
+    pub insufficient: bool,
+}
+
+impl Coverage {
+    /// Share of the current visit's diagnosis and procedure codes the model knows (1 for a
+    /// visit without any).
+    pub fn known_share(&self) -> f64 {
+        let total = self.diagnoses + self.procedures;
+        if total == 0 { 1.0 } else { f64::from(self.known_diagnoses + self.known_procedures) / f64::from(total) }
+    }
 }
 
 /// Samples padded into dense `[batch, visits, codes]` arrays (row-major), ready to

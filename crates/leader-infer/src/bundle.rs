@@ -7,7 +7,8 @@
 //! created from them (see [`crate::backend`]), so nothing unverified is read behind the
 //! check. The bundle's [digest](crate::integrity::bundle_digest) covers the manifest and
 //! every listed file; an installed bundle must still have the digest recorded at install
-//! (see [`crate::registry`]). The ONNX inputs and outputs are checked against the manifest
+//! (see [`crate::registry`]), and the bundled default model must carry the project's
+//! signature over that digest (see [`crate::signing`]). The ONNX inputs and outputs are checked against the manifest
 //! when a session starts. A bundle that fails any check is refused, so a wrong model fails
 //! on load, never on the first patient.
 
@@ -169,6 +170,17 @@ impl CheckedFiles {
     /// reported by file name whatever the manifest now says; then each listed file is
     /// checked against the manifest's sha256.
     pub fn read(dir: &Path) -> Result<CheckedFiles> {
+        let files = CheckedFiles::read_unsigned(dir)?;
+        // The bundled default model is not installed (no record): its signature by the
+        // project key is what vouches for it, checked at every load.
+        if crate::signing::is_bundled_place(dir) && crate::registry::install_record(dir)?.is_none() {
+            crate::signing::check_bundled(dir, &files.digest)?;
+        }
+        Ok(files)
+    }
+
+    /// [`Self::read`] without the bundled model's signature check (to sign it).
+    pub(crate) fn read_unsigned(dir: &Path) -> Result<CheckedFiles> {
         let record = crate::registry::install_record(dir)?;
         let manifest = read_regular(&dir.join(MANIFEST))
             .map_err(|e| InferError::Bundle { dir: dir.to_owned(), problem: format!("cannot read {MANIFEST}: {e}") })?;

@@ -28,6 +28,8 @@ pub enum InferError {
     Session { dir: PathBuf, problem: String },
     #[error("the model {model} gave an invalid output, so no answer is given: {problem}")]
     Output { model: String, problem: String },
+    #[error("signing key: {0}")]
+    Key(String),
     #[error("inference failed: {0}")]
     Inference(String),
     #[error("the inference worker has stopped")]

@@ -4,6 +4,7 @@
 //! - [`bundle`]: the model directory contract (manifest, checksums, tokenizers) checked at load.
 //! - [`integrity`]: what is verified is what runs: files read once as regular files, the
 //!   bundle digest, no ONNX external data, outputs checked at run time.
+//! - [`signing`]: ed25519 bundle signatures, the store's keys and the trusted keys.
 //! - [`registry`]: installed models (verified copies with install records), the active pointer.
 //! - [`runtime`]: finding the ONNX Runtime library; CPU and CUDA execution providers
 //!   (CUDA never falls back silently).
@@ -23,6 +24,7 @@ pub mod integrity;
 pub mod recommend;
 pub mod registry;
 pub mod runtime;
+pub mod signing;
 pub mod teacher;
 pub mod worker;
 
@@ -49,7 +51,11 @@ impl Engine {
     pub fn start(dir: &Path, options: SessionOptions) -> Result<Engine> {
         let env = runtime::environment_for(options.device)?;
         let (bundle, backend) = load(&env, dir, options)?;
-        let worker = Worker::spawn(bundle, backend)?;
+        let restart_env = env.clone();
+        let restart: worker::Restart = Arc::new(move |b: &Bundle| -> Result<Box<dyn Backend>> {
+            Ok(Box::new(OrtBackend::start(&restart_env, b, options)?))
+        });
+        let worker = Worker::spawn_restartable(bundle, backend, restart)?;
         Ok(Engine { env, options, worker })
     }
 

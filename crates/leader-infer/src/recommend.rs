@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use leader_core::Code;
 use leader_core::ddi::{Finding, KnowledgeBase, Role};
-use leader_core::encode::HistoryInput;
+use leader_core::encode::{Coverage, HistoryInput};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{Backend, Probabilities};
@@ -91,6 +91,10 @@ pub struct Recommendation {
     pub interactions: Vec<Finding>,
     /// Input codes the model does not know: they were encoded as unknown.
     pub unknown_codes: Vec<Code>,
+    /// How much of the current visit the model knows; when too little
+    /// (`coverage.insufficient`), every suggestion is withheld.
+    #[serde(default)]
+    pub coverage: Coverage,
     pub safe_mode: bool,
     /// Model time (encoding + ONNX Runtime + evidence), milliseconds.
     pub latency_ms: f64,
@@ -114,6 +118,22 @@ pub fn recommend(
 ) -> Result<Recommendation> {
     let started = Instant::now();
     let base = bundle.encoder.encode(&req.input);
+    let coverage = bundle.encoder.coverage(&req.input);
+    let model = ModelRef {
+        id: bundle.manifest.model.id.clone(),
+        version: bundle.manifest.model.version.clone(),
+        kind: bundle.manifest.model.kind.clone(),
+    };
+    let threshold = bundle.manifest.threshold_for(!req.input.previous.is_empty());
+    if coverage.insufficient {
+        // The model does not know this visit: no suggestion, only the current medications
+        // screened against each other.
+        let mut r = assemble(&[], &[], threshold, |_| Vec::new(), req, opts, kb, model);
+        r.unknown_codes = base.unknown;
+        r.coverage = coverage;
+        r.latency_ms = started.elapsed().as_secs_f64() * 1e3;
+        return Ok(r);
+    }
     let codes = if opts.evidence { req.input.input_codes() } else { Vec::new() };
     let mut inputs = vec![req.input.clone()];
     inputs.extend(codes.iter().map(|c| req.input.without(c)));
@@ -131,14 +151,9 @@ pub fn recommend(
         ev.truncate(opts.evidence_per_drug);
         ev
     };
-    let model = ModelRef {
-        id: bundle.manifest.model.id.clone(),
-        version: bundle.manifest.model.version.clone(),
-        kind: bundle.manifest.model.kind.clone(),
-    };
-    let threshold = bundle.manifest.threshold_for(!req.input.previous.is_empty());
     let mut r = assemble(p0, &bundle.medications, threshold, evidence, req, opts, kb, model);
     r.unknown_codes = base.unknown;
+    r.coverage = coverage;
     r.latency_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(r)
 }
@@ -187,6 +202,7 @@ pub fn assemble(
         current_medications: req.current_medications.clone(),
         interactions,
         unknown_codes: Vec::new(),
+        coverage: Coverage::default(),
         safe_mode: opts.safe_mode,
         latency_ms: 0.0,
     }

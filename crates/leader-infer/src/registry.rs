@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{Bundle, CheckedFiles, MANIFEST, ModelInfo, listed_files};
 use crate::error::{InferError, Result};
 use crate::integrity::{check_listed_name, check_tree, read_regular};
+use crate::signing::{KeyRing, SIGNATURE, SignatureStatus, Trust};
 
 const POINTER: &str = "active.json";
 /// The folder of install records.
@@ -56,11 +57,16 @@ pub struct InstallRecord {
     pub digest: String,
     /// sha256 of `manifest.json` and of every file it lists.
     pub files: BTreeMap<String, String>,
+    /// The bundle's signature as judged at install (absent in records older than signing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureStatus>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ModelRegistry {
     root: PathBuf,
+    /// The store's keys: whose signatures are trusted, and the key `leader refine` signs with.
+    keys: Option<KeyRing>,
 }
 
 fn io(dir: &Path, what: &str, e: std::io::Error) -> InferError {
@@ -116,6 +122,8 @@ pub struct Staged {
     pub model: ModelInfo,
     pub digest: String,
     pub hashes: BTreeMap<String, String>,
+    /// The copy's `signature.json` judged against the registry's trusted keys.
+    pub signature: SignatureStatus,
     committed: bool,
 }
 
@@ -146,7 +154,26 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 impl ModelRegistry {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        ModelRegistry { root: root.into() }
+        ModelRegistry { root: root.into(), keys: None }
+    }
+
+    /// The store's keys (see [`KeyRing::beside_store`]); without them only the project key
+    /// is trusted and nothing can be signed.
+    pub fn with_keys(mut self, keys: KeyRing) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    pub fn keys(&self) -> Option<&KeyRing> {
+        self.keys.as_ref()
+    }
+
+    /// The keys whose signatures install without `--allow-unsigned`.
+    pub fn trust(&self) -> Result<Trust> {
+        match &self.keys {
+            Some(k) => k.trust(),
+            None => Ok(Trust::project()),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -169,10 +196,12 @@ impl ModelRegistry {
     }
 
     /// Copies the bundle `src` into a staging folder and verifies the copy: `src` must hold
-    /// regular files and folders only; the manifest and the files it lists are each read
-    /// once, written and fsynced, then read back and checked against the manifest. Nothing
-    /// is copied when `src` is refused.
+    /// regular files and folders only; the manifest, the files it lists and its
+    /// `signature.json` are each read once, written and fsynced, then read back and checked
+    /// against the manifest, and the signature is judged against [`Self::trust`] (the
+    /// caller decides what an unsigned bundle may do). Nothing is copied when `src` is refused.
     pub fn prepare(&self, src: &Path) -> Result<Staged> {
+        let trust = self.trust()?;
         check_tree(src)?;
         let manifest = read_regular(&src.join(MANIFEST)).map_err(|e| io(src, "cannot read manifest.json", e))?;
         let files = listed_files(src, &manifest)?;
@@ -189,6 +218,11 @@ impl ModelRegistry {
         // A source that is itself an installed folder must still be what was installed (one
         // installed before records existed has none: its copy is verified like any source).
         let source_record = install_record(src).ok().flatten();
+        let signature = match read_regular(&src.join(SIGNATURE)) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(src, &format!("cannot read {SIGNATURE}"), e)),
+        };
 
         fs::create_dir_all(&self.root).map_err(|e| io(&self.root, "cannot create the models folder", e))?;
         let n = STAGING.fetch_add(1, Ordering::Relaxed);
@@ -201,6 +235,7 @@ impl ModelRegistry {
             model,
             digest: String::new(),
             hashes: BTreeMap::new(),
+            signature: SignatureStatus::Unsigned,
             committed: false,
         };
         let mut folders = vec![staged.dir.clone()];
@@ -215,6 +250,10 @@ impl ModelRegistry {
         }
         write_synced(&staged.dir.join(MANIFEST), &manifest)
             .map_err(|e| io(&staged.dir, "cannot write manifest.json", e))?;
+        if let Some(sig) = &signature {
+            write_synced(&staged.dir.join(SIGNATURE), sig)
+                .map_err(|e| io(&staged.dir, &format!("cannot write {SIGNATURE}"), e))?;
+        }
         for d in folders.iter().rev() {
             sync_dir(d)?;
         }
@@ -231,6 +270,7 @@ impl ModelRegistry {
             sanitize(&staged.model.version),
             copy.digest.get(..8).unwrap_or(&copy.digest)
         );
+        staged.signature = trust.check_dir(&staged.dir, &copy.digest);
         staged.digest = copy.digest;
         staged.hashes = copy.hashes;
         Ok(staged)
@@ -245,8 +285,12 @@ impl ModelRegistry {
     }
 
     fn commit_as(&self, mut staged: Staged, name: &str) -> Result<PathBuf> {
-        let record =
-            InstallRecord { name: name.to_owned(), digest: staged.digest.clone(), files: staged.hashes.clone() };
+        let record = InstallRecord {
+            name: name.to_owned(),
+            digest: staged.digest.clone(),
+            files: staged.hashes.clone(),
+            signature: Some(staged.signature.clone()),
+        };
         self.write_record(&record)?;
         let dest = self.root.join(name);
         if dest.exists() {
@@ -349,10 +393,10 @@ impl ModelRegistry {
         d.join(MANIFEST).is_file().then_some(d)
     }
 
-    /// Installs a teacher bundle the way students are installed (regular files only, the
-    /// listed files copied, the copy verified, an install record), replacing the previous one.
-    pub fn install_teacher(&self, src: &Path) -> Result<PathBuf> {
-        let staged = self.prepare(src)?;
+    /// Installs a verified copy of a teacher bundle ([`Self::prepare`]) the way students are
+    /// installed (an install record, moved into place), replacing the previous teacher. The
+    /// signature and audit policy is the caller's (`leader_service::models::install_teacher`).
+    pub fn commit_teacher(&self, staged: Staged) -> Result<PathBuf> {
         self.commit_as(staged, TEACHER)
     }
 
@@ -392,23 +436,21 @@ pub fn add_bundled_root(dir: PathBuf) {
 }
 
 /// The model shipped with the installation: `models/DEFAULT` names a folder of `models/`,
-/// searched in the roots the app registered (its resource folder), the installed layouts
-/// beside the executable (`../share/leader-rx/models`, `../lib/leader-rx/models`), then the
-/// working directory and its parents (a checkout's `models/`), and last the executable's
-/// folder and its parents. The checkout comes before the executable's folder because a build
-/// folder may hold an older copy of `models/` (the app build copies its resources there).
+/// looked for only in explicit places: `LEADER_BUNDLED_MODELS` (a `models/` folder; set by
+/// `scripts/env.sh` in a checkout), the roots the app registered (its resource folder), and
+/// the installed layouts beside the executable (`models/`, `../share/leader-rx/models`,
+/// `../lib/leader-rx/models`). Never above the working directory or the executable: a
+/// `models/` folder lying in some parent folder is not a model anybody chose.
 pub fn bundled_default() -> Option<PathBuf> {
-    let mut roots: Vec<PathBuf> = BUNDLED_ROOTS.lock().map(|v| v.clone()).unwrap_or_default();
-    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned));
-    if let Some(exe_dir) = &exe_dir {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Some(v) = std::env::var_os("LEADER_BUNDLED_MODELS").filter(|v| !v.is_empty()) {
+        roots.push(PathBuf::from(v));
+    }
+    roots.extend(BUNDLED_ROOTS.lock().map(|v| v.clone()).unwrap_or_default());
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
+        roots.push(exe_dir.join("models"));
         roots.push(exe_dir.join("../share/leader-rx/models"));
         roots.push(exe_dir.join("../lib/leader-rx/models"));
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.extend(cwd.ancestors().map(|d| d.join("models")));
-    }
-    if let Some(exe_dir) = &exe_dir {
-        roots.extend(exe_dir.ancestors().map(|d| d.join("models")));
     }
     roots.into_iter().find_map(|m| {
         let name = fs::read_to_string(m.join("DEFAULT")).ok()?;

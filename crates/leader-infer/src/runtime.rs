@@ -1,12 +1,16 @@
 //! Finding and loading ONNX Runtime, and the execution providers.
 //!
-//! The library is loaded at run time (`load-dynamic`) from, in order: `LEADER_ORT_LIB`,
-//! `ORT_DYLIB_PATH`, next to the executable (and `../lib`), and the project's runtime
-//! folder `.runtime/onnxruntime/` found above the executable or the working directory
-//! (where `scripts/bootstrap.sh ort` puts the library of the pinned PyPI wheel).
+//! The library is loaded at run time (`load-dynamic`) from explicit places only, in order:
+//! `LEADER_ORT_LIB`, `ORT_DYLIB_PATH`, the folders the embedding application registered (the
+//! desktop app's resource folder), and next to the executable (and `../lib`,
+//! `../lib/leader-rx`). Nothing is searched for above the working directory or the
+//! executable: a library lying in some parent folder is never loaded. In a checkout,
+//! `scripts/env.sh` points `LEADER_ORT_LIB` at `.runtime/onnxruntime/` (where
+//! `scripts/bootstrap.sh ort` puts the library of the pinned PyPI wheel).
 //!
 //! `--device cuda` needs the GPU build instead (`scripts/bootstrap.sh ort-cuda`: the pinned
-//! onnxruntime-gpu wheel's library in `.runtime/onnxruntime-cuda/`, with the CUDA 13 and
+//! onnxruntime-gpu wheel's library in `.runtime/onnxruntime-cuda/`, `LEADER_ORT_CUDA_LIB` in
+//! `scripts/env.sh`, with the CUDA 13 and
 //! cuDNN 9 libraries of NVIDIA's PyPI wheels under its `nvidia/` folder, preloaded right after
 //! the library). A process loads one ONNX Runtime library, ever: the first session decides.
 
@@ -83,7 +87,6 @@ pub fn candidates() -> Vec<PathBuf> {
         out.push(exe_dir.join("../lib").join(LIB));
         out.push(exe_dir.join("../lib/leader-rx").join(LIB));
     }
-    out.extend(in_runtime_folders("onnxruntime"));
     out
 }
 
@@ -91,19 +94,9 @@ fn exe_dir() -> Option<PathBuf> {
     std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned))
 }
 
-/// `.runtime/<folder>/libonnxruntime.so` in the executable's folder and the working
-/// directory and every folder above them (where `scripts/bootstrap.sh` installs).
-fn in_runtime_folders(folder: &str) -> Vec<PathBuf> {
-    let roots = exe_dir().into_iter().chain(std::env::current_dir().ok());
-    roots
-        .flat_map(|root| root.ancestors().map(|d| d.join(".runtime").join(folder).join(LIB)).collect::<Vec<_>>())
-        .collect()
-}
-
 /// The candidate paths of the GPU build, in lookup order (only the variable's path when
 /// `LEADER_ORT_CUDA_LIB` is set): next to the executable (`onnxruntime-cuda/`, also in
-/// `../lib/leader-rx/`), then `.runtime/onnxruntime-cuda/` above the executable or the working
-/// directory.
+/// `../lib/leader-rx/`).
 pub fn gpu_candidates() -> Vec<PathBuf> {
     if let Some(v) = std::env::var_os("LEADER_ORT_CUDA_LIB").filter(|v| !v.is_empty()) {
         return vec![PathBuf::from(v)];
@@ -113,7 +106,6 @@ pub fn gpu_candidates() -> Vec<PathBuf> {
         out.push(exe_dir.join(GPU_DIR).join(LIB));
         out.push(exe_dir.join("../lib/leader-rx").join(GPU_DIR).join(LIB));
     }
-    out.extend(in_runtime_folders(GPU_DIR));
     out
 }
 

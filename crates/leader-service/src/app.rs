@@ -76,6 +76,7 @@ fn infer_message(e: &InferError) -> String {
         InferError::Output { problem, .. } => {
             format!("the model gave an invalid output, so no answer is given: {problem}")
         }
+        InferError::Key(p) => format!("signing key: {p}"),
         InferError::Inference(p) => format!("inference failed: {p}"),
         InferError::WorkerGone => "the inference worker stopped".into(),
     }
@@ -161,16 +162,24 @@ pub struct ItemDecision {
     pub replacement: Option<Code>,
 }
 
+pub use crate::recommend::ShownSuggestion;
+
+/// What the front-end sends when a clinician records a decision: the recommendation it
+/// decides on (by the id the service issued with the answer) and the choices. The model and
+/// the suggestions come from the recorded recommendation, never from the front-end.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
-pub struct ShownSuggestion {
-    pub medication: Code,
-    pub probability: f32,
-    pub status: leader_infer::recommend::Status,
+pub struct DecisionRequest {
+    pub recommendation_id: i64,
+    pub decisions: Vec<ItemDecision>,
+    pub note: Option<String>,
 }
 
-/// A clinician's decision on a recommendation; written to the audit log as given.
+/// A clinician's decision on a recommendation, as written to the audit log.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Decision {
+    /// The `recommendation` audit event decided on.
+    #[serde(default)]
+    pub recommendation_id: Option<i64>,
     pub patient_id: Option<String>,
     pub admission_id: Option<String>,
     pub model: leader_infer::recommend::ModelRef,
@@ -254,7 +263,7 @@ impl App {
         Ok(App {
             store,
             db_path: db_path.to_owned(),
-            registry: crate::models::registry_for(db_path),
+            registry: crate::models::registry_for(db_path)?,
             session,
             engine: Mutex::new(None),
             teacher: Mutex::new(None),
@@ -379,25 +388,51 @@ impl App {
             }
             let teacher = slot.as_mut().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher"))?;
             let lookups = self.lookups(teacher.manifest.prompt.medication_atc_level).await?;
-            return Ok(crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts, &lookups)
-                .await?
-                .0);
+            let mut answer =
+                crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts, &lookups).await?.0;
+            crate::recommend::record(&self.store, &mut answer, None).await?;
+            return Ok(answer);
         }
         let level = self.with_engine(async |e| Ok(e.manifest()?.input.medication_atc_level)).await?;
         let lookups = self.lookups(level).await?;
-        self.with_engine(async |e| crate::recommend::recommend_with(&self.store, e, &req.subject, opts, &lookups).await)
-            .await
+        let (mut answer, digest) = self
+            .with_engine(async |e| {
+                let answer = crate::recommend::recommend_with(&self.store, e, &req.subject, opts, &lookups).await?;
+                Ok((answer, e.bundle()?.digest.clone()))
+            })
+            .await?;
+        crate::recommend::record(&self.store, &mut answer, Some(digest)).await?;
+        Ok(answer)
     }
 
-    pub async fn record_decision(&self, decision: Decision) -> IpcResult<i64> {
-        let payload = serde_json::to_value(&decision)
-            .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;
-        if payload.to_string().len() > MAX_DECISION_BYTES {
+    pub async fn record_decision(&self, req: DecisionRequest) -> IpcResult<i64> {
+        let size = serde_json::to_vec(&req).map_or(usize::MAX, |v| v.len());
+        if size > MAX_DECISION_BYTES {
             return Err(IpcError::new(ErrorCode::InvalidInput, "the decision is too large"));
         }
-        if decision.decisions.iter().any(|d| d.action == Action::Replace && d.replacement.is_none()) {
+        if req.decisions.iter().any(|d| d.action == Action::Replace && d.replacement.is_none()) {
             return Err(IpcError::new(ErrorCode::InvalidInput, "a replaced suggestion needs its replacement"));
         }
+        let shown = crate::recommend::recorded(&self.store, req.recommendation_id).await?;
+        for d in &req.decisions {
+            if !shown.suggestions.iter().any(|s| s.medication == d.medication) {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "a decision names a medication that the recorded recommendation did not suggest",
+                ));
+            }
+        }
+        let decision = Decision {
+            recommendation_id: Some(req.recommendation_id),
+            patient_id: shown.patient_id,
+            admission_id: shown.admission_id,
+            model: shown.model,
+            suggestions: shown.suggestions,
+            decisions: req.decisions,
+            note: req.note,
+        };
+        let payload = serde_json::to_value(&decision)
+            .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;
         Ok(repo::append_audit(self.store.pool(), &crate::models::actor(), "decision", &payload).await?)
     }
 
@@ -429,13 +464,15 @@ impl App {
         Ok(crate::models::list(&self.registry)?)
     }
 
-    /// Installs through the gate and hot-swaps the serving model.
-    pub async fn install_model(&self, dir: &Path) -> IpcResult<GateReport> {
+    /// Installs through the gate and hot-swaps the serving model. An unsigned or unknown-key
+    /// bundle only with `allow_unsigned` (the user ticked it; it is audited).
+    pub async fn install_model(&self, dir: &Path, allow_unsigned: bool) -> IpcResult<GateReport> {
         let _guard =
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
         // The new model is served as part of its activation: if that fails, the previous
         // model is restored and keeps serving.
-        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, self.session, self).await?)
+        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, allow_unsigned, self.session, self)
+            .await?)
     }
 
     pub async fn rollback_model(&self) -> IpcResult<Pointer> {
@@ -468,7 +505,7 @@ impl App {
     pub async fn refine(&self, tiny: bool, progress: &dyn RefineProgress) -> IpcResult<RefineReport> {
         let _guard =
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
-        let work = self.db_path.parent().unwrap_or(Path::new(".")).join("refine");
+        let work = self.refine_work();
         let opts = RefineOptions {
             work,
             teacher: None,
@@ -478,20 +515,39 @@ impl App {
             alpha: 1.0,
             force: false,
             install: false,
+            keep_work: false,
         };
         Ok(crate::refine::refine(&self.store, &self.registry, &opts, progress).await?)
     }
 
-    /// Installs a refined candidate (through the gate) and its teacher.
+    /// Installs this store's refined candidate (through the gate, signed by the store's key)
+    /// and its teacher. The web view names the candidate it was shown; it must be the one
+    /// `refine` wrote, and the teacher is taken from the same work folder, never from a path
+    /// the web view chose.
     pub async fn confirm_install(&self, candidate: &Path) -> IpcResult<GateReport> {
-        let report = self.install_model(candidate).await?;
-        if report.installed
-            && let Some(teacher) =
-                candidate.parent().map(|p| p.join("teacher-bundle")).filter(|p| p.join("manifest.json").is_file())
-        {
-            self.registry.install_teacher(&teacher)?;
+        let work = self.refine_work();
+        let own = work.join("candidate");
+        let same = match (std::fs::canonicalize(candidate), std::fs::canonicalize(&own)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "that is not this store's refined candidate"));
+        }
+        let report = self.install_model(&own, false).await?;
+        let teacher = work.join("teacher-bundle");
+        if report.installed && teacher.join("manifest.json").is_file() {
+            crate::models::install_teacher(&self.store, &self.registry, &teacher, false).await?;
         }
         Ok(report)
+    }
+
+    /// The refinement's work folder (beside the store).
+    /// `<store file>.refine/` beside the store: like the models folder, one per store.
+    fn refine_work(&self) -> PathBuf {
+        let mut name = self.db_path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
+        name.push(".refine");
+        self.db_path.with_file_name(name)
     }
 
     pub async fn import(

@@ -6,6 +6,7 @@ pub mod app;
 pub mod evaluate;
 pub mod export;
 pub mod fhir_export;
+pub mod keys;
 pub mod models;
 pub mod recommend;
 pub mod refine;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use leader_core::split::Split;
 use leader_infer::registry::{ModelRegistry, bundled_default};
 use leader_infer::runtime::SessionOptions;
+use leader_infer::signing::KeyRing;
 use leader_infer::{Bundle, Engine};
 use leader_store::{Store, repo};
 use serde::{Deserialize, Serialize};
@@ -26,11 +27,65 @@ pub const MIN_COVERAGE: f64 = 0.10;
 /// How much less of the store's codes than the active model a candidate may know.
 pub const COVERAGE_DROP: f64 = 0.20;
 
-/// The models folder for a store: `LEADER_MODELS`, else `models/` beside the store file.
-pub fn registry_for(db: &Path) -> ModelRegistry {
-    match std::env::var_os("LEADER_MODELS").filter(|v| !v.is_empty()) {
-        Some(p) => ModelRegistry::new(PathBuf::from(p)),
-        None => ModelRegistry::new(db.parent().unwrap_or(Path::new(".")).join("models")),
+/// The models folder of a store: `<store file>.models/` beside the store file (so two stores
+/// in one folder never share a model or an active pointer), or `LEADER_MODELS` when set.
+/// The folder records the store it belongs to (`store.json`, written on first use); a
+/// folder that belongs to another store is refused, so an explicit `LEADER_MODELS` shared by
+/// two stores is caught too.
+pub fn registry_for(db: &Path) -> Result<ModelRegistry> {
+    let root = match std::env::var_os("LEADER_MODELS").filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "leader.sqlite".into());
+            name.push(".models");
+            db.parent().unwrap_or(Path::new(".")).join(name)
+        }
+    };
+    claim(&root, db)?;
+    Ok(ModelRegistry::new(root).with_keys(KeyRing::beside_store(db)))
+}
+
+/// Records (first use) or checks which store a models folder belongs to.
+fn claim(root: &Path, db: &Path) -> Result<()> {
+    let owner = std::path::absolute(db).unwrap_or_else(|_| db.to_owned());
+    let owner = owner.to_string_lossy().into_owned();
+    let file = root.join("store.json");
+    match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            let recorded = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v.get("store").and_then(|s| s.as_str()).map(str::to_owned));
+            match recorded {
+                Some(r) if r == owner => Ok(()),
+                Some(_) => Err(ServiceError::Refused(
+                    "the models folder belongs to another store (its store.json names a different store file); \
+                     each store keeps its own models: unset LEADER_MODELS or point it at this store's folder"
+                        .into(),
+                )),
+                None => Err(ServiceError::Invalid("the models folder's store.json is not readable".into())),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Written whole to a temporary file, then linked into place: a crash leaves no
+            // half-written claim, and of two stores racing for the folder exactly one wins.
+            let tmp = root.join(format!(".store.json.{}", std::process::id()));
+            let write = || -> std::io::Result<()> {
+                leader_store::files::create_private_dir(root)?;
+                let _ = std::fs::remove_file(&tmp);
+                let mut f = leader_store::files::create_private_file(&tmp)?;
+                std::io::Write::write_all(&mut f, serde_json::json!({ "store": owner }).to_string().as_bytes())?;
+                f.sync_all()?;
+                let linked = std::fs::hard_link(&tmp, &file);
+                std::fs::remove_file(&tmp)?;
+                linked
+            };
+            match write() {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => claim(root, db),
+                Err(e) => Err(ServiceError::Invalid(format!("cannot record which store the models folder belongs to: {e}"))),
+            }
+        }
+        Err(e) => Err(ServiceError::Invalid(format!("cannot read the models folder's store.json: {e}"))),
     }
 }
 
@@ -76,6 +131,10 @@ pub struct GateReport {
     pub installed: bool,
     pub forced: bool,
     pub reason: String,
+    /// The candidate's signature as checked against this store's trusted keys.
+    pub signature: String,
+    /// Installed although unsigned or signed by an untrusted key (`--allow-unsigned`).
+    pub allowed_unsigned: bool,
 }
 
 /// Store codes known to the candidate (diagnoses, procedures, medications at its level).
@@ -102,9 +161,59 @@ pub async fn install(
     registry: &ModelRegistry,
     src: &Path,
     force: bool,
+    allow_unsigned: bool,
     options: SessionOptions,
 ) -> Result<GateReport> {
-    install_with(store, registry, src, force, options, &NoServe).await
+    install_with(store, registry, src, force, allow_unsigned, options, &NoServe).await
+}
+
+/// The signature check of an install: `None` when it may go on, else the refusal (audited
+/// as `kind` with the bundle's digest and signature).
+async fn check_signature(
+    store: &Store,
+    kind: &str,
+    staged: &leader_infer::registry::Staged,
+    allow_unsigned: bool,
+) -> Result<Option<String>> {
+    let Some(reason) = staged.signature.refusal(allow_unsigned) else { return Ok(None) };
+    let payload = serde_json::json!({
+        "candidate": format!("{} {}", staged.model.id, staged.model.version),
+        "digest": staged.digest,
+        "folder": staged.name,
+        "signature": staged.signature,
+        "allow_unsigned": allow_unsigned,
+        "installed": false,
+        "reason": reason,
+    });
+    audit(store, kind, &payload).await?;
+    Ok(Some(reason))
+}
+
+/// Installs a teacher bundle (teacher mode): copied and verified like a student, its
+/// signature checked against this store's trusted keys (an unsigned or unknown-key teacher
+/// only with `allow_unsigned`), audited (`teacher-install`, or `teacher-install-refused`),
+/// then moved into place.
+pub async fn install_teacher(
+    store: &Store,
+    registry: &ModelRegistry,
+    src: &Path,
+    allow_unsigned: bool,
+) -> Result<PathBuf> {
+    let staged = registry.prepare(src)?;
+    if staged.model.kind != leader_infer::bundle::ModelKind::Teacher {
+        return Err(ServiceError::Invalid("the teacher bundle's manifest does not describe a teacher".into()));
+    }
+    if let Some(reason) = check_signature(store, "teacher-install-refused", &staged, allow_unsigned).await? {
+        return Err(ServiceError::Refused(format!("the teacher was not installed: {reason}")));
+    }
+    let payload = serde_json::json!({
+        "teacher": format!("{} {}", staged.model.id, staged.model.version),
+        "digest": staged.digest,
+        "signature": staged.signature,
+        "allow_unsigned": allow_unsigned && !staged.signature.is_verified(),
+    });
+    audit(store, "teacher-install", &payload).await?;
+    Ok(registry.commit_teacher(staged)?)
 }
 
 /// Installs `src` through the gate: copy (regular files only) → verify the copy → load-test
@@ -118,11 +227,29 @@ pub async fn install_with(
     registry: &ModelRegistry,
     src: &Path,
     force: bool,
+    allow_unsigned: bool,
     options: SessionOptions,
     serve: &dyn Serve,
 ) -> Result<GateReport> {
     // Copy and verify the copy; from here on the source is not read again.
     let staged = registry.prepare(src)?;
+    // Who made it: nothing unsigned runs without an explicit, audited choice.
+    let signature = staged.signature.describe();
+    let allowed_unsigned = !staged.signature.is_verified();
+    if let Some(reason) = check_signature(store, "model-install-refused", &staged, allow_unsigned).await? {
+        return Ok(GateReport {
+            candidate: format!("{} {}", staged.model.id, staged.model.version),
+            active: None,
+            candidate_eval: None,
+            active_eval: None,
+            vocabulary_coverage: 0.0,
+            installed: false,
+            forced: force,
+            reason,
+            signature,
+            allowed_unsigned: false,
+        });
+    }
     // Load-test: the session is created from the copy's verified bytes.
     let engine = Engine::start(staged.dir(), options)?;
     let candidate = engine.bundle()?;
@@ -144,11 +271,14 @@ pub async fn install_with(
         installed: false,
         forced: force,
         reason: String::new(),
+        signature,
+        allowed_unsigned,
     };
     let audited = |report: &GateReport| {
         let mut v = serde_json::to_value(report).unwrap_or_default();
         v["digest"] = candidate.digest.clone().into();
         v["folder"] = staged.name.clone().into();
+        v["signature_status"] = serde_json::to_value(&staged.signature).unwrap_or_default();
         v
     };
     // Vocabulary compatibility: the candidate predicts the store's kind of medication code

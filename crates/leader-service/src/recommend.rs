@@ -32,6 +32,93 @@ pub struct Answer {
     pub recommendation: Recommendation,
     /// `SYSTEM:VALUE` → title for the input, evidence, current and interacting codes.
     pub titles: BTreeMap<String, String>,
+    /// A digest of the model's inputs (the encoded request: profile, visits, current
+    /// medications), recorded with the answer.
+    #[serde(default)]
+    pub input_digest: String,
+    /// The audit event that recorded this answer ([`record`]); a decision names it.
+    #[serde(default)]
+    pub recommendation_id: Option<i64>,
+}
+
+/// A suggestion as shown: what a decision refers to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShownSuggestion {
+    pub medication: Code,
+    pub probability: f32,
+    pub status: leader_infer::recommend::Status,
+}
+
+/// An interaction warning as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownFinding {
+    pub a: Code,
+    pub b: Code,
+    pub severity: leader_core::ddi::Severity,
+}
+
+/// The `recommendation` audit event: what was shown, by which model, on which inputs. The
+/// service writes it for every answer the CLI or the app shows, and a decision is accepted
+/// only on a recorded recommendation (its model and suggestions come from here, never from
+/// the front-end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecommendationRecord {
+    pub patient_id: Option<String>,
+    pub admission_id: Option<String>,
+    pub model: leader_infer::recommend::ModelRef,
+    /// The bundle digest of the model that answered (students; `None` for the teacher).
+    pub model_digest: Option<String>,
+    pub input_digest: String,
+    pub suggestions: Vec<ShownSuggestion>,
+    pub interactions: Vec<ShownFinding>,
+    /// The model knew too little of the visit and withheld every suggestion.
+    pub withheld_for_coverage: bool,
+    pub safe_mode: bool,
+}
+
+/// Writes the `recommendation` audit event of `answer` and stores its id in the answer.
+pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<String>) -> Result<i64> {
+    let r = &answer.recommendation;
+    let rec = RecommendationRecord {
+        patient_id: answer.patient_id.clone(),
+        admission_id: answer.admission_id.clone(),
+        model: r.model.clone(),
+        model_digest,
+        input_digest: answer.input_digest.clone(),
+        suggestions: r
+            .suggestions
+            .iter()
+            .map(|s| ShownSuggestion { medication: s.medication.clone(), probability: s.probability, status: s.status })
+            .collect(),
+        interactions: r
+            .interactions
+            .iter()
+            .map(|f| ShownFinding { a: f.a.clone(), b: f.b.clone(), severity: f.severity })
+            .collect(),
+        withheld_for_coverage: r.coverage.insufficient,
+        safe_mode: r.safe_mode,
+    };
+    let payload = serde_json::to_value(&rec).map_err(|e| ServiceError::Invalid(format!("recommendation record: {e}")))?;
+    let id = repo::append_audit(store.pool(), &crate::models::actor(), "recommendation", &payload).await?;
+    answer.recommendation_id = Some(id);
+    Ok(id)
+}
+
+/// The recorded recommendation `id` (a `recommendation` audit event).
+pub async fn recorded(store: &Store, id: i64) -> Result<RecommendationRecord> {
+    let event = repo::audit_event(store.pool(), id)
+        .await?
+        .filter(|e| e.kind == "recommendation")
+        .ok_or_else(|| ServiceError::Invalid("the decision names no recorded recommendation".into()))?;
+    serde_json::from_value(event.payload)
+        .map_err(|_| ServiceError::Invalid(format!("the recommendation recorded as audit event {id} cannot be read")))
+}
+
+fn input_digest(req: &Request) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(&(&req.input, &req.current_medications)).unwrap_or_default());
+    format!("{:x}", h.finalize())
 }
 
 /// Builds the model request for `subject` at the model's medication level.
@@ -150,7 +237,7 @@ pub async fn recommend_with(
             titles.entry(c.to_string()).or_insert_with(|| n.clone());
         }
     }
-    Ok(Answer { patient_id, admission_id, recommendation: rec, titles })
+    Ok(Answer { patient_id, admission_id, recommendation: rec, titles, input_digest: input_digest(&req), recommendation_id: None })
 }
 
 /// Runs blocking work (waiting for the inference worker) without stalling a runtime
@@ -207,5 +294,6 @@ pub async fn recommend_teacher(
         all.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
     }
     let titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &all).await?.into_iter().collect();
-    Ok((Answer { patient_id, admission_id, recommendation: rec, titles }, prompt))
+    let input_digest = input_digest(&req);
+    Ok((Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None }, prompt))
 }

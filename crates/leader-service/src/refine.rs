@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
 use crate::export::{ExportOptions, export_dataset};
-use crate::models::{GateReport, install};
+use crate::models::{GateReport, install, install_teacher};
 use crate::{Result, ServiceError};
 
 /// Receives progress: a stage starts (with its total when known), advances, ends.
@@ -44,6 +44,25 @@ pub struct RefineOptions {
     pub force: bool,
     /// Stop before installing (the app asks the user first).
     pub install: bool,
+    /// Keep the exported dataset (patient ids, prompts) in the working folder after the run;
+    /// by default it is deleted when the run ends, whatever the outcome.
+    pub keep_work: bool,
+}
+
+/// Deletes the exported dataset when dropped (the run ended, however), unless kept.
+struct ScrubDataset {
+    work: PathBuf,
+    keep: bool,
+}
+
+impl Drop for ScrubDataset {
+    fn drop(&mut self) {
+        if !self.keep {
+            for d in ["dataset", "dataset.new"] {
+                let _ = std::fs::remove_dir_all(self.work.join(d));
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -55,27 +74,24 @@ pub struct RefineReport {
     pub gate: Option<GateReport>,
 }
 
-/// The pipeline's Python: `LEADER_PYTHON`, else `pipeline/.venv/bin/python` found above the
-/// executable or the working directory.
+/// The pipeline's Python, from explicit places only: `LEADER_PYTHON` (set by
+/// `scripts/env.sh` in a checkout; the pipeline folder is the one above it holding
+/// `leader_pipeline/`), else an environment installed beside the executable
+/// (`pipeline/.venv` or `../lib/leader-rx/pipeline/.venv`). Never searched for above the
+/// working directory: a Python lying in some parent folder is not one anybody chose.
 pub fn python() -> Result<(PathBuf, PathBuf)> {
     if let Some(p) = std::env::var_os("LEADER_PYTHON").filter(|v| !v.is_empty()) {
         let p = PathBuf::from(p);
         let root = p.ancestors().find(|d| d.join("leader_pipeline").is_dir()).map(Path::to_owned);
         return Ok((p, root.unwrap_or_else(|| PathBuf::from("pipeline"))));
     }
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(exe) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)) {
-        roots.extend(exe.ancestors().map(Path::to_owned));
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.extend(cwd.ancestors().map(Path::to_owned));
-    }
-    roots
+    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned));
+    exe_dir
         .into_iter()
-        .map(|r| r.join("pipeline"))
+        .flat_map(|d| [d.join("pipeline"), d.join("../lib/leader-rx/pipeline")])
         .find(|p| p.join(".venv/bin/python").is_file() && p.join("leader_pipeline").is_dir())
         .map(|p| (p.join(".venv/bin/python"), p))
-        .ok_or_else(|| ServiceError::Invalid("the pipeline's Python environment was not found: run `scripts/bootstrap.sh python` (or set LEADER_PYTHON)".into()))
+        .ok_or_else(|| ServiceError::Invalid("the pipeline's Python environment was not found: run `scripts/bootstrap.sh python` and set LEADER_PYTHON (scripts/env.sh does)".into()))
 }
 
 fn digest(parts: &[&str]) -> String {
@@ -146,8 +162,14 @@ pub async fn refine(
     progress: &dyn RefineProgress,
 ) -> Result<RefineReport> {
     let work = &opts.work;
-    std::fs::create_dir_all(work)
+    // The Python environment is checked before anything is written.
+    python()?;
+    // Owner-only: the working folder holds the exported dataset (patient ids, prompts) while
+    // the run lasts.
+    leader_store::files::create_private_dir(work)
         .map_err(|e| ServiceError::Invalid(format!("cannot create {}: {e}", work.display())))?;
+    let _ = leader_store::files::tighten(work, leader_store::files::DIR_MODE);
+    let _scrub = ScrubDataset { work: work.clone(), keep: opts.keep_work };
     let mut skipped = Vec::new();
 
     // 1. Dataset (Rust). Its key is the content of what it wrote (file hashes + options).
@@ -270,6 +292,14 @@ pub async fn refine(
         &mut skipped,
     )?;
 
+    // The store signs what it made (its key, created on first use beside the store), so its
+    // own candidates install without --allow-unsigned; the signature covers the digest.
+    if let Some(keys) = registry.keys() {
+        let key = keys.store_key()?;
+        leader_infer::signing::sign_bundle(&candidate, &key)?;
+        leader_infer::signing::sign_bundle(&teacher_bundle, &key)?;
+    }
+
     // 5. Evaluation in Rust, candidate and active model side by side.
     progress.stage("evaluate", Some(2));
     let session = SessionOptions { device: opts.device, threads: 1 };
@@ -291,9 +321,9 @@ pub async fn refine(
     // 6. Install gate.
     let gate = if opts.install {
         progress.stage("install", None);
-        let g = install(store, registry, &candidate, opts.force, session).await?;
+        let g = install(store, registry, &candidate, opts.force, false, session).await?;
         if g.installed {
-            registry.install_teacher(&teacher_bundle)?;
+            install_teacher(store, registry, &teacher_bundle, false).await?;
         }
         Some(g)
     } else {

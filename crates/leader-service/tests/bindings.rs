@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use leader_service::app::{
-    Action, AppInfo, CodeKind, Decision, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, ProgressEvent,
+    Action, AppInfo, CodeKind, Decision, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, ProgressEvent,
     RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
@@ -29,6 +29,7 @@ fn generate(dir: &Path) {
         RecommendRequest,
         Answer,
         Decision,
+        DecisionRequest,
         InteractionCheck,
         ModelEntry,
         GateReport,

@@ -5,4 +5,13 @@ export type Answer = { patient_id: string | null, admission_id: string | null, r
 /**
  * `SYSTEM:VALUE` → title for the input, evidence, current and interacting codes.
  */
-titles: { [key in string]: string }, };
+titles: { [key in string]: string }, 
+/**
+ * A digest of the model's inputs (the encoded request: profile, visits, current
+ * medications), recorded with the answer.
+ */
+input_digest: string, 
+/**
+ * The audit event that recorded this answer ([`record`]); a decision names it.
+ */
+recommendation_id: number | null, };

@@ -4,6 +4,10 @@ import type { ModelRef } from "./ModelRef";
 import type { ShownSuggestion } from "./ShownSuggestion";
 
 /**
- * A clinician's decision on a recommendation; written to the audit log as given.
+ * A clinician's decision on a recommendation, as written to the audit log.
  */
-export type Decision = { patient_id: string | null, admission_id: string | null, model: ModelRef, suggestions: Array<ShownSuggestion>, decisions: Array<ItemDecision>, note: string | null, };
+export type Decision = { 
+/**
+ * The `recommendation` audit event decided on.
+ */
+recommendation_id: number | null, patient_id: string | null, admission_id: string | null, model: ModelRef, suggestions: Array<ShownSuggestion>, decisions: Array<ItemDecision>, note: string | null, };

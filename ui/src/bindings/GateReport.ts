@@ -5,4 +5,12 @@ export type GateReport = { candidate: string, active: string | null, candidate_e
 /**
  * Share of the store's distinct codes the candidate's vocabularies know.
  */
-vocabulary_coverage: number, installed: boolean, forced: boolean, reason: string, };
+vocabulary_coverage: number, installed: boolean, forced: boolean, reason: string, 
+/**
+ * The candidate's signature as checked against this store's trusted keys.
+ */
+signature: string, 
+/**
+ * Installed although unsigned or signed by an untrusted key (`--allow-unsigned`).
+ */
+allowed_unsigned: boolean, };

@@ -2,4 +2,7 @@
 import type { Code } from "./Code";
 import type { Status } from "./Status";
 
+/**
+ * A suggestion as shown: what a decision refers to.
+ */
 export type ShownSuggestion = { medication: Code, probability: number, status: Status, };

@@ -23,12 +23,13 @@ import type {
   Code,
   CodeHit,
   Action,
-  Decision,
+  DecisionRequest,
   FhirExport,
   Finding,
   IpcError,
   Sex,
   Subject,
+  Recommendation,
   Suggestion,
   Titles,
 } from "../types";
@@ -353,11 +354,12 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
       setRecordMsg(`Choose a replacement for ${missing.name ?? missing.medication}.`);
       return;
     }
-    const decision: Decision = {
-      patient_id: answer.patient_id,
-      admission_id: answer.admission_id,
-      model: rec.model,
-      suggestions: rec.suggestions.map(({ medication, probability, status }) => ({ medication, probability, status })),
+    if (answer.recommendation_id === null) {
+      setRecordMsg("This answer was not recorded, so a decision cannot refer to it; press Suggest again.");
+      return;
+    }
+    const decision: DecisionRequest = {
+      recommendation_id: answer.recommendation_id,
       decisions: decided.map((s) => ({
         medication: s.medication,
         action: choices[s.medication].action as Action,
@@ -631,12 +633,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
               This answer comes from a test fixture model with random weights. It is not for clinical use.
             </p>
           ) : null}
-          {answer.recommendation.unknown_codes.length ? (
-            <p class="banner banner-info" data-testid="unknown-codes">
-              The model does not know these input codes and ignored them:{" "}
-              {answer.recommendation.unknown_codes.map((c) => nameOf(c, allTitles)).join(", ")}.
-            </p>
-          ) : null}
+          <CoverageBanner rec={answer.recommendation} titles={allTitles} />
           <div class={teacherAnswer ? "compare-grid" : ""}>
             <section aria-labelledby="primary-list-h" data-testid="primary-list">
               <ListHeader label={teacherAnswer ? "Active model" : "Suggestions"} answer={answer} testid="primary-list" />
@@ -755,5 +752,35 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
         </section>
       ) : null}
     </section>
+  );
+}
+
+/** What the model does not know of the visit: a refusal when it knows too little of the
+ * current visit to answer, otherwise the unknown codes right above the suggestions. */
+function CoverageBanner({ rec, titles }: { rec: Recommendation; titles: Record<string, string> }) {
+  const cov = rec.coverage;
+  const earlier = rec.unknown_codes.filter((c) => !cov.unknown.includes(c));
+  const names = (codes: Code[]) => codes.map((c) => nameOf(c, titles)).join(", ");
+  return (
+    <>
+      {cov.insufficient ? (
+        <p class="banner banner-warn" role="alert" data-testid="coverage-withheld">
+          <strong>No suggestions: this model does not know this visit's diagnoses and procedures</strong> (
+          {cov.known_diagnoses} of {cov.diagnoses} diagnoses, {cov.known_procedures} of {cov.procedures} procedures
+          known): {names(cov.unknown)}. Its suggestions would rest on the patient's profile and history alone; use a
+          model trained on these codes.
+        </p>
+      ) : cov.unknown.length ? (
+        <p class="banner banner-info" data-testid="unknown-codes">
+          The model knows {cov.known_diagnoses + cov.known_procedures} of this visit's {cov.diagnoses + cov.procedures}{" "}
+          diagnosis and procedure codes; it ignored: {names(cov.unknown)}.
+        </p>
+      ) : null}
+      {earlier.length ? (
+        <p class="banner banner-info" data-testid="unknown-earlier">
+          Codes of earlier visits the model does not know (ignored): {names(earlier)}.
+        </p>
+      ) : null}
+    </>
   );
 }

@@ -128,6 +128,7 @@ function GateResult({ report, testid }: { report: GateReport; testid: string }) 
           ["Candidate", report.candidate],
           ["Previously active", report.active ?? "–"],
           ["Vocabulary coverage of this store", pct(report.vocabulary_coverage, 1)],
+          ["Signature", report.allowed_unsigned ? `${report.signature} (installed unsigned, audited)` : report.signature],
         ]}
       />
       {a || c ? (
@@ -149,6 +150,7 @@ export function Model() {
   const [error, setError] = useState<IpcError | null>(null);
   const [dir, setDir] = useState("");
   const [installing, setInstalling] = useState(false);
+  const [allowUnsigned, setAllowUnsigned] = useState(false);
   const [gate, setGate] = useState<GateReport | null>(null);
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [pointer, setPointer] = useState<Pointer | null>(null);
@@ -185,7 +187,7 @@ export function Model() {
     setGate(null);
     setStatus("Checking the model against this store…");
     try {
-      const g = await installModel(dir.trim());
+      const g = await installModel(dir.trim(), allowUnsigned);
       setGate(g);
       setStatus(g.installed ? "Model installed." : "The gate refused the model.");
       await Promise.all([loadModels(), nav.refreshInfo()]);
@@ -383,6 +385,22 @@ export function Model() {
             {installing ? "Installing…" : "Install"}
           </button>
         </form>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={allowUnsigned}
+            onChange={(e) => setAllowUnsigned((e.target as HTMLInputElement).checked)}
+            data-testid="allow-unsigned"
+          />
+          Install an unsigned model (or one signed by a key this store does not trust)
+        </label>
+        {allowUnsigned ? (
+          <p class="banner banner-warn small" role="alert" data-testid="unsigned-warning">
+            Nobody vouches for an unsigned model: it may have been changed by anyone who could write its folder. Install
+            it only if you know where it came from. Your choice is written to the audit log. A signature that does not
+            verify is refused even so.
+          </p>
+        ) : null}
         <p class="muted small">
           The gate compares the candidate with the active model on this store's held-out visits before it is made
           active.

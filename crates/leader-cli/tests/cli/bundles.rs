@@ -84,7 +84,10 @@ fn external_data_symlinks_and_invalid_outputs_are_refused_with_a_non_zero_exit()
     std::fs::copy(bad.join("external/model.onnx"), external.join("model.onnx")).expect("copy");
     std::fs::copy(bad.join("external/model.onnx.data"), external.join("model.onnx.data")).expect("copy");
     edit_and_rehash(&external, |m| m["files"]["model.onnx.data"] = "".into());
-    let err = stderr(&leader(&db, &["model", "install", external.to_str().expect("path"), "--force"]));
+    let unsigned = stderr(&leader(&db, &["model", "install", external.to_str().expect("path"), "--force"]));
+    assert!(unsigned.contains("not signed") && unsigned.contains("--allow-unsigned"), "{unsigned}");
+    let args = ["model", "install", external.to_str().expect("path"), "--force", "--allow-unsigned"];
+    let err = stderr(&leader(&db, &args));
     assert!(err.contains("external data"), "{err}");
     let err = stderr(&leader(&db, &["recommend", "--dx", "ICD10CM:I10", "--model", external.to_str().expect("p")]));
     assert!(err.contains("external data"), "{err}");
@@ -94,7 +97,7 @@ fn external_data_symlinks_and_invalid_outputs_are_refused_with_a_non_zero_exit()
     copy_dir(&tiny, &linked);
     std::os::unix::fs::symlink("/etc", linked.join("etc")).expect("symlink");
     edit_and_rehash(&linked, |m| m["files"]["etc/passwd"] = "".into());
-    let err = stderr(&leader(&db, &["model", "install", linked.to_str().expect("path"), "--force"]));
+    let err = stderr(&leader(&db, &["model", "install", linked.to_str().expect("path"), "--force", "--allow-unsigned"]));
     assert!(err.contains("symbolic link"), "{err}");
     let models = dir.path().join("models");
     let held: Vec<_> = std::fs::read_dir(&models).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
@@ -109,4 +112,49 @@ fn external_data_symlinks_and_invalid_outputs_are_refused_with_a_non_zero_exit()
     assert!(err.contains("NaN"), "{err}");
     let err = stderr(&leader(&db, &["evaluate", "--model", nan.to_str().expect("path")]));
     assert!(err.contains("NaN"), "{err}");
+}
+
+#[test]
+fn a_bundle_signed_by_another_key_installs_after_model_trust_and_unsigned_only_with_the_flag() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("leader.sqlite");
+    json(&leader(&db, &["--json", "demo"]));
+    let src = dir.path().join("theirs");
+    copy_dir(&infer_fixtures().join("tiny-bundle"), &src);
+    let p = src.to_str().expect("path");
+    // Another maker's key, created by `model sign --key` (0600, with a .pub beside it).
+    let key = dir.path().join("maker.key");
+    let signed = json(&leader(&db, &["--json", "model", "sign", p, "--key", key.to_str().expect("path")]));
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).expect("key").permissions());
+    assert_eq!(mode & 0o777, 0o600, "a new signing key is owner-only");
+
+    let err = stderr(&leader(&db, &["model", "install", p, "--force"]));
+    assert!(err.contains("not trusted here") && err.contains("leader model trust"), "{err}");
+    let public = dir.path().join("maker.key.pub");
+    let trusted = json(&leader(&db, &["--json", "model", "trust", public.to_str().expect("path")]));
+    assert_eq!(trusted["id"], signed["key_id"]);
+    let keys = json(&leader(&db, &["--json", "model", "keys"]));
+    let sources: Vec<&str> = keys.as_array().expect("keys").iter().map(|k| k["source"].as_str().expect("s")).collect();
+    assert!(sources.contains(&"project") && sources.contains(&"trusted"), "{keys}");
+    let report = json(&leader(&db, &["--json", "model", "install", p, "--force"]));
+    assert_eq!(report["installed"], true, "{report}");
+    assert_eq!(report["allowed_unsigned"], false);
+
+    // Unsigned: refused, then installed with --allow-unsigned, which the audit log records.
+    std::fs::remove_file(src.join("signature.json")).expect("rm");
+    let err = stderr(&leader(&db, &["model", "install", p, "--force"]));
+    assert!(err.contains("not signed"), "{err}");
+    let report = json(&leader(&db, &["--json", "model", "install", p, "--force", "--allow-unsigned"]));
+    assert_eq!(report["installed"], true, "{report}");
+    let audit = json(&leader(&db, &["--json", "audit", "--limit", "100"]));
+    let events = audit.as_array().expect("events");
+    assert!(events.iter().any(|e| e["kind"] == "model-key-trusted"), "trusting a key is audited");
+    assert!(
+        events.iter().any(|e| e["kind"] == "model-install" && e["payload"]["allowed_unsigned"] == true),
+        "the unsigned install is audited as such"
+    );
+    assert!(
+        events.iter().any(|e| e["kind"] == "model-install-refused" && e["payload"]["signature"]["status"] == "unsigned"),
+        "the refusal is audited"
+    );
 }

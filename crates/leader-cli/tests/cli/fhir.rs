@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use leader_infer::runtime::SessionOptions;
-use leader_service::app::{Action, App, Decision, ItemDecision, RecommendRequest, ShownSuggestion};
+use leader_service::app::{Action, App, DecisionRequest, ItemDecision, RecommendRequest};
 use leader_service::recommend::Subject;
 
 use crate::{json, leader, shared_data};
@@ -90,26 +90,17 @@ async fn decide(db: &Path, patient: &str, replacement: Option<&str>) -> i64 {
         .recommend(RecommendRequest { subject, safe_mode: false, top_k: 5, teacher: false })
         .await
         .expect("recommendation");
-    let rec = &answer.recommendation;
-    let shown: Vec<ShownSuggestion> = rec
-        .suggestions
-        .iter()
-        .map(|s| ShownSuggestion { medication: s.medication.clone(), probability: s.probability, status: s.status })
-        .collect();
-    let mut decisions =
-        vec![ItemDecision { medication: shown[0].medication.clone(), action: Action::Accept, replacement: None }];
+    let shown: Vec<_> = answer.recommendation.suggestions.iter().map(|s| s.medication.clone()).collect();
+    let mut decisions = vec![ItemDecision { medication: shown[0].clone(), action: Action::Accept, replacement: None }];
     if let Some(r) = replacement {
         decisions.push(ItemDecision {
-            medication: shown[1].medication.clone(),
+            medication: shown[1].clone(),
             action: Action::Replace,
             replacement: Some(r.parse().expect("code")),
         });
     }
-    app.record_decision(Decision {
-        patient_id: answer.patient_id.clone(),
-        admission_id: answer.admission_id.clone(),
-        model: rec.model.clone(),
-        suggestions: shown,
+    app.record_decision(DecisionRequest {
+        recommendation_id: answer.recommendation_id.expect("the answer was recorded"),
         decisions,
         note: None,
     })

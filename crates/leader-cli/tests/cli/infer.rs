@@ -141,6 +141,7 @@ fn bundled() -> PathBuf {
 
 /// A copy of the bundled model with its medication labels rotated by `k`: a different
 /// (usually much worse) model with the same contract and vocabularies. `k = 0` is a copy.
+/// The project's signature no longer verifies for it: it is removed (see [`sign`]).
 fn rotated(k: usize, to: &Path) {
     for e in std::fs::read_dir(bundled()).expect("bundled model") {
         let e = e.expect("entry");
@@ -151,6 +152,12 @@ fn rotated(k: usize, to: &Path) {
     m["medications"].as_array_mut().expect("list").rotate_left(k);
     m["model"]["id"] = format!("rotated-{k}").into();
     std::fs::write(p, serde_json::to_string_pretty(&m).expect("json")).expect("write");
+    std::fs::remove_file(to.join("signature.json")).expect("the bundled model is signed");
+}
+
+/// Signs a bundle with the store's own key (created on first use).
+fn sign(db: &Path, dir: &Path) {
+    json(&leader(db, &["--json", "model", "sign", dir.to_str().expect("path")]));
 }
 
 fn prauc(db: &Path, model: &Path) -> f64 {
@@ -176,6 +183,8 @@ fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
         })
         .expect("some rotation of the labels is clearly worse");
     rotated(k, &worse);
+    sign(&db, &copy);
+    sign(&db, &worse);
 
     let first = json(&leader(&db, &["--json", "model", "install", copy.to_str().expect("path")]));
     assert_eq!(first["installed"], true);

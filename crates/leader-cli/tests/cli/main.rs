@@ -28,6 +28,9 @@ mod integrity;
 // No ATC code shown without a name: recommend on the demo store and a MIMIC-IV demo store.
 mod names;
 
+// Models per store, the coverage gate, explicit runtime paths, decisions on recorded answers.
+mod stores;
+
 pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")

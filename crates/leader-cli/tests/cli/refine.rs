@@ -9,6 +9,18 @@ fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
     let w = work.to_str().expect("path");
     let first = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--force"]));
     assert_eq!(first["gate"]["installed"], true, "{first}");
+    // The candidate is signed by this store's own key, so it installs without --allow-unsigned.
+    assert_eq!(first["gate"]["allowed_unsigned"], false, "{first}");
+    let keys = json(&leader(&db, &["--json", "model", "keys"]));
+    let own = keys.as_array().expect("keys").iter().find(|k| k["source"] == "store").expect("the store's key exists");
+    let sig: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("candidate/signature.json")).expect("signed"))
+            .expect("json");
+    assert_eq!(sig["key_id"], own["id"], "signed by the store's key");
+    assert!(first["gate"]["signature"].as_str().expect("sig").contains(own["id"].as_str().expect("id")));
+    let key_file = db.with_file_name("leader.sqlite.signing-key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key_file).expect("key").permissions());
+    assert_eq!(mode & 0o777, 0o600, "the signing key is owner-only");
     assert!(first["candidate_eval"]["report"]["overall"]["prauc"].as_f64().expect("prauc") > 0.0, "evaluated in Rust");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(work.join("candidate/manifest.json")).expect("manifest"))
@@ -21,14 +33,23 @@ fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
     assert_eq!(manifest["model"]["kind"], "student");
     assert!(manifest["teacher"]["pooling"].is_string(), "the teacher used is recorded");
 
-    let again = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--no-install"]));
+    assert!(!work.join("dataset").exists(), "the exported dataset (patient ids, prompts) is deleted after the run");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&work).expect("work").permissions());
+    assert_eq!(mode & 0o777, 0o700, "the working folder is owner-only");
+
+    let again = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--no-install", "--keep-work"]));
     let skipped: Vec<&str> =
         again["skipped_stages"].as_array().expect("list").iter().map(|s| s.as_str().expect("s")).collect();
     assert_eq!(
         skipped,
-        ["export dataset", "teacher", "student", "export", "export teacher"],
-        "unchanged inputs: every stage is skipped"
+        ["teacher", "student", "export", "export teacher"],
+        "unchanged inputs: every stage after the (deleted, re-exported) dataset is skipped"
     );
+    assert!(work.join("dataset").is_dir(), "--keep-work keeps the dataset");
+    let again = json(&leader(&db, &["--json", "refine", "--tiny", "--out", w, "--no-install"]));
+    let skipped = again["skipped_stages"].as_array().expect("list");
+    assert_eq!(skipped.len(), 5, "with the kept dataset, every stage is skipped: {skipped:?}");
+    assert!(!work.join("dataset").exists());
 
     // Teacher mode: the installed teacher answers the same question on its prompt.
     let t = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-001", "--teacher"]));

@@ -190,3 +190,43 @@ fn the_bundled_student_passes_every_check() {
     assert_eq!(bundle.digest.len(), 64);
     OrtBackend::start(&env(), &bundle, SessionOptions::default()).expect("and starts from its verified bytes");
 }
+
+#[test]
+fn the_bundled_student_is_signed_by_the_project_key_and_checked_at_every_load() {
+    use leader_infer::signing::{SIGNATURE, SecretKey, SignatureStatus, Trust, sign_bundle};
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let name = std::fs::read_to_string(models.join("DEFAULT")).expect("models/DEFAULT names the bundled model");
+    let shipped = models.join(name.trim());
+    let bundle = Bundle::open(&shipped).expect("the shipped student loads");
+    let status = Trust::project().check_dir(&shipped, &bundle.digest);
+    assert!(matches!(status, SignatureStatus::Verified { .. }), "signed with the project key: {status:?}");
+
+    // A copy laid out as a bundled default (a models folder whose DEFAULT names it).
+    let root = tempfile::tempdir().expect("tmp");
+    let dir = root.path().join("student");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for e in std::fs::read_dir(&shipped).expect("read") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+    std::fs::write(root.path().join("DEFAULT"), "student\n").expect("write");
+    Bundle::open(&dir).expect("the copy carries the project's signature");
+
+    // Signed by another key: refused at load.
+    sign_bundle(&dir, &SecretKey::generate("someone").expect("key")).expect("sign");
+    let err = Bundle::open(&dir).expect_err("refused").to_string();
+    assert!(err.contains("signed with the project key") && err.contains("untrusted key"), "{err}");
+    // Unsigned: refused at load.
+    std::fs::remove_file(dir.join(SIGNATURE)).expect("rm");
+    let err = Bundle::open(&dir).expect_err("refused").to_string();
+    assert!(err.contains("it is unsigned"), "{err}");
+    // The project's signature, and the manifest changed after signing: refused at load.
+    std::fs::copy(shipped.join(SIGNATURE), dir.join(SIGNATURE)).expect("copy");
+    Bundle::open(&dir).expect("signed again");
+    let p = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
+    m["threshold"] = 0.95.into();
+    std::fs::write(&p, serde_json::to_string_pretty(&m).expect("json")).expect("write");
+    let err = Bundle::open(&dir).expect_err("refused").to_string();
+    assert!(err.contains("invalid signature"), "{err}");
+}

@@ -198,3 +198,20 @@ fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
     let err = leader_infer::Bundle::open(dir.path()).expect_err("refused");
     assert!(err.to_string().contains("threshold 1.5 is not a probability"), "{err}");
 }
+
+#[test]
+fn a_dead_worker_is_restarted_on_the_next_request() {
+    let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
+    let next = copy_fixture();
+    edit_manifest(next.path(), |m| m["model"]["id"] = "tiny-fixture-2".into());
+    engine.install(next.path()).expect("install");
+    // A job that panics takes the inference thread down: that job fails...
+    let err = engine.worker().run(|_, _| -> () { panic!("a bug in a job") }).expect_err("the job's thread died");
+    assert!(matches!(err, InferError::WorkerGone), "{err}");
+    // ...and the next request runs on a fresh thread, on the model that was active.
+    let r = engine
+        .recommend(Request { input: input(), current_medications: vec![] }, RecommendOptions::default(), kb())
+        .expect("serves again");
+    assert_eq!(r.model.id, "tiny-fixture-2", "the restart serves the active model");
+    assert_eq!(engine.worker().restarts(), 1);
+}
