@@ -134,7 +134,10 @@ fn print_answer(w: &mut String, a: &Answer) {
             cov.procedures,
             named(&cov.unknown)
         );
-        outln!(w, "Its suggestions would rest on the patient's profile and history alone; use a model trained on these codes.");
+        outln!(
+            w,
+            "Its suggestions would rest on the patient's profile and history alone; use a model trained on these codes."
+        );
     } else if !cov.unknown.is_empty() {
         outln!(w);
         outln!(

@@ -208,8 +208,11 @@ impl Encoder {
                 }
                 seen.push(code);
                 let known = vocab.code_id(code).is_some();
-                let (total, hit) =
-                    if is_dx { (&mut c.diagnoses, &mut c.known_diagnoses) } else { (&mut c.procedures, &mut c.known_procedures) };
+                let (total, hit) = if is_dx {
+                    (&mut c.diagnoses, &mut c.known_diagnoses)
+                } else {
+                    (&mut c.procedures, &mut c.known_procedures)
+                };
                 *total += 1;
                 if known {
                     *hit += 1;

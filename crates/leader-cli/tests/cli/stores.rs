@@ -79,7 +79,10 @@ fn a_visit_the_model_does_not_know_gets_no_suggestions() {
     json(&leader(&db, &["--json", "demo"]));
     // Codes the bundled (MIMIC-IV: ICD) model has never seen: SNOMED CT codes of heart
     // failure and atrial fibrillation.
-    let out = json(&leader(&db, &["--json", "recommend", "--dx", "SNOMED:84114007,SNOMED:49436004", "--current-meds", "ATC:B01AA03"]));
+    let out = json(&leader(
+        &db,
+        &["--json", "recommend", "--dx", "SNOMED:84114007,SNOMED:49436004", "--current-meds", "ATC:B01AA03"],
+    ));
     let rec = &out["recommendation"];
     assert_eq!(rec["coverage"]["insufficient"], true, "{rec}");
     assert_eq!(rec["coverage"]["known_diagnoses"], 0);
@@ -98,7 +101,8 @@ fn a_visit_the_model_does_not_know_gets_no_suggestions() {
     assert!(!rec["suggestions"].as_array().expect("list").is_empty());
     let text = leader(&db, &["recommend", "--dx", "ICD10CM:I10,ICD10CM:E119,SNOMED:84114007"]);
     let text = String::from_utf8_lossy(&text.stdout);
-    let (unknown, table) = (text.find("not known to the model").expect("named"), text.find(" #  medication").expect("t"));
+    let (unknown, table) =
+        (text.find("not known to the model").expect("named"), text.find(" #  medication").expect("t"));
     assert!(unknown < table, "the unknown codes come before the suggestions: {text}");
 }
 
@@ -131,7 +135,11 @@ fn from_untrusted_folder(args: &[&str], unset: &[&str]) -> (bool, String, String
         cmd.env_remove(v);
     }
     let out = cmd.output().expect("runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
