@@ -196,9 +196,8 @@ pub const LEADER_TITLES: &str = "leader";
 pub async fn seed_atc_names(pool: &SqlitePool) -> Result<()> {
     let fingerprint = leader_core::atc_names::fingerprint();
     let mut conn = pool.acquire().await?;
-    let have: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'atc_names'")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let have: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'atc_names'").fetch_optional(&mut *conn).await?;
     if have.as_deref() == Some(fingerprint.as_str()) {
         return Ok(());
     }

@@ -8,11 +8,10 @@ use crate::common::*;
 /// Every ATC code the store's prescriptions and interaction rules carry, with the classes
 /// above it down to level 3 (what any display shows: the drug, its subgroup, its class).
 async fn atc_codes_in_use(store: &Store) -> BTreeSet<Code> {
-    let meds: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT med_code FROM prescriptions WHERE med_system = 'ATC'")
-            .fetch_all(store.pool())
-            .await
-            .expect("medication codes");
+    let meds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT med_code FROM prescriptions WHERE med_system = 'ATC'")
+        .fetch_all(store.pool())
+        .await
+        .expect("medication codes");
     let rules: Vec<String> = sqlx::query_scalar(
         "SELECT code_a FROM ddi_pairs WHERE system = 'ATC' UNION SELECT code_b FROM ddi_pairs WHERE system = 'ATC'",
     )
