@@ -25,6 +25,10 @@ mod refine;
 // rows after a command; owner-only files.
 mod integrity;
 
+// Crash trials: SIGKILL at random moments during an import, a model install and a decision
+// write; the store is the old or the new state, intact, verified, with a model that loads.
+mod crash;
+
 // No ATC code shown without a name: recommend on the demo store and a MIMIC-IV demo store.
 mod names;
 
