@@ -248,7 +248,10 @@ pub fn sign_bundle(dir: &Path, key: &SecretKey) -> Result<SignatureFile> {
     let sig = key.sign_digest(&files.digest);
     let text = serde_json::to_string_pretty(&sig).unwrap_or_default() + "\n";
     let tmp = dir.join(format!(".{SIGNATURE}.{}", std::process::id()));
-    let bad = |e: std::io::Error| InferError::Bundle { dir: dir.to_owned(), problem: format!("cannot write {SIGNATURE}: {e}") };
+    let bad = |e: std::io::Error| InferError::Bundle {
+        dir: dir.to_owned(),
+        problem: format!("cannot write {SIGNATURE}: {e}"),
+    };
     let _ = fs::remove_file(&tmp);
     let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(bad)?;
     f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(bad)?;
@@ -393,7 +396,10 @@ impl KeyRing {
     pub fn beside_store(db: &Path) -> KeyRing {
         let name = db.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "leader.sqlite".into());
         let dir = db.parent().unwrap_or(Path::new("."));
-        KeyRing { signing_key: dir.join(format!("{name}.signing-key")), trusted_dir: dir.join(format!("{name}.trusted-keys")) }
+        KeyRing {
+            signing_key: dir.join(format!("{name}.signing-key")),
+            trusted_dir: dir.join(format!("{name}.trusted-keys")),
+        }
     }
 
     /// The store's signing key, created (0600) on first use.
@@ -526,7 +532,8 @@ mod tests {
         let ring = KeyRing::beside_store(&dir.path().join("s.sqlite"));
         assert!(ring.store_public().expect("no key yet").is_none());
         let k = ring.store_key().expect("created");
-        let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&ring.signing_key).expect("meta").permissions());
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&ring.signing_key).expect("meta").permissions());
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(ring.store_key().expect("read").public(), k.public(), "the same key on the next use");
         assert!(ring.trust().expect("trust").keys().contains(&k.public()));

@@ -97,7 +97,8 @@ fn external_data_symlinks_and_invalid_outputs_are_refused_with_a_non_zero_exit()
     copy_dir(&tiny, &linked);
     std::os::unix::fs::symlink("/etc", linked.join("etc")).expect("symlink");
     edit_and_rehash(&linked, |m| m["files"]["etc/passwd"] = "".into());
-    let err = stderr(&leader(&db, &["model", "install", linked.to_str().expect("path"), "--force", "--allow-unsigned"]));
+    let err =
+        stderr(&leader(&db, &["model", "install", linked.to_str().expect("path"), "--force", "--allow-unsigned"]));
     assert!(err.contains("symbolic link"), "{err}");
     let models = dir.path().join("models");
     let held: Vec<_> = std::fs::read_dir(&models).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
@@ -154,7 +155,9 @@ fn a_bundle_signed_by_another_key_installs_after_model_trust_and_unsigned_only_w
         "the unsigned install is audited as such"
     );
     assert!(
-        events.iter().any(|e| e["kind"] == "model-install-refused" && e["payload"]["signature"]["status"] == "unsigned"),
+        events
+            .iter()
+            .any(|e| e["kind"] == "model-install-refused" && e["payload"]["signature"]["status"] == "unsigned"),
         "the refusal is audited"
     );
 }
