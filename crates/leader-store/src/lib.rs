@@ -2,9 +2,10 @@
 //! busy timeout, backup before migrating), the importers, and the queries the CLI and
 //! the app share.
 //!
-//! Shape: [`db::Store`] owns the pool; importers first read and validate a whole source
-//! into an [`import::Batch`] (no database access, so every malformed row is found before
-//! anything is written), then [`import::write_batch`] writes it inside one transaction.
+//! Shape: [`db::Store`] owns the pool; each import is one transaction in which the
+//! importer reads, validates and writes its source in chunks through the shared
+//! [`import::BatchWriter`] (memory bounded whatever the source's size); a malformed row
+//! anywhere rolls the whole import back.
 //! Repository functions in [`repo`] take an executor or a connection so the same code
 //! runs on the pool or inside that transaction.
 
@@ -42,14 +43,20 @@ impl Store {
         version: MimicVersion,
         progress: &dyn Progress,
     ) -> Result<ImportSummary> {
-        let batch = import::mimic::read_mimic(dir, version, progress)?;
-        self.write(batch, progress).await
+        let mut tx = self.pool().begin().await?;
+        let mapper = import::atc::AtcMapper::load(&mut tx).await?;
+        let summary = import::mimic::import(&mut tx, dir, version, &mapper, progress).await?;
+        tx.commit().await?;
+        Ok(summary)
     }
 
     /// `leader import synthea DIR`.
     pub async fn import_synthea(&self, dir: &Path, progress: &dyn Progress) -> Result<ImportSummary> {
-        let batch = import::synthea::read_synthea(dir, progress)?;
-        self.write(batch, progress).await
+        let mut tx = self.pool().begin().await?;
+        let mapper = import::atc::AtcMapper::load(&mut tx).await?;
+        let summary = import::synthea::import(&mut tx, dir, &mapper, progress).await?;
+        tx.commit().await?;
+        Ok(summary)
     }
 
     /// `leader import fhir PATH`: a FHIR R4 Bulk Data export and/or Bundles, one

@@ -1,5 +1,10 @@
-//! Importers. Each reads its source completely and validates it first, then writes it
-//! in one transaction through [`write_batch`], the single writer every importer shares.
+//! Importers. Each writes in one transaction through the [`BatchWriter`] every importer
+//! shares. The CSV importers (MIMIC, Synthea) stream: a reading thread validates rows and
+//! hands them over in chunks of [`CHUNK`] ([`Part`]s, see [`import_streamed`]); the FHIR
+//! importer streams its events itself; the demo cohort is one small [`Batch`]
+//! ([`write_batch`]). Memory is bounded by a few chunks plus one entry per patient and
+//! admission of the import, never by the number of rows. A failure anywhere rolls the
+//! whole transaction back.
 //!
 //! Re-running an import adds no duplicates: patients and visits are upserted by their
 //! source ids, and a re-imported visit's diagnoses, procedures and prescriptions replace
@@ -18,7 +23,7 @@ use leader_core::{Code, Patient, Profile, Timestamp};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::error::{Result, StoreError};
+use crate::error::{ImportError, Result, StoreError};
 use atc::AtcMapper;
 
 /// Reports progress of long imports. `total` is `None` when unknown.
@@ -162,8 +167,34 @@ pub(crate) async fn bulk_insert<T>(
     Ok(())
 }
 
-/// Writes a batch inside the caller's transaction. Conflicts with data imported from
-/// another source are refused before anything is written.
+/// Inserts `rows`, consumed (their strings move into the statement, no copies), with
+/// multi-row `INSERT`s of `MAX_PARAMS / columns` rows. Those full-size statements all have
+/// the same text, so they are prepared once and kept in the connection's statement cache
+/// (a streamed import runs thousands of them); only the shorter last one is not kept.
+async fn bulk_insert_owned<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    columns: usize,
+    rows: Vec<T>,
+    mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>, T),
+) -> Result<()> {
+    let per = (MAX_PARAMS / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
+        let mut n = 0;
+        qb.push_values(rows.by_ref().take(per), |mut b, row| {
+            n += 1;
+            bind(&mut b, row);
+        });
+        qb.build().persistent(n == per).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes a batch inside the caller's transaction, in chunks through the [`BatchWriter`].
+/// Conflicts with data imported from another source are refused; the caller's
+/// transaction then rolls back whatever was written.
 pub async fn write_batch(
     conn: &mut SqliteConnection,
     batch: &Batch,
@@ -190,10 +221,172 @@ pub async fn write_batch(
 /// Rows per chunk of a streamed write.
 pub const CHUNK: usize = 20_000;
 
-/// The one writer every importer shares. `begin` writes the patients and visits (and
-/// clears the children of re-imported visits); the children then arrive in chunks, so a
-/// streaming importer holds only one chunk in memory; `finish` writes titles and the
-/// audit event. Everything happens inside the caller's transaction.
+/// One chunk of a streamed CSV import, in the order the writer needs them: every
+/// patient before any visit, every visit before any child row. Titles may come at any
+/// point after that.
+#[derive(Debug)]
+pub enum Part {
+    Patients(Vec<Patient>),
+    Visits(Vec<VisitHeader>),
+    Diagnoses(Vec<CodedEvent>),
+    Procedures(Vec<CodedEvent>),
+    Prescriptions(Vec<RawPrescription>),
+    Titles(Vec<(Code, String)>),
+    /// Source rows deliberately not imported.
+    Skipped(u64),
+}
+
+impl Part {
+    fn stage(&self) -> &'static str {
+        match self {
+            Part::Patients(_) => "patients",
+            Part::Visits(_) => "visits",
+            Part::Diagnoses(_) => "diagnoses",
+            Part::Procedures(_) => "procedures",
+            Part::Prescriptions(_) => "prescriptions",
+            Part::Titles(_) => "titles",
+            Part::Skipped(_) => "",
+        }
+    }
+}
+
+/// Where a CSV reader hands its chunks: the writer's channel, or a [`Batch`] collecting
+/// everything (tests, small sources). An error stops the reader.
+pub type Sink<'a> = dyn FnMut(Part) -> std::result::Result<(), ImportError> + 'a;
+
+/// Gathers rows of one kind and hands them to the sink [`CHUNK`] at a time.
+pub(crate) struct Chunker<T> {
+    rows: Vec<T>,
+    wrap: fn(Vec<T>) -> Part,
+}
+
+impl<T> Chunker<T> {
+    pub(crate) fn new(wrap: fn(Vec<T>) -> Part) -> Self {
+        Chunker { rows: Vec::new(), wrap }
+    }
+
+    pub(crate) fn push(&mut self, row: T, out: &mut Sink<'_>) -> std::result::Result<(), ImportError> {
+        self.rows.push(row);
+        if self.rows.len() >= CHUNK { self.flush(out) } else { Ok(()) }
+    }
+
+    pub(crate) fn flush(&mut self, out: &mut Sink<'_>) -> std::result::Result<(), ImportError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        out((self.wrap)(std::mem::take(&mut self.rows)))
+    }
+}
+
+impl Batch {
+    /// Adds a streamed chunk to the batch.
+    pub fn add(&mut self, part: Part) {
+        match part {
+            Part::Patients(v) => self.patients.extend(v),
+            Part::Visits(v) => self.visits.extend(v),
+            Part::Diagnoses(v) => self.diagnoses.extend(v),
+            Part::Procedures(v) => self.procedures.extend(v),
+            Part::Prescriptions(v) => self.prescriptions.extend(v),
+            Part::Titles(v) => self.titles.extend(v),
+            Part::Skipped(n) => self.skipped_rows += n,
+        }
+    }
+
+    /// Everything a streaming reader produces, held in memory.
+    pub fn collect(
+        source: &str,
+        read: impl FnOnce(&mut Sink<'_>) -> std::result::Result<(), ImportError>,
+    ) -> Result<Batch> {
+        let mut batch = Batch { source: source.to_owned(), ..Batch::default() };
+        read(&mut |part| {
+            batch.add(part);
+            Ok(())
+        })?;
+        Ok(batch)
+    }
+}
+
+/// Chunks in flight between the reading thread and the writer (bounds the memory).
+const IN_FLIGHT: usize = 2;
+
+/// SQLite's page cache during a streamed import, in KiB (the default is 2 MiB): enough
+/// to keep the visits (looked up by every child row's foreign key) and the tables' right
+/// edges in memory for a full MIMIC-IV, well inside the import's memory budget. The
+/// connection's own setting is restored afterwards, whatever the outcome.
+const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+
+/// A streamed import inside the caller's transaction: `read` runs on a blocking thread
+/// (read, validate, build rows) and hands chunks through a small bounded channel to the
+/// writer, which maps and inserts them, so reading and writing overlap and memory stays
+/// bounded by a few chunks plus the id maps, whatever the size of the source. A read
+/// error, a conflict or a database error stops both sides; the caller's transaction then
+/// rolls everything back.
+pub(crate) async fn import_streamed(
+    conn: &mut SqliteConnection,
+    source: &str,
+    mapper: &AtcMapper,
+    progress: &dyn Progress,
+    read: impl FnOnce(&mut Sink<'_>) -> std::result::Result<(), ImportError> + Send + 'static,
+) -> Result<ImportSummary> {
+    let cache: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *conn).await?;
+    sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *conn).await?;
+    let summary = stream(conn, source, mapper, progress, read).await;
+    let restored = sqlx::query(&format!("PRAGMA cache_size = {cache}")).execute(&mut *conn).await;
+    let summary = summary?;
+    restored?;
+    Ok(summary)
+}
+
+async fn stream(
+    conn: &mut SqliteConnection,
+    source: &str,
+    mapper: &AtcMapper,
+    progress: &dyn Progress,
+    read: impl FnOnce(&mut Sink<'_>) -> std::result::Result<(), ImportError> + Send + 'static,
+) -> Result<ImportSummary> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Part>(IN_FLIGHT);
+    let reader = tokio::task::spawn_blocking(move || {
+        read(&mut |part| {
+            // The writer stopped (it failed): its error is the one reported.
+            tx.blocking_send(part).map_err(|_| ImportError::Io {
+                file: "import".into(),
+                error: std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+            })
+        })
+    });
+    let mut w = BatchWriter::start(conn, source, mapper, progress).await?;
+    let mut stage = "";
+    let written: Result<()> = async {
+        while let Some(part) = rx.recv().await {
+            if !matches!(part, Part::Skipped(_)) && part.stage() != stage {
+                stage = part.stage();
+                progress.stage(stage, None);
+            }
+            w.write(part).await?;
+        }
+        Ok(())
+    }
+    .await;
+    drop(rx);
+    let read = match reader.await {
+        Ok(read) => read,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => {
+            return Err(StoreError::Import(ImportError::Io { file: "import".into(), error: std::io::Error::other(e) }));
+        }
+    };
+    written?;
+    read?;
+    w.finish(&[]).await
+}
+
+/// The one writer every importer shares. Patients, then visits, then their children
+/// arrive in chunks, so a streaming importer holds only a chunk or two in memory; the
+/// writer keeps the map from admission id to visit row id (one entry per visit of the
+/// import) and the set of distinct diagnosis/procedure codes. Conflicts with data from
+/// another source are counted over the whole stage and refused when the next stage
+/// starts, naming how many rows clash. `finish` writes the remaining titles and the audit
+/// event. Everything happens inside the caller's transaction.
 pub struct BatchWriter<'c> {
     conn: &'c mut SqliteConnection,
     mapper: &'c AtcMapper,
@@ -201,6 +394,13 @@ pub struct BatchWriter<'c> {
     ids: HashMap<String, i64>,
     /// Distinct diagnosis/procedure codes written (bounded by the code vocabulary).
     codes: HashSet<Code>,
+    /// Patients of this import whose id belongs to another source.
+    clashes: u64,
+    /// Admissions of this import that belong to another patient in the store.
+    moved: u64,
+    /// `CREATE INDEX` statements of the child tables' indexes dropped for the bulk load
+    /// (`None` until the first child row arrives); `finish` rebuilds them.
+    deferred_indexes: Option<Vec<String>>,
     pub summary: ImportSummary,
 }
 
@@ -211,6 +411,28 @@ impl std::fmt::Debug for BatchWriter<'_> {
 }
 
 impl<'c> BatchWriter<'c> {
+    /// A writer that has written nothing yet.
+    pub async fn start(
+        conn: &'c mut SqliteConnection,
+        source: &str,
+        mapper: &'c AtcMapper,
+        progress: &'c dyn Progress,
+    ) -> Result<BatchWriter<'c>> {
+        Ok(BatchWriter {
+            conn,
+            mapper,
+            progress,
+            ids: HashMap::new(),
+            codes: HashSet::new(),
+            clashes: 0,
+            moved: 0,
+            deferred_indexes: None,
+            summary: ImportSummary { source: source.to_owned(), ..Default::default() },
+        })
+    }
+
+    /// Starts a writer and writes all `patients` and `visits` (clearing the children of
+    /// re-imported visits); conflicts are refused before it returns.
     pub async fn begin(
         conn: &'c mut SqliteConnection,
         source: &str,
@@ -219,45 +441,121 @@ impl<'c> BatchWriter<'c> {
         mapper: &'c AtcMapper,
         progress: &'c dyn Progress,
     ) -> Result<BatchWriter<'c>> {
-        let mut summary = ImportSummary { source: source.to_owned(), ..Default::default() };
-
-        // Patients: refuse ids that another source already uses.
-        let existing: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, source FROM patients").fetch_all(&mut *conn).await?;
-        let existing: HashMap<String, String> = existing.into_iter().collect();
-        let clashes = patients.iter().filter(|p| existing.get(&p.id).is_some_and(|s| *s != source)).count();
-        if clashes > 0 {
-            return Err(StoreError::Conflict(format!(
-                "{clashes} patient id(s) of this {source} import already belong to patients from another source; import each cohort into its own store (--db)"
-            )));
-        }
+        let mut w = BatchWriter::start(conn, source, mapper, progress).await?;
         progress.stage("patients", Some(patients.len() as u64));
-        bulk_insert(conn, "INSERT INTO patients (id, source, sex, birth_year, synthetic) ", 5, patients,
-            " ON CONFLICT (id) DO UPDATE SET sex = excluded.sex, birth_year = excluded.birth_year, synthetic = excluded.synthetic",
-            |b, p| {
-                b.push_bind(p.id.clone()).push_bind(source.to_owned()).push_bind(p.sex.as_str()).push_bind(p.birth_year).push_bind(p.synthetic);
-            }).await?;
-        summary.patients = patients.len() as u64;
-        progress.advance(summary.patients);
-
-        // Visits: an admission id may not move to another patient.
-        let known: Vec<(String, String)> =
-            sqlx::query_as("SELECT admission_id, patient_id FROM visits").fetch_all(&mut *conn).await?;
-        let known: HashMap<String, String> = known.into_iter().collect();
-        let moved = visits.iter().filter(|v| known.get(&v.admission_id).is_some_and(|p| *p != v.patient_id)).count();
-        if moved > 0 {
-            return Err(StoreError::Conflict(format!(
-                "{moved} admission id(s) of this {source} import already belong to another patient in this store"
-            )));
+        for chunk in patients.chunks(CHUNK) {
+            w.patients(chunk).await?;
         }
         progress.stage("visits", Some(visits.len() as u64));
-        bulk_insert(conn,
-            "INSERT INTO visits (admission_id, patient_id, admit_time, discharge_time, admission_type, insurance, language, marital_status, race) ",
-            9, visits,
-            " ON CONFLICT (admission_id) DO UPDATE SET admit_time = excluded.admit_time, discharge_time = excluded.discharge_time, \
-              admission_type = excluded.admission_type, insurance = excluded.insurance, language = excluded.language, \
-              marital_status = excluded.marital_status, race = excluded.race",
-            |b, v| {
+        for chunk in visits.chunks(CHUNK) {
+            w.visits(chunk).await?;
+        }
+        w.refuse_conflicts()?;
+        Ok(w)
+    }
+
+    /// Writes one streamed chunk.
+    pub async fn write(&mut self, part: Part) -> Result<()> {
+        match part {
+            Part::Patients(v) => self.patients(&v).await,
+            Part::Visits(v) => self.visits(&v).await,
+            Part::Diagnoses(v) => self.events("diagnoses", v).await,
+            Part::Procedures(v) => self.events("procedures", v).await,
+            Part::Prescriptions(v) => self.prescriptions_owned(v).await,
+            Part::Titles(v) => self.titles(&v).await,
+            Part::Skipped(n) => {
+                self.summary.skipped_rows += n;
+                Ok(())
+            }
+        }
+    }
+
+    fn refuse_patient_clashes(&self) -> Result<()> {
+        if self.clashes > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} patient id(s) of this {} import already belong to patients from another source; import each cohort into its own store (--db)",
+                self.clashes, self.summary.source
+            )));
+        }
+        Ok(())
+    }
+
+    fn refuse_conflicts(&self) -> Result<()> {
+        self.refuse_patient_clashes()?;
+        if self.moved > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{} admission id(s) of this {} import already belong to another patient in this store",
+                self.moved, self.summary.source
+            )));
+        }
+        Ok(())
+    }
+
+    /// Upserts a chunk of patients. Ids another source already uses are counted (and
+    /// refused when the visits start), never taken over.
+    pub async fn patients(&mut self, patients: &[Patient]) -> Result<()> {
+        let source = self.summary.source.clone();
+        for chunk in patients.chunks(MAX_PARAMS) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT id FROM patients WHERE source <> ");
+            qb.push_bind(source.clone()).push(" AND id IN (");
+            let mut sep = qb.separated(", ");
+            for p in chunk {
+                sep.push_bind(p.id.clone());
+            }
+            qb.push(")");
+            let theirs: HashSet<String> = qb
+                .build_query_scalar::<String>()
+                .persistent(false)
+                .fetch_all(&mut *self.conn)
+                .await?
+                .into_iter()
+                .collect();
+            self.clashes += chunk.iter().filter(|p| theirs.contains(&p.id)).count() as u64;
+        }
+        bulk_insert(self.conn, "INSERT INTO patients (id, source, sex, birth_year, synthetic) ", 5, patients,
+            " ON CONFLICT (id) DO UPDATE SET sex = excluded.sex, birth_year = excluded.birth_year, synthetic = excluded.synthetic",
+            |b, p| {
+                b.push_bind(p.id.clone()).push_bind(source.clone()).push_bind(p.sex.as_str()).push_bind(p.birth_year).push_bind(p.synthetic);
+            }).await?;
+        self.summary.patients += patients.len() as u64;
+        self.progress.advance(patients.len() as u64);
+        Ok(())
+    }
+
+    /// Upserts a chunk of visits and clears the children of those already stored (a
+    /// re-imported visit's rows are replaced). An admission id may not move to another
+    /// patient: such rows are counted and refused when the children start.
+    pub async fn visits(&mut self, visits: &[VisitHeader]) -> Result<()> {
+        self.refuse_patient_clashes()?;
+        let mut known: Vec<String> = Vec::new();
+        for chunk in visits.chunks(MAX_PARAMS) {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT admission_id, patient_id FROM visits WHERE admission_id IN (");
+            let mut sep = qb.separated(", ");
+            for v in chunk {
+                sep.push_bind(v.admission_id.clone());
+            }
+            qb.push(")");
+            let stored: HashMap<String, String> = qb
+                .build_query_as::<(String, String)>()
+                .persistent(false)
+                .fetch_all(&mut *self.conn)
+                .await?
+                .into_iter()
+                .collect();
+            for v in chunk {
+                match stored.get(&v.admission_id) {
+                    Some(p) if *p != v.patient_id => self.moved += 1,
+                    Some(_) => known.push(v.admission_id.clone()),
+                    None => {}
+                }
+            }
+        }
+        for chunk in visits.chunks(MAX_PARAMS / 9) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO visits (admission_id, patient_id, admit_time, discharge_time, admission_type, insurance, language, marital_status, race) ",
+            );
+            qb.push_values(chunk, |mut b, v| {
                 b.push_bind(v.admission_id.clone())
                     .push_bind(v.patient_id.clone())
                     .push_bind(v.admit_time.to_string())
@@ -267,32 +565,75 @@ impl<'c> BatchWriter<'c> {
                     .push_bind(v.profile.language.clone())
                     .push_bind(v.profile.marital_status.clone())
                     .push_bind(v.profile.race.clone());
-            }).await?;
-        summary.visits = visits.len() as u64;
-        progress.advance(summary.visits);
-
-        let all: Vec<(String, i64)> =
-            sqlx::query_as("SELECT admission_id, id FROM visits").fetch_all(&mut *conn).await?;
-        let all: HashMap<String, i64> = all.into_iter().collect();
-        let ids: HashMap<String, i64> =
-            visits.iter().filter_map(|v| all.get(&v.admission_id).map(|id| (v.admission_id.clone(), *id))).collect();
+            });
+            qb.push(
+                " ON CONFLICT (admission_id) DO UPDATE SET admit_time = excluded.admit_time, discharge_time = excluded.discharge_time, \
+                  admission_type = excluded.admission_type, insurance = excluded.insurance, language = excluded.language, \
+                  marital_status = excluded.marital_status, race = excluded.race RETURNING admission_id, id",
+            );
+            let rows = qb.build_query_as::<(String, i64)>().persistent(false).fetch_all(&mut *self.conn).await?;
+            self.ids.extend(rows);
+        }
         // Replace the children of every re-imported visit.
-        if visits.iter().any(|v| known.contains_key(&v.admission_id)) {
-            let ours: Vec<i64> = ids.values().copied().collect();
-            for chunk in ours.chunks(MAX_PARAMS) {
-                for table in ["diagnoses", "procedures", "prescriptions"] {
-                    let mut qb: QueryBuilder<Sqlite> =
-                        QueryBuilder::new(format!("DELETE FROM {table} WHERE visit_id IN ("));
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(")");
-                    qb.build().persistent(false).execute(&mut *conn).await?;
+        let ours: Vec<i64> = known.iter().filter_map(|a| self.ids.get(a).copied()).collect();
+        for chunk in ours.chunks(MAX_PARAMS) {
+            for table in ["diagnoses", "procedures", "prescriptions"] {
+                let mut qb: QueryBuilder<Sqlite> =
+                    QueryBuilder::new(format!("DELETE FROM {table} WHERE visit_id IN ("));
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
                 }
+                qb.push(")");
+                qb.build().persistent(false).execute(&mut *self.conn).await?;
             }
         }
-        Ok(BatchWriter { conn, mapper, progress, ids, codes: HashSet::new(), summary })
+        self.summary.visits += visits.len() as u64;
+        self.progress.advance(visits.len() as u64);
+        Ok(())
+    }
+
+    /// Before the first child row: the indexes of each child table that is still empty
+    /// are dropped, to be rebuilt by [`BatchWriter::finish`] in one sorted pass. Row by
+    /// row, a large import would insert into them in random order (a source is ordered by
+    /// patient, not by our visit ids or codes), which costs a page miss per row once the
+    /// indexes outgrow SQLite's page cache. Tables that already hold rows keep their
+    /// indexes (rebuilding them would cost more than a small import saves). Schema
+    /// changes are transactional in SQLite: a failed import gets its indexes back.
+    async fn defer_indexes(&mut self) -> Result<()> {
+        if self.deferred_indexes.is_some() {
+            return Ok(());
+        }
+        let mut deferred = Vec::new();
+        for table in ["diagnoses", "procedures", "prescriptions"] {
+            let empty: bool = sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))
+                .fetch_one(&mut *self.conn)
+                .await?;
+            if !empty {
+                continue;
+            }
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(&mut *self.conn)
+            .await?;
+            for (name, sql) in indexes {
+                sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut *self.conn).await?;
+                deferred.push(sql);
+            }
+        }
+        self.deferred_indexes = Some(deferred);
+        Ok(())
+    }
+
+    /// Upserts a chunk of code titles.
+    pub async fn titles(&mut self, titles: &[(Code, String)]) -> Result<()> {
+        self.refuse_conflicts()?;
+        crate::repo::upsert_titles(self.conn, titles, &self.summary.source).await?;
+        self.summary.titles += titles.len() as u64;
+        self.progress.advance(titles.len() as u64);
+        Ok(())
     }
 
     fn visit_id(&self, admission_id: &str) -> Result<i64> {
@@ -302,28 +643,32 @@ impl<'c> BatchWriter<'c> {
     }
 
     pub async fn diagnoses(&mut self, events: &[CodedEvent]) -> Result<()> {
-        self.events("diagnoses", events).await?;
-        self.summary.diagnoses += events.len() as u64;
-        Ok(())
+        self.events("diagnoses", events.to_vec()).await
     }
 
     pub async fn procedures(&mut self, events: &[CodedEvent]) -> Result<()> {
-        self.events("procedures", events).await?;
-        self.summary.procedures += events.len() as u64;
-        Ok(())
+        self.events("procedures", events.to_vec()).await
     }
 
-    async fn events(&mut self, table: &str, events: &[CodedEvent]) -> Result<()> {
+    async fn events(&mut self, table: &str, events: Vec<CodedEvent>) -> Result<()> {
+        self.refuse_conflicts()?;
+        self.defer_indexes().await?;
+        let n = events.len() as u64;
         let procedures = table == "procedures";
         let head = format!(
             "INSERT INTO {table} (visit_id, seq_num, system, code{}) ",
             if procedures { ", chart_date" } else { "" }
         );
         let columns = if procedures { 5 } else { 4 };
-        let rows: Vec<(i64, &CodedEvent)> =
-            events.iter().map(|e| Ok((self.visit_id(&e.admission_id)?, e))).collect::<Result<_>>()?;
-        bulk_insert(self.conn, &head, columns, &rows, "", |b, (id, e)| {
-            b.push_bind(*id)
+        let mut rows: Vec<(i64, CodedEvent)> = Vec::with_capacity(events.len());
+        for e in events {
+            if !self.codes.contains(&e.code) {
+                self.codes.insert(e.code.clone());
+            }
+            rows.push((self.visit_id(&e.admission_id)?, e));
+        }
+        bulk_insert_owned(self.conn, &head, columns, rows, |b, (id, e)| {
+            b.push_bind(id)
                 .push_bind(e.seq_num)
                 .push_bind(e.code.system().as_str())
                 .push_bind(e.code.value().to_owned());
@@ -332,14 +677,25 @@ impl<'c> BatchWriter<'c> {
             }
         })
         .await?;
-        self.codes.extend(events.iter().map(|e| e.code.clone()));
-        self.progress.advance(events.len() as u64);
+        if procedures {
+            self.summary.procedures += n;
+        } else {
+            self.summary.diagnoses += n;
+        }
+        self.progress.advance(n);
         Ok(())
     }
 
     pub async fn prescriptions(&mut self, chunk: &[RawPrescription]) -> Result<()> {
+        self.prescriptions_owned(chunk.to_vec()).await
+    }
+
+    async fn prescriptions_owned(&mut self, chunk: Vec<RawPrescription>) -> Result<()> {
+        self.refuse_conflicts()?;
+        self.defer_indexes().await?;
+        let n = chunk.len() as u64;
         let summary = &mut self.summary;
-        let mut mapped: Vec<(i64, &RawPrescription, String, Mapped)> = Vec::with_capacity(chunk.len());
+        let mut mapped: Vec<(i64, RawPrescription, String, Mapped)> = Vec::with_capacity(chunk.len());
         for p in chunk {
             let key = normalise_drug_name(&p.drug);
             let m = match &p.native {
@@ -358,35 +714,51 @@ impl<'c> BatchWriter<'c> {
             })?;
             mapped.push((id, p, key, m));
         }
-        bulk_insert(self.conn,
+        bulk_insert_owned(self.conn,
             "INSERT INTO prescriptions (visit_id, drug, drug_key, ndc, gsn, formulary_code, route, start_time, stop_time, med_system, med_code, map_method) ",
-            12, &mapped, "",
+            12, mapped,
             |b, (id, p, key, m)| {
-                b.push_bind(*id)
-                    .push_bind(p.drug.clone())
-                    .push_bind(key.clone())
-                    .push_bind(p.ndc.clone())
-                    .push_bind(p.gsn.clone())
-                    .push_bind(p.formulary_code.clone())
-                    .push_bind(p.route.clone())
+                let (system, code, how) = match m {
+                    Some((c, how)) => (Some(c.system().as_str()), Some(c.value().to_owned()), Some(how)),
+                    None => (None, None, None),
+                };
+                b.push_bind(id)
+                    .push_bind(p.drug)
+                    .push_bind(key)
+                    .push_bind(p.ndc)
+                    .push_bind(p.gsn)
+                    .push_bind(p.formulary_code)
+                    .push_bind(p.route)
                     .push_bind(p.start.map(|t| t.to_string()))
                     .push_bind(p.stop.map(|t| t.to_string()))
-                    .push_bind(m.as_ref().map(|(c, _)| c.system().as_str()))
-                    .push_bind(m.as_ref().map(|(c, _)| c.value().to_owned()))
-                    .push_bind(m.as_ref().map(|(_, how)| *how));
+                    .push_bind(system)
+                    .push_bind(code)
+                    .push_bind(how);
             }).await?;
-        self.summary.prescriptions += chunk.len() as u64;
-        self.progress.advance(chunk.len() as u64);
+        self.summary.prescriptions += n;
+        self.progress.advance(n);
         Ok(())
     }
 
-    /// Writes the titles, counts the codes left without one and appends the audit event.
-    pub async fn finish(self, titles: &[(Code, String)]) -> Result<ImportSummary> {
-        let BatchWriter { conn, progress, codes, mut summary, .. } = self;
-        progress.stage("titles", Some(titles.len() as u64));
-        crate::repo::upsert_titles(conn, titles, &summary.source).await?;
-        summary.titles = titles.len() as u64;
-        progress.advance(summary.titles);
+    /// Writes the remaining titles, counts the codes left without one and appends the
+    /// audit event.
+    pub async fn finish(mut self, titles: &[(Code, String)]) -> Result<ImportSummary> {
+        self.refuse_conflicts()?;
+        if !titles.is_empty() {
+            self.progress.stage("titles", Some(titles.len() as u64));
+            for chunk in titles.chunks(CHUNK) {
+                self.titles(chunk).await?;
+            }
+        }
+        let BatchWriter { conn, progress, codes, mut summary, deferred_indexes, .. } = self;
+        let deferred_indexes = deferred_indexes.unwrap_or_default();
+        if !deferred_indexes.is_empty() {
+            progress.stage("indexes", Some(deferred_indexes.len() as u64));
+            for sql in deferred_indexes {
+                sqlx::query(&sql).execute(&mut *conn).await?;
+                progress.advance(1);
+            }
+        }
 
         // Codes no dictionary titles (this import's or an earlier one's).
         let titled = crate::repo::titled_codes(conn).await?;

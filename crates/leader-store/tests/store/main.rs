@@ -21,6 +21,10 @@ mod fhir;
 // Malformed input: errors name file, line and column; nothing partial stays.
 mod bad_input;
 
+// Streamed CSV imports: several chunks give what the batch writer gives; a late bad row
+// rolls every written chunk back; the bulk load's dropped indexes always come back.
+mod streaming;
+
 // Schema guarantees: append-only audit, foreign keys, backups, the demo cohort.
 mod schema;
 
