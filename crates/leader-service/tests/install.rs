@@ -111,7 +111,12 @@ async fn a_bundle_holding_a_symlink_is_refused_before_anything_is_copied() {
     assert!(!registry.root().exists() || std::fs::read_dir(registry.root()).expect("read").next().is_none());
 }
 
-async fn install_plain(store: &Store, registry: &ModelRegistry, src: &Path, allow_unsigned: bool) -> leader_service::models::GateReport {
+async fn install_plain(
+    store: &Store,
+    registry: &ModelRegistry,
+    src: &Path,
+    allow_unsigned: bool,
+) -> leader_service::models::GateReport {
     install(store, registry, src, true, allow_unsigned, SessionOptions::default()).await.expect("the install runs")
 }
 
@@ -163,7 +168,11 @@ async fn a_signature_that_does_not_verify_is_refused_even_with_allow_unsigned() 
     std::fs::write(&p, serde_json::to_string_pretty(&m).expect("json")).expect("write");
     let report = install_plain(&store, &registry, &changed, true).await;
     assert!(!report.installed, "{}", report.reason);
-    assert!(report.reason.contains("does not verify") && report.reason.contains("changed after signing"), "{}", report.reason);
+    assert!(
+        report.reason.contains("does not verify") && report.reason.contains("changed after signing"),
+        "{}",
+        report.reason
+    );
     // A forged signature: the store's public key, another key's signature.
     let forged = dir.path().join("forged");
     fixture_as(&forged, "forged");
@@ -188,7 +197,11 @@ async fn an_unknown_key_is_refused_until_it_is_trusted() {
     sign_bundle(&src, &maker).expect("sign");
     let report = install_plain(&store, &registry, &src, false).await;
     assert!(!report.installed, "{}", report.reason);
-    assert!(report.reason.contains("not trusted here") && report.reason.contains(&maker.public().id()), "{}", report.reason);
+    assert!(
+        report.reason.contains("not trusted here") && report.reason.contains(&maker.public().id()),
+        "{}",
+        report.reason
+    );
     assert!(report.reason.contains("leader model trust"), "the message says how to trust the key: {}", report.reason);
 
     let key_file = dir.path().join("theirs.pub");
