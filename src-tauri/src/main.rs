@@ -62,8 +62,8 @@ async fn list_models(app: Shared<'_>) -> IpcResult<Vec<ModelEntry>> {
 }
 
 #[tauri::command]
-async fn install_model(app: Shared<'_>, dir: String, allow_unsigned: bool) -> IpcResult<GateReport> {
-    app.install_model(&PathBuf::from(dir), allow_unsigned).await
+async fn install_model(app: Shared<'_>, dir: String, allow_unsigned: bool, force: bool) -> IpcResult<GateReport> {
+    app.install_model(&PathBuf::from(dir), allow_unsigned, force).await
 }
 
 #[tauri::command]
@@ -72,8 +72,8 @@ async fn rollback_model(app: Shared<'_>) -> IpcResult<leader_infer::registry::Po
 }
 
 #[tauri::command]
-async fn confirm_install(app: Shared<'_>, candidate: String) -> IpcResult<GateReport> {
-    app.confirm_install(&PathBuf::from(candidate)).await
+async fn confirm_install(app: Shared<'_>, candidate: String, force: bool) -> IpcResult<GateReport> {
+    app.confirm_install(&PathBuf::from(candidate), force).await
 }
 
 #[tauri::command]

@@ -196,7 +196,7 @@ test("the pharmacist check shows the warfarin x ibuprofen interaction in the mat
 });
 
 test("a model is installed through the gate and rolled back", async () => {
-  // A copy of the bundled model under another id: same quality, so the gate installs it.
+  // A copy of the bundled model under another id: same quality as the active model.
   const bundled = path.join(REPO, "models", fs.readFileSync(path.join(REPO, "models/DEFAULT"), "utf8").trim());
   const copy = path.join(WORK, "copy");
   fs.cpSync(bundled, copy, { recursive: true });
@@ -217,10 +217,18 @@ test("a model is installed through the gate and rolled back", async () => {
   await (await browser.$('[data-testid="allow-unsigned"]')).click();
   await (await browser.$('[data-testid="unsigned-warning"]')).waitForDisplayed();
   await (await browser.$('[data-testid="install-model"]')).click();
+  // On the synthetic demo cohort the bundled model does not beat repeating the previous
+  // visit's medications: refused, and installed only when the gate is overridden (audited).
+  await reason.waitUntil(async function () { return /does not beat repeating the previous visit/.test(await this.getText()); }, { timeout: 60000 });
+  await shot("model-gate-baseline");
+  await (await browser.$('[data-testid="force-install"]')).click();
+  await (await browser.$('[data-testid="force-warning"]')).waitForDisplayed();
+  await (await browser.$('[data-testid="install-model"]')).click();
   await reason.waitUntil(async function () { return /^installed/.test(await this.getText().then((t) => t.replace(/^Gate:\s*/, ""))); }, { timeout: 60000 });
   assert.equal(cli("model", "list").find((x) => x.active).id, "e2e-copy");
   const installEvent = cli("audit", "--limit", "100").find((e) => e.kind === "model-install");
   assert.equal(installEvent.payload.allowed_unsigned, true, "the unsigned install is on record");
+  assert.equal(installEvent.payload.forced, true, "the override is on record");
   await (await browser.$('[data-testid="rollback"]')).click();
   await (await browser.$('[data-testid="confirm-rollback"]')).click();
   await (await browser.$('[data-testid="model-status"]')).waitUntil(async function () { return /Rolled back/.test(await this.getText()); }, { timeout: 20000 });

@@ -111,15 +111,16 @@ export const checkInteractions = (codes: string[]) => call<InteractionCheck>("ch
 
 export const listModels = () => call<ModelEntry[]>("list_models");
 
-export const installModel = (dir: string, allowUnsigned = false) =>
-  call<GateReport>("install_model", { dir, allowUnsigned });
+export const installModel = (dir: string, allowUnsigned = false, force = false) =>
+  call<GateReport>("install_model", { dir, allowUnsigned, force });
 
 export const rollbackModel = () => call<Pointer>("rollback_model");
 
 /** Resolves at once; progress comes as `refine-progress`, the end as `refine-done` or `refine-failed`. */
 export const startRefine = (tiny: boolean) => call<null>("start_refine", { tiny });
 
-export const confirmInstall = (candidate: string) => call<GateReport>("confirm_install", { candidate });
+export const confirmInstall = (candidate: string, force = false) =>
+  call<GateReport>("confirm_install", { candidate, force });
 
 /**
  * `systems` matters for `fhir` only: null = the standard HL7 code-system URIs only, "mimic" = the

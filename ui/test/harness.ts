@@ -325,6 +325,15 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
               reason:
                 "the bundle is not signed: install only models whose maker you trust, and then with --allow-unsigned (the app: \"Install an unsigned model\"); the choice is written to the audit log",
             };
+      if (dir.includes("weak") && args.force)
+        return {
+          ...g,
+          installed: true,
+          forced: true,
+          active: `${active.id} ${active.version}`,
+          active_eval: activeEval(),
+          reason: "installed (forced): PRAUC 0.4100 vs active 0.4700",
+        };
       if (dir.includes("weak"))
         return {
           ...g,
@@ -398,7 +407,7 @@ async function refineScript(tiny: boolean) {
     return;
   }
   const report: RefineReport = {
-    candidate: "/home/clinician/.local/share/leader-rx/refine/candidate",
+    candidate: "/home/clinician/.local/share/leader-rx/leader.sqlite.refine/candidate",
     skipped_stages: ["export dataset"],
     candidate_eval: clone(gateSample.candidate_eval),
     active_eval: activeEval(),

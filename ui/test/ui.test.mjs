@@ -375,7 +375,19 @@ test("model: active model, metrics chart, history, install gate reason, roll bac
     assert.deepEqual((await calls("install_model")).at(-1).args, {
       dir: "/models/weak-candidate",
       allowUnsigned: false,
+      force: false,
     });
+    // The chart shows repeating the previous visit beside the active model and the candidate.
+    assert.match(await gate.getByTestId("install-gate-chart").innerText(), /Repeat the previous visit/);
+    // Overriding the gate takes a tick with a warning, and is marked forced.
+    assert.equal(await page.getByTestId("force-warning").count(), 0);
+    await page.getByTestId("force-install").check();
+    assert.match(await page.getByTestId("force-warning").innerText(), /audit log/);
+    await page.getByTestId("install-model").click();
+    await gate.getByText("Installed", { exact: true }).waitFor();
+    assert.match(await gate.innerText(), /forced/);
+    assert.equal((await calls("install_model")).at(-1).args.force, true);
+    await page.getByTestId("force-install").uncheck();
 
     // An unsigned bundle is refused unless the user ticks the box, which shows a warning.
     await page.getByTestId("model-dir").fill("/models/unsigned-bundle");
@@ -388,7 +400,11 @@ test("model: active model, metrics chart, history, install gate reason, roll bac
     await page.getByTestId("install-model").click();
     await gate.getByText("Installed", { exact: true }).waitFor();
     assert.match(await gate.innerText(), /installed unsigned, audited/);
-    assert.deepEqual((await calls("install_model")).at(-1).args, { dir: "/models/unsigned-bundle", allowUnsigned: true });
+    assert.deepEqual((await calls("install_model")).at(-1).args, {
+      dir: "/models/unsigned-bundle",
+      allowUnsigned: true,
+      force: false,
+    });
     await page.getByTestId("allow-unsigned").uncheck();
 
     await page.getByTestId("model-dir").fill("/models/leader-student-refined");
@@ -424,16 +440,20 @@ test("model: refine shows per-stage progress, then active vs candidate and Confi
     assert.deepEqual(bars, [
       "Active:0.47",
       "Candidate:0.50",
+      "Repeat the previous visit:0.58",
       "Active:0.33",
       "Candidate:0.35",
+      "Repeat the previous visit:0.49",
       "Active:0.41",
       "Candidate:0.44",
+      "Repeat the previous visit:0.57",
     ]);
     await shot("model-refine");
     await page.getByTestId("confirm-install").click();
     await page.getByTestId("confirm-gate").getByText("Installed", { exact: true }).waitFor();
     assert.deepEqual((await calls("confirm_install")).at(-1).args, {
-      candidate: "/home/clinician/.local/share/leader-rx/refine/candidate",
+      candidate: "/home/clinician/.local/share/leader-rx/leader.sqlite.refine/candidate",
+      force: false,
     });
   }));
 

@@ -663,6 +663,19 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
                 None => outln!(w, "{name:<28} (not available)"),
             }
         }
+        for b in r.candidate_eval.iter().flat_map(|e| &e.report.baselines) {
+            let s = &b.overall;
+            outln!(
+                w,
+                "{:<28} {:>8.4} {:>8.4} {:>8.4} {:>8.2} {:>9.4}",
+                format!("baseline: {}", b.name.replace('_', " ")),
+                s.jaccard,
+                s.prauc,
+                s.f1,
+                s.avg_drugs,
+                s.ddi_rate
+            );
+        }
         if let Some(n) = r.candidate_eval.as_ref().map(|e| e.excluded_synthetic_patients).filter(|n| *n > 0) {
             outln!(w, "{}", excluded_line(n));
         }

@@ -466,12 +466,14 @@ impl App {
 
     /// Installs through the gate and hot-swaps the serving model. An unsigned or unknown-key
     /// bundle only with `allow_unsigned` (the user ticked it; it is audited).
-    pub async fn install_model(&self, dir: &Path, allow_unsigned: bool) -> IpcResult<GateReport> {
+    /// Installs `dir` through the gate; `force` overrides a refusal of the gate's comparisons
+    /// (never a bad signature), and is written to the audit log with the report.
+    pub async fn install_model(&self, dir: &Path, allow_unsigned: bool, force: bool) -> IpcResult<GateReport> {
         let _guard =
             self.busy.try_lock().map_err(|_| IpcError::new(ErrorCode::Busy, "another model operation is running"))?;
         // The new model is served as part of its activation: if that fails, the previous
         // model is restored and keeps serving.
-        Ok(crate::models::install_with(&self.store, &self.registry, dir, false, allow_unsigned, self.session, self)
+        Ok(crate::models::install_with(&self.store, &self.registry, dir, force, allow_unsigned, self.session, self)
             .await?)
     }
 
@@ -524,7 +526,7 @@ impl App {
     /// and its teacher. The web view names the candidate it was shown; it must be the one
     /// `refine` wrote, and the teacher is taken from the same work folder, never from a path
     /// the web view chose.
-    pub async fn confirm_install(&self, candidate: &Path) -> IpcResult<GateReport> {
+    pub async fn confirm_install(&self, candidate: &Path, force: bool) -> IpcResult<GateReport> {
         let work = self.refine_work();
         let own = work.join("candidate");
         let same = match (std::fs::canonicalize(candidate), std::fs::canonicalize(&own)) {
@@ -534,7 +536,7 @@ impl App {
         if !same {
             return Err(IpcError::new(ErrorCode::InvalidInput, "that is not this store's refined candidate"));
         }
-        let report = self.install_model(&own, false).await?;
+        let report = self.install_model(&own, false, force).await?;
         let teacher = work.join("teacher-bundle");
         if report.installed && teacher.join("manifest.json").is_file() {
             crate::models::install_teacher(&self.store, &self.registry, &teacher, false).await?;
@@ -545,7 +547,8 @@ impl App {
     /// The refinement's work folder (beside the store).
     /// `<store file>.refine/` beside the store: like the models folder, one per store.
     fn refine_work(&self) -> PathBuf {
-        let mut name = self.db_path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
+        let mut name =
+            self.db_path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
         name.push(".refine");
         self.db_path.with_file_name(name)
     }

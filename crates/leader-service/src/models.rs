@@ -82,7 +82,9 @@ fn claim(root: &Path, db: &Path) -> Result<()> {
             match write() {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => claim(root, db),
-                Err(e) => Err(ServiceError::Invalid(format!("cannot record which store the models folder belongs to: {e}"))),
+                Err(e) => {
+                    Err(ServiceError::Invalid(format!("cannot record which store the models folder belongs to: {e}")))
+                }
             }
         }
         Err(e) => Err(ServiceError::Invalid(format!("cannot read the models folder's store.json: {e}"))),
@@ -311,7 +313,9 @@ pub async fn install_with(
     }
     let opts =
         EvalOptions { split: Some(Split::Test), seed: Some(model_seed(&candidate.manifest)), ..EvalOptions::default() };
-    let cand_eval = match evaluate(store, &engine, &opts).await {
+    // The candidate is also scored against "repeat the previous visit" on the same visits.
+    let cand_opts = EvalOptions { baselines: true, ..opts.clone() };
+    let cand_eval = match evaluate(store, &engine, &cand_opts).await {
         Ok(e) => Some(e),
         Err(ServiceError::Invalid(_)) => None, // an empty store: nothing to compare on
         Err(e) => return Err(e),
@@ -337,11 +341,37 @@ pub async fn install_with(
             return Ok(report);
         }
     }
+    // A model must beat the trivial rule it replaces in practice: repeating the previous
+    // visit's medications.
+    let baseline = report.candidate_eval.as_ref().and_then(|c| {
+        c.report
+            .baselines
+            .iter()
+            .find(|b| b.name == "repeat_previous")
+            .map(|b| (c.report.overall.prauc, b.overall.prauc))
+    });
+    if let Some((cp, bp)) = baseline
+        && cp <= bp
+        && !force
+    {
+        report.reason = format!(
+            "candidate PRAUC {cp:.4} does not beat repeating the previous visit's medications ({bp:.4}) on the held-out split: {:.4} below it (--force overrides)",
+            bp - cp
+        );
+        audit(store, "model-install-refused", &audited(&report)).await?;
+        return Ok(report);
+    }
     report.installed = true;
+    let versus_baseline =
+        baseline.map_or(String::new(), |(cp, bp)| format!("; repeat-previous {bp:.4} ({:+.4})", cp - bp));
     report.reason = match (&report.candidate_eval, &report.active_eval) {
-        (Some(c), Some(a)) => {
-            format!("installed: PRAUC {:.4} vs active {:.4}", c.report.overall.prauc, a.report.overall.prauc)
-        }
+        (Some(c), Some(a)) => format!(
+            "installed{}: PRAUC {:.4} vs active {:.4}{versus_baseline}",
+            if force { " (forced)" } else { "" },
+            c.report.overall.prauc,
+            a.report.overall.prauc
+        ),
+        (Some(c), None) => format!("installed: PRAUC {:.4}{versus_baseline}", c.report.overall.prauc),
         _ => "installed (no held-out visits in this store to compare on)".into(),
     };
     // The decision is on record before anything changes on disk.

@@ -98,7 +98,8 @@ pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<Str
         withheld_for_coverage: r.coverage.insufficient,
         safe_mode: r.safe_mode,
     };
-    let payload = serde_json::to_value(&rec).map_err(|e| ServiceError::Invalid(format!("recommendation record: {e}")))?;
+    let payload =
+        serde_json::to_value(&rec).map_err(|e| ServiceError::Invalid(format!("recommendation record: {e}")))?;
     let id = repo::append_audit(store.pool(), &crate::models::actor(), "recommendation", &payload).await?;
     answer.recommendation_id = Some(id);
     Ok(id)
@@ -237,7 +238,14 @@ pub async fn recommend_with(
             titles.entry(c.to_string()).or_insert_with(|| n.clone());
         }
     }
-    Ok(Answer { patient_id, admission_id, recommendation: rec, titles, input_digest: input_digest(&req), recommendation_id: None })
+    Ok(Answer {
+        patient_id,
+        admission_id,
+        recommendation: rec,
+        titles,
+        input_digest: input_digest(&req),
+        recommendation_id: None,
+    })
 }
 
 /// Runs blocking work (waiting for the inference worker) without stalling a runtime
@@ -295,5 +303,8 @@ pub async fn recommend_teacher(
     }
     let titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &all).await?.into_iter().collect();
     let input_digest = input_digest(&req);
-    Ok((Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None }, prompt))
+    Ok((
+        Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None },
+        prompt,
+    ))
 }

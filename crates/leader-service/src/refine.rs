@@ -306,7 +306,9 @@ pub async fn refine(
     let bundle = Bundle::open(&candidate)?;
     let eval_opts = EvalOptions { seed: Some(model_seed(&bundle.manifest)), ..EvalOptions::default() };
     let cand = Engine::start(&candidate, session)?;
-    let candidate_eval = evaluate(store, &cand, &eval_opts).await.ok();
+    // The candidate beside the trivial rules on the same visits (printed, and what the gate
+    // checks).
+    let candidate_eval = evaluate(store, &cand, &EvalOptions { baselines: true, ..eval_opts.clone() }).await.ok();
     progress.update(1, 2, "candidate");
     let active_dir = registry.active()?.or_else(leader_infer::registry::bundled_default);
     let active_eval = match &active_dir {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use leader_service::app::{
-    Action, AppInfo, CodeKind, Decision, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, ProgressEvent,
-    RecommendRequest,
+    Action, AppInfo, CodeKind, Decision, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck,
+    IpcError, ProgressEvent, RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;

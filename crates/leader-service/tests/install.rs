@@ -270,9 +270,9 @@ async fn the_app_installs_only_its_own_refined_candidate() {
     let elsewhere = dir.path().join("elsewhere");
     fixture_as(&elsewhere, "elsewhere");
     std::fs::create_dir_all(elsewhere.join("..").join("teacher-bundle")).expect("mkdir");
-    let err = app.confirm_install(&elsewhere).await.expect_err("refused");
+    let err = app.confirm_install(&elsewhere, false).await.expect_err("refused");
     assert_eq!(err.code, leader_service::app::ErrorCode::InvalidInput);
     assert!(!err.message.contains('/'), "no path in the message: {}", err.message);
-    let none = app.confirm_install(Path::new("/nonexistent/candidate")).await.expect_err("refused");
+    let none = app.confirm_install(Path::new("/nonexistent/candidate"), false).await.expect_err("refused");
     assert_eq!(none.code, leader_service::app::ErrorCode::InvalidInput);
 }

@@ -112,7 +112,10 @@ pub async fn latest_decision<'e, E: Executor<'e, Database = Sqlite>>(
 /// The audit event `id`, when it exists.
 pub async fn audit_event<'e, E: Executor<'e, Database = Sqlite>>(e: E, id: i64) -> Result<Option<AuditEvent>> {
     let row: Option<(i64, String, String, String, String)> =
-        sqlx::query_as("SELECT id, at, actor, kind, payload FROM audit_log WHERE id = ?1").bind(id).fetch_optional(e).await?;
+        sqlx::query_as("SELECT id, at, actor, kind, payload FROM audit_log WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(e)
+            .await?;
     Ok(row.map(|(id, at, actor, kind, payload)| AuditEvent {
         id,
         at,

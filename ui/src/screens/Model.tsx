@@ -104,16 +104,21 @@ function MetricsChart({ metrics }: { metrics: JsonValue | undefined }) {
   );
 }
 
-function evalGroups(active: Scores | undefined, candidate: Scores | undefined): ChartGroup[] {
+function evalGroups(
+  active: Scores | undefined,
+  candidate: Scores | undefined,
+  baseline: Scores | undefined,
+): ChartGroup[] {
   return (["prauc", "jaccard", "f1"] as const).map((k, i) => ({
     label: METRICS[i],
-    values: [active ? active[k] : null, candidate ? candidate[k] : null],
+    values: [active ? active[k] : null, candidate ? candidate[k] : null, baseline ? baseline[k] : null],
   }));
 }
 
 function GateResult({ report, testid }: { report: GateReport; testid: string }) {
   const a = report.active_eval?.report.overall;
   const c = report.candidate_eval?.report.overall;
+  const repeat = report.candidate_eval?.report.baselines?.find((b) => b.name === "repeat_previous")?.overall;
   return (
     <div class={`panel gate ${report.installed ? "gate-ok" : "gate-refused"}`} data-testid={testid}>
       <p>
@@ -134,8 +139,8 @@ function GateResult({ report, testid }: { report: GateReport; testid: string }) 
       {a || c ? (
         <BarChart
           title="Overall scores on this store's held-out visits"
-          series={["Active", "Candidate"]}
-          groups={evalGroups(a, c)}
+          series={["Active", "Candidate", "Repeat the previous visit"]}
+          groups={evalGroups(a, c, repeat)}
           testid={`${testid}-chart`}
         />
       ) : null}
@@ -151,6 +156,7 @@ export function Model() {
   const [dir, setDir] = useState("");
   const [installing, setInstalling] = useState(false);
   const [allowUnsigned, setAllowUnsigned] = useState(false);
+  const [force, setForce] = useState(false);
   const [gate, setGate] = useState<GateReport | null>(null);
   const [confirmRollback, setConfirmRollback] = useState(false);
   const [pointer, setPointer] = useState<Pointer | null>(null);
@@ -187,7 +193,7 @@ export function Model() {
     setGate(null);
     setStatus("Checking the model against this store…");
     try {
-      const g = await installModel(dir.trim(), allowUnsigned);
+      const g = await installModel(dir.trim(), allowUnsigned, force);
       setGate(g);
       setStatus(g.installed ? "Model installed." : "The gate refused the model.");
       await Promise.all([loadModels(), nav.refreshInfo()]);
@@ -251,7 +257,7 @@ export function Model() {
     if (!refine) return;
     setError(null);
     try {
-      const g = await confirmInstall(refine.candidate);
+      const g = await confirmInstall(refine.candidate, force);
       setConfirmGate(g);
       setStatus(g.installed ? "Candidate installed." : "The gate refused the candidate.");
       await Promise.all([loadModels(), nav.refreshInfo()]);
@@ -264,6 +270,7 @@ export function Model() {
   const metrics = (model?.metrics ?? activeEntry?.metrics) as JsonValue | undefined;
   const ra = refine?.active_eval?.report.overall;
   const rc = refine?.candidate_eval?.report.overall;
+  const rRepeat = refine?.candidate_eval?.report.baselines?.find((b) => b.name === "repeat_previous")?.overall;
   return (
     <section class="screen" aria-labelledby="model-h">
       <h1 id="model-h" tabIndex={-1}>
@@ -401,9 +408,25 @@ export function Model() {
             verify is refused even so.
           </p>
         ) : null}
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={force}
+            onChange={(e) => setForce((e.target as HTMLInputElement).checked)}
+            data-testid="force-install"
+          />
+          Install even if the gate refuses it
+        </label>
+        {force ? (
+          <p class="banner banner-warn small" role="alert" data-testid="force-warning">
+            The gate refuses a model that scores below the active model, below repeating the previous visit's
+            medications, or that knows too little of this store's codes. Overriding it is written to the audit log with
+            the scores.
+          </p>
+        ) : null}
         <p class="muted small">
-          The gate compares the candidate with the active model on this store's held-out visits before it is made
-          active.
+          The gate compares the candidate with the active model and with repeating the previous visit's medications on
+          this store's held-out visits before it is made active.
         </p>
         {gate ? <GateResult report={gate} testid="install-gate" /> : null}
       </section>
@@ -450,8 +473,8 @@ export function Model() {
             {ra || rc ? (
               <BarChart
                 title="Active vs candidate, overall (higher is better)"
-                series={["Active", "Candidate"]}
-                groups={evalGroups(ra, rc)}
+                series={["Active", "Candidate", "Repeat the previous visit"]}
+                groups={evalGroups(ra, rc, rRepeat)}
                 testid="refine-chart"
               />
             ) : (

@@ -186,8 +186,16 @@ fn install_gate_refuses_a_worse_model_and_rollback_restores_the_previous() {
     sign(&db, &copy);
     sign(&db, &worse);
 
-    let first = json(&leader(&db, &["--json", "model", "install", copy.to_str().expect("path")]));
+    // On the synthetic demo cohort the bundled model does not beat repeating the previous
+    // visit's medications: the gate says so and installs only when forced (audited).
+    let out = leader(&db, &["model", "install", copy.to_str().expect("path")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("does not beat repeating the previous visit"), "{err}");
+    let first = json(&leader(&db, &["--json", "model", "install", copy.to_str().expect("path"), "--force"]));
     assert_eq!(first["installed"], true);
+    assert_eq!(first["forced"], true);
+    let baselines = first["candidate_eval"]["report"]["baselines"].as_array().expect("scored beside the baselines");
+    assert!(baselines.iter().any(|b| b["name"] == "repeat_previous"));
     let refused = leader(&db, &["model", "install", worse.to_str().expect("path")]);
     assert!(!refused.status.success(), "a clearly worse model is refused");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("below the active model"));
