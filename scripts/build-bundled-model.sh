@@ -31,7 +31,7 @@ rm -f "$LEADER_DB"*
 "$leader" import ddi "$DATA/mappings/gamenet/ddi_atc3_pairs.csv" --source twosides --licence MIT
 "$leader" export-dataset --out "$WORK/dataset" --folds 5 --prompt-codes 8
 py=pipeline/.venv/bin/python
-(cd pipeline && $py -m leader_pipeline cv --dataset "$WORK/dataset" --out "$WORK/cv" --folds 5 --alphas 0,0.1,1) > "$WORK/cv.log"
+(cd pipeline && $py -m leader_pipeline cv --dataset "$WORK/dataset" --out "$WORK/cv" --folds 5 --alphas 0,1 --seeds 1 --no-final) > "$WORK/cv.log"
 alpha=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['chosen_alpha'])" "$WORK/cv/cv.json")
 (cd pipeline && $py -m leader_pipeline teacher --dataset "$WORK/dataset" --out "$WORK/teacher") > "$WORK/teacher.log"
 (cd pipeline && $py -m leader_pipeline student --dataset "$WORK/dataset" --teacher "$WORK/teacher" --out "$WORK/student" --alpha "$alpha") > "$WORK/student.log"

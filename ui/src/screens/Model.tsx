@@ -66,6 +66,8 @@ function cvModels(metrics: unknown): string[] {
 
 function defaultCv(metrics: unknown): string | null {
   const names = cvModels(metrics);
+  // The shipped recipe, when the cross-validation names it (the current protocol).
+  if (names.includes("recipe")) return "recipe";
   const chosen = pick(metrics, "cross_validation", "chosen_alpha");
   if (typeof chosen === "number") {
     const n = names.find((x) => x === `student_alpha_${chosen}`);
