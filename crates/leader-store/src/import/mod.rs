@@ -315,6 +315,10 @@ const IN_FLIGHT: usize = 2;
 /// connection's own setting is restored afterwards, whatever the outcome.
 const IMPORT_CACHE_KIB: i64 = 128 * 1024;
 
+/// The page cache while the deferred indexes are rebuilt, in KiB (see
+/// [`BatchWriter::finish`]).
+const SORT_CACHE_KIB: i64 = 32 * 1024;
+
 /// A streamed import inside the caller's transaction: `read` runs on a blocking thread
 /// (read, validate, build rows) and hands chunks through a small bounded channel to the
 /// writer, which maps and inserts them, so reading and writing overlap and memory stays
@@ -753,6 +757,12 @@ impl<'c> BatchWriter<'c> {
         let BatchWriter { conn, progress, codes, mut summary, deferred_indexes, .. } = self;
         let deferred_indexes = deferred_indexes.unwrap_or_default();
         if !deferred_indexes.is_empty() {
+            // SQLite's sorter may hold as much as the page cache: a smaller cache while
+            // sorting keeps the two from adding up (the streamed import restores its own).
+            let cache: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *conn).await?;
+            if cache < -SORT_CACHE_KIB {
+                sqlx::query(&format!("PRAGMA cache_size = -{SORT_CACHE_KIB}")).execute(&mut *conn).await?;
+            }
             progress.stage("indexes", Some(deferred_indexes.len() as u64));
             for sql in deferred_indexes {
                 sqlx::query(&sql).execute(&mut *conn).await?;
