@@ -57,6 +57,11 @@ async fn check_interactions(app: Shared<'_>, codes: Vec<Code>) -> IpcResult<Inte
 }
 
 #[tauri::command]
+async fn evaluate_model(app: Shared<'_>) -> IpcResult<leader_service::evaluate::Evaluation> {
+    app.evaluate_model().await
+}
+
+#[tauri::command]
 async fn list_models(app: Shared<'_>) -> IpcResult<Vec<ModelEntry>> {
     app.list_models().await
 }
@@ -218,6 +223,7 @@ fn main() {
             record_decision,
             check_interactions,
             list_models,
+            evaluate_model,
             install_model,
             rollback_model,
             confirm_install,

@@ -14,6 +14,7 @@ import type {
   CodeHit,
   CodeKind,
   DecisionRequest,
+  Evaluation,
   GateReport,
   ImportKind,
   ImportSummary,
@@ -40,6 +41,7 @@ export const COMMANDS = [
   "record_decision",
   "check_interactions",
   "list_models",
+  "evaluate_model",
   "install_model",
   "rollback_model",
   "start_refine",
@@ -110,6 +112,9 @@ export const recordDecision = (decision: DecisionRequest) => call<number>("recor
 export const checkInteractions = (codes: string[]) => call<InteractionCheck>("check_interactions", { codes });
 
 export const listModels = () => call<ModelEntry[]>("list_models");
+
+/** The active model on this store's held-out visits, beside the trivial baselines. */
+export const evaluateModel = () => call<Evaluation>("evaluate_model");
 
 export const installModel = (dir: string, allowUnsigned = false, force = false) =>
   call<GateReport>("install_model", { dir, allowUnsigned, force });

@@ -319,6 +319,8 @@ export interface EvalReport {
   safe_mode: Scores | null;
   ground_truth_ddi_rate: number;
   truth_outside_vocabulary: number;
+  unknown_code_share: number;
+  visits_withheld_for_coverage: number;
   /** Trivial rules scored on the same visits (`leader evaluate --baselines`). */
   baselines: BaselineScores[];
 }

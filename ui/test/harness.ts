@@ -306,6 +306,8 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
     }
     case "check_interactions":
       return checkInteractions(args.codes as string[]);
+    case "evaluate_model":
+      return { ...clone(gateSample.candidate_eval!), report: { ...clone(gateSample.candidate_eval!.report), unknown_code_share: 0.034, visits_withheld_for_coverage: 0 } };
     case "list_models":
       return clone(models);
     case "install_model": {

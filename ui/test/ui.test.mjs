@@ -364,6 +364,14 @@ test("model: active model, metrics chart, history, install gate reason, roll bac
     assert.match(panel, /leader-student-refined/);
     assert.match(panel, /not a clinical validation/);
     assert.equal(await page.getByTestId("model-row").count(), 1);
+    // The active model beside the trivial rules on this store's held-out visits.
+    await page.getByTestId("evaluate-model").click();
+    const summary = page.getByTestId("store-eval-summary");
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /vs 0\.5787 for repeating the previous visit's medications \(-0\.0764\)/);
+    assert.match(await summary.innerText(), /does not know 3\.4%/);
+    assert.match(await page.getByTestId("store-eval-warning").innerText(), /does not beat repeating/);
+    assert.match(await page.getByTestId("store-eval-chart").innerText(), /Most frequent/);
     await shot("model");
 
     await page.getByTestId("model-dir").fill("/models/weak-candidate");
@@ -690,7 +698,7 @@ test("patients list: arrow keys move between patients", T, () =>
 test("contract: every IPC command was exercised through the API layer", T, () =>
   withApp(async ({ page }) => {
     const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
-    assert.equal(commands.length, 16);
+    assert.equal(commands.length, 17);
     const missing = commands.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
   }));

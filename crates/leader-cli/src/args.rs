@@ -364,6 +364,16 @@ pub enum BenchCmd {
         /// Batch-1 repetitions.
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
+        /// Also time the installed teacher (or --teacher-dir) on the same visits in the same
+        /// run, and print its ratio to the student.
+        #[arg(long)]
+        teacher: bool,
+        /// A teacher bundle folder (default: the store's installed teacher).
+        #[arg(long)]
+        teacher_dir: Option<PathBuf>,
+        /// Teacher batch-1 repetitions (a language model is slow).
+        #[arg(long, default_value_t = 100)]
+        teacher_iterations: usize,
     },
     /// Time imports: a real MIMIC-IV folder (--mimic-iv) and/or a generated cohort.
     Import {

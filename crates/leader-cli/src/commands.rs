@@ -41,8 +41,9 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<()> {
         Command::ExportDataset(a) => crate::infer_cmds::export_dataset(&cfg, &a).await,
         Command::Evaluate(a) => crate::infer_cmds::evaluate(&cfg, &a).await,
         Command::Model(c) => crate::infer_cmds::model(&cfg, &c).await,
-        Command::Bench(BenchCmd::Infer { model, iterations }) => {
-            crate::infer_cmds::bench_infer(&cfg, &model, iterations).await
+        Command::Bench(BenchCmd::Infer { model, iterations, teacher, teacher_dir, teacher_iterations }) => {
+            let teacher = teacher.then_some((teacher_dir, teacher_iterations));
+            crate::infer_cmds::bench_infer(&cfg, &model, iterations, teacher).await
         }
         Command::Audit(AuditArgs { action: Some(AuditCmd::Verify), .. }) => audit_verify(&cfg).await,
         Command::Audit(a) => audit(&cfg, &a).await,

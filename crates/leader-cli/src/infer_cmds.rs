@@ -369,6 +369,12 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         }
         outln!(
             w,
+            "unknown to the model: {:.1}% of these visits' diagnosis and procedure codes; {} visit(s) would get no suggestions (coverage gate)",
+            100.0 * e.report.unknown_code_share,
+            e.report.visits_withheld_for_coverage
+        );
+        outln!(
+            w,
             "ground truth DDI rate {:.4} (adjacency `{}`: {} pairs)",
             e.report.ground_truth_ddi_rate,
             e.adjacency_source,
@@ -454,7 +460,21 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
     }
 }
 
-pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Result<()> {
+/// The student's benchmark and, when asked, the teacher's on the same visits.
+#[derive(serde::Serialize)]
+struct BenchOutput {
+    #[serde(flatten)]
+    student: leader_infer::bench::BenchReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    teacher: Option<leader_infer::bench::TeacherBenchReport>,
+}
+
+pub async fn bench_infer(
+    cfg: &Resolved,
+    m: &ModelArgs,
+    iterations: usize,
+    teacher: Option<(Option<PathBuf>, usize)>,
+) -> Result<()> {
     let store = open(cfg).await?;
     let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
     let bundle = leader_infer::Bundle::open(&dir)?;
@@ -467,9 +487,44 @@ pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Re
         bail!("the store has no visits to benchmark with: run `leader demo` or import a cohort");
     }
     let device = session_options(&m.device, 1)?.device;
-    let report =
-        tokio::task::spawn_blocking(move || leader_infer::bench::run(&dir, &inputs, iterations, device)).await??;
-    emit(cfg, &report, |w, r| {
+    // The teacher's prompts for the same visits (its own medication level), rendered as in
+    // teacher mode.
+    let teacher = match teacher {
+        None => None,
+        Some((dir, n)) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => registry(cfg)?
+                    .teacher()
+                    .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
+            };
+            let text = std::fs::read_to_string(dir.join("manifest.json")).context("the teacher's manifest")?;
+            let tm: leader_infer::teacher::TeacherManifest =
+                serde_json::from_str(&text).context("the teacher's manifest")?;
+            let level = tm.prompt.medication_atc_level;
+            let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
+            let mut titles: std::collections::BTreeMap<String, String> =
+                lookups.names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let visits: Vec<_> = samples::samples(&records, level, 42, None).into_iter().map(|s| s.input).collect();
+            let codes: Vec<Code> = visits.iter().flat_map(|v| v.input_codes()).collect();
+            let mut conn = store.pool().acquire().await?;
+            titles.extend(repo::titles_of(&mut conn, &codes).await?);
+            let prompts: Vec<String> =
+                visits.iter().map(|v| leader_core::prompt::render(v, &titles, &tm.prompt.options)).collect();
+            Some((dir, prompts, n))
+        }
+    };
+    let report = tokio::task::spawn_blocking(move || -> leader_infer::Result<BenchOutput> {
+        let student = leader_infer::bench::run(&dir, &inputs, iterations, device)?;
+        let teacher = match teacher {
+            Some((d, prompts, n)) => Some(leader_infer::bench::run_teacher(&d, &prompts, n, device)?),
+            None => None,
+        };
+        Ok(BenchOutput { student, teacher })
+    })
+    .await??;
+    emit(cfg, &report, |w, o| {
+        let r = &o.student;
         outln!(w, "model {} on {} visits ({:?})", r.model, r.samples, r.device);
         outln!(w, "session load            median {:.1} ms", r.session_load_ms_median);
         outln!(w, "encoding                median {:.1} us/visit", r.encode_us_median);
@@ -495,12 +550,55 @@ pub async fn bench_infer(cfg: &Resolved, m: &ModelArgs, iterations: usize) -> Re
             r.recommend_with_evidence_ms,
             r.recommend_without_evidence_ms
         );
+        if let Some(mb) = r.load_rss_mb {
+            outln!(w, "memory of a loaded model  {mb:.1} MB");
+        }
         if let (Some(f), Some(ratio)) = (r.flops_per_visit, r.ratio_to_flop_limit) {
             outln!(
                 w,
                 "FLOPs per visit         {f:.0}; machine fp32 peak ~{:.0} GFLOP/s; measured time is {ratio:.0}x the FLOP limit",
                 r.machine_peak_gflops
             );
+        }
+        if let Some(t) = &o.teacher {
+            outln!(w);
+            outln!(w, "teacher {} on the same {} visits", t.model, t.samples);
+            outln!(w, "session load            median {:.1} ms", t.session_load_ms_median);
+            outln!(
+                w,
+                "batch 1, 1 thread       p50 {:.1} ms, p99 {:.1} ms (tokenize + run)",
+                t.batch1_ms_p50,
+                t.batch1_ms_p99
+            );
+            for x in &t.throughput {
+                outln!(
+                    w,
+                    "batch {:<3}, {} threads    {:.1} visits/s (median batch {:.0} ms)",
+                    x.batch,
+                    x.threads,
+                    x.visits_per_s,
+                    x.median_batch_ms
+                );
+            }
+            if let Some(mb) = t.load_rss_mb {
+                outln!(w, "memory of a loaded model  {mb:.1} MB");
+            }
+            outln!(w);
+            outln!(w, "teacher / student (same run, medians)");
+            outln!(w, "batch-1 latency p50     {:.0}x", t.batch1_ms_p50 * 1e3 / r.batch1_us_p50);
+            outln!(w, "session load            {:.1}x", t.session_load_ms_median / r.session_load_ms_median);
+            let s64 = r.throughput.iter().find(|x| x.batch == 64);
+            let t64 = t.throughput.iter().find(|x| x.batch == 64);
+            if let (Some(s), Some(tt)) = (s64, t64) {
+                outln!(
+                    w,
+                    "throughput at batch 64  student {:.0}x the teacher's visits/s",
+                    s.visits_per_s / tt.visits_per_s
+                );
+            }
+            if let (Some(a), Some(b)) = (t.load_rss_mb, r.load_rss_mb.filter(|b| *b > 0.0)) {
+                outln!(w, "memory                  {:.1}x", a / b);
+            }
         }
     })
 }

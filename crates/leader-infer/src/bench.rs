@@ -46,6 +46,85 @@ pub struct BenchReport {
     pub machine_peak_gflops: f64,
     /// Best measured time per visit / (FLOPs per visit / peak): how far from the FLOP limit.
     pub ratio_to_flop_limit: Option<f64>,
+    /// Resident memory added by loading the model and its session (MB; Linux).
+    #[serde(default)]
+    pub load_rss_mb: Option<f64>,
+}
+
+/// The teacher timed on the same visits (`leader bench infer --teacher`): what LEADER's
+/// student saves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeacherBenchReport {
+    pub model: String,
+    pub device: Device,
+    pub samples: usize,
+    pub session_load_ms_median: f64,
+    /// Tokenize + run of one prompt (one visit).
+    pub batch1_ms_p50: f64,
+    pub batch1_ms_p99: f64,
+    pub throughput: Vec<Throughput>,
+    /// Resident memory added by loading the model and its session (MB; Linux).
+    pub load_rss_mb: Option<f64>,
+}
+
+/// This process's resident memory (MB), from /proc/self/status.
+pub fn rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Times the teacher in `dir` on `prompts` (rendered for the same visits the student is timed
+/// on): session load, batch-1 latency (`iterations` prompts), and batched throughput.
+pub fn run_teacher(dir: &Path, prompts: &[String], iterations: usize, device: Device) -> Result<TeacherBenchReport> {
+    if prompts.is_empty() {
+        return Err(InferError::Inference("no prompts to benchmark with".into()));
+    }
+    let env = environment_for(device)?;
+    let opts = SessionOptions { threads: 1, device };
+    let before = rss_mb();
+    let mut teacher = crate::teacher::TeacherModel::open(&env, dir, opts)?;
+    let load_rss_mb = before.zip(rss_mb()).map(|(b, a)| (a - b).max(0.0));
+    let mut loads = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        drop(crate::teacher::TeacherModel::open(&env, dir, opts)?);
+        loads.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    for p in prompts.iter().take(3) {
+        teacher.predict(std::slice::from_ref(p))?;
+    }
+    let mut lat = Vec::new();
+    for p in prompts.iter().cycle().take(iterations.max(1)) {
+        let t = Instant::now();
+        std::hint::black_box(teacher.predict(std::slice::from_ref(p))?);
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    lat.sort_by(f64::total_cmp);
+    let mut batched = crate::teacher::TeacherModel::open(&env, dir, SessionOptions { threads: 2, device })?;
+    let mut throughput = Vec::new();
+    for batch in [16usize, 64] {
+        let chunk: Vec<String> = prompts.iter().cycle().take(batch).cloned().collect();
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while times.len() < 3 || start.elapsed().as_secs_f64() < 2.0 {
+            let t = Instant::now();
+            std::hint::black_box(batched.predict(&chunk)?);
+            times.push(t.elapsed().as_secs_f64());
+        }
+        let m = median(times);
+        throughput.push(Throughput { batch, threads: 2, visits_per_s: batch as f64 / m, median_batch_ms: m * 1e3 });
+    }
+    Ok(TeacherBenchReport {
+        model: format!("{} {}", teacher.manifest.model.id, teacher.manifest.model.version),
+        device,
+        samples: prompts.len(),
+        session_load_ms_median: median(loads),
+        batch1_ms_p50: percentile(&lat, 0.5),
+        batch1_ms_p99: percentile(&lat, 0.99),
+        throughput,
+        load_rss_mb,
+    })
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -81,6 +160,10 @@ pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize, device: Devic
     let one = SessionOptions { threads: 1, device };
     let two = SessionOptions { threads: 2, device };
 
+    let before = rss_mb();
+    let kept = OrtBackend::start(&env, &bundle, one)?;
+    let load_rss_mb = before.zip(rss_mb()).map(|(b, a)| (a - b).max(0.0));
+    drop(kept);
     let mut loads = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
@@ -155,5 +238,6 @@ pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize, device: Devic
         flops_per_visit: flops,
         machine_peak_gflops: peak,
         ratio_to_flop_limit: flops.map(|f| best_s_per_visit / (f / (peak * 1e9))),
+        load_rss_mb,
     })
 }

@@ -37,6 +37,12 @@ pub struct EvalReport {
     pub ground_truth_ddi_rate: f64,
     /// Prescribed medications outside the model's vocabulary (dropped from the truth).
     pub truth_outside_vocabulary: usize,
+    /// Share of the evaluated visits' current diagnosis and procedure codes the model does not
+    /// know, and how many of those visits its coverage gate would withhold.
+    #[serde(default)]
+    pub unknown_code_share: f64,
+    #[serde(default)]
+    pub visits_withheld_for_coverage: usize,
     /// Trivial rules scored on the same visits (`leader evaluate --baselines`).
     #[serde(default)]
     pub baselines: Vec<BaselineScores>,
@@ -183,6 +189,13 @@ pub fn evaluate(
     let probs = predict_all(bundle, backend, &inputs)?;
     let m = &bundle.manifest;
     let mut outside = 0;
+    let (mut coded, mut unknown, mut withheld) = (0u32, 0u32, 0usize);
+    for s in samples {
+        let c = bundle.encoder.coverage(&s.input);
+        coded += c.diagnoses + c.procedures;
+        unknown += c.diagnoses + c.procedures - c.known_diagnoses - c.known_procedures;
+        withheld += usize::from(c.insufficient);
+    }
     let mut rows = Vec::with_capacity(samples.len());
     let mut safe_rows = Vec::new();
     for (s, p) in samples.iter().zip(&probs) {
@@ -223,6 +236,8 @@ pub fn evaluate(
         safe_mode: kb.map(|_| score(&safe_rows, interacts)),
         ground_truth_ddi_rate: ddi_rate(&truths, interacts),
         truth_outside_vocabulary: outside,
+        unknown_code_share: if coded == 0 { 0.0 } else { unknown as f64 / coded as f64 },
+        visits_withheld_for_coverage: withheld,
         baselines: Vec::new(),
     })
 }

@@ -460,6 +460,21 @@ impl App {
         Ok(InteractionCheck { findings, titles })
     }
 
+    /// The active model on this store's held-out visits (the model's own split), beside
+    /// repeating the previous visit and the most frequent medications on the same visits.
+    pub async fn evaluate_model(&self) -> IpcResult<crate::evaluate::Evaluation> {
+        self.with_engine(async |e| {
+            let opts = crate::evaluate::EvalOptions {
+                split: Some(leader_core::split::Split::Test),
+                seed: Some(crate::evaluate::model_seed(&e.manifest()?)),
+                baselines: true,
+                ..Default::default()
+            };
+            crate::evaluate::evaluate(&self.store, e, &opts).await
+        })
+        .await
+    }
+
     pub async fn list_models(&self) -> IpcResult<Vec<ModelEntry>> {
         Ok(crate::models::list(&self.registry)?)
     }

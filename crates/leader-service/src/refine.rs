@@ -161,7 +161,9 @@ pub async fn refine(
     opts: &RefineOptions,
     progress: &dyn RefineProgress,
 ) -> Result<RefineReport> {
-    let work = &opts.work;
+    // The Python stages run in the pipeline's folder: every path handed to them is absolute.
+    let work = &std::path::absolute(&opts.work)
+        .map_err(|e| ServiceError::Invalid(format!("cannot resolve the working folder: {e}")))?;
     // The Python environment is checked before anything is written.
     python()?;
     // Owner-only: the working folder holds the exported dataset (patient ids, prompts) while

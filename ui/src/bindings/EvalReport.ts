@@ -25,6 +25,11 @@ ground_truth_ddi_rate: number,
  */
 truth_outside_vocabulary: number, 
 /**
+ * Share of the evaluated visits' current diagnosis and procedure codes the model does not
+ * know, and how many of those visits its coverage gate would withhold.
+ */
+unknown_code_share: number, visits_withheld_for_coverage: number, 
+/**
  * Trivial rules scored on the same visits (`leader evaluate --baselines`).
  */
 baselines: Array<BaselineScores>, };

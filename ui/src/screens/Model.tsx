@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import {
   confirmInstall,
+  evaluateModel,
   installModel,
   listModels,
   onRefineDone,
@@ -24,7 +25,17 @@ import {
 } from "../components";
 import { isRecord, mergeProgress, num, pct, pick } from "../format";
 import { useNav } from "../nav";
-import type { GateReport, IpcError, JsonValue, ModelEntry, Pointer, ProgressEvent, RefineReport, Scores } from "../types";
+import type {
+  Evaluation,
+  GateReport,
+  IpcError,
+  JsonValue,
+  ModelEntry,
+  Pointer,
+  ProgressEvent,
+  RefineReport,
+  Scores,
+} from "../types";
 
 const METRICS = ["PRAUC", "Jaccard", "F1"];
 const GROUPS: [string, string][] = [
@@ -302,6 +313,7 @@ export function Model() {
               synthetic patients). They are not a clinical validation.
             </p>
             <MetricsChart metrics={metrics} />
+            <StoreEvaluation />
           </>
         ) : (
           <p>No model is installed. Install one from a folder below.</p>
@@ -498,5 +510,68 @@ export function Model() {
         ) : null}
       </section>
     </section>
+  );
+}
+
+/** The active model on this store's held-out visits, beside the trivial rules it must beat. */
+function StoreEvaluation() {
+  const [evaluation, setEvaluation] = useState<Evaluation | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<IpcError | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setEvaluation(await evaluateModel());
+    } catch (e) {
+      setError(e as IpcError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const r = evaluation?.report;
+  const repeat = r?.baselines.find((b) => b.name === "repeat_previous");
+  const frequent = r?.baselines.find((b) => b.name === "most_frequent");
+  const groups: ChartGroup[] = r
+    ? (["prauc", "jaccard", "f1"] as const).map((k, i) => ({
+        label: METRICS[i],
+        values: [r.overall[k], repeat ? repeat.overall[k] : null, frequent ? frequent.overall[k] : null],
+      }))
+    : [];
+  return (
+    <div class="store-eval" data-testid="store-eval">
+      <button type="button" class="secondary" onClick={run} disabled={busy} data-testid="evaluate-model">
+        {busy ? "Evaluating…" : "Evaluate on this store"}
+      </button>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {r && evaluation ? (
+        <>
+          <p data-testid="store-eval-summary">
+            On {r.overall.visits} held-out visits of this store: PRAUC {num(r.overall.prauc, 4)}
+            {repeat ? (
+              <>
+                {" "}
+                vs {num(repeat.overall.prauc, 4)} for repeating the previous visit's medications (
+                {r.overall.prauc - repeat.overall.prauc >= 0 ? "+" : ""}
+                {num(r.overall.prauc - repeat.overall.prauc, 4)})
+              </>
+            ) : null}
+            . The model does not know {pct(r.unknown_code_share, 1)} of these visits' diagnosis and procedure codes;{" "}
+            {r.visits_withheld_for_coverage} visit(s) would get no suggestions.
+          </p>
+          {repeat && r.overall.prauc <= repeat.overall.prauc ? (
+            <p class="banner banner-warn small" data-testid="store-eval-warning">
+              On this store the model does not beat repeating the previous visit's medications.
+            </p>
+          ) : null}
+          <BarChart
+            title="Active model and the trivial rules on this store's held-out visits"
+            series={["Active model", "Repeat the previous visit", "Most frequent"]}
+            groups={groups}
+            testid="store-eval-chart"
+          />
+        </>
+      ) : null}
+    </div>
   );
 }

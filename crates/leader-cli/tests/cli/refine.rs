@@ -57,6 +57,15 @@ fn a_tiny_refinement_runs_the_whole_chain_resumes_installs_and_rolls_back() {
     assert!(t["recommendation"]["latency_ms"].as_f64().expect("ms") > 0.0);
     let s = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-001"]));
     assert_eq!(s["recommendation"]["model"]["kind"], "student");
+    // Teacher vs student cost, measured on the same visits in the same run.
+    let b = json(&leader(
+        &db,
+        &["--json", "bench", "infer", "--iterations", "50", "--teacher", "--teacher-iterations", "3"],
+    ));
+    let (t, s) = (&b["teacher"], &b);
+    assert_eq!(t["samples"], s["samples"], "the same visits");
+    let ratio = t["batch1_ms_p50"].as_f64().expect("ms") * 1e3 / s["batch1_us_p50"].as_f64().expect("us");
+    assert!(ratio > 1.0, "the teacher is slower than the student: {ratio}");
 
     let list = json(&leader(&db, &["--json", "model", "list"]));
     assert!(list.as_array().expect("l").iter().any(|m| m["active"] == true && m["id"] == "leader-student-refined"));
