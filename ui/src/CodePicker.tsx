@@ -16,6 +16,7 @@ export function CodePicker({
   exclude = [],
   testid,
   hint,
+  onPending,
 }: {
   kind: CodeKind;
   label: string;
@@ -23,6 +24,8 @@ export function CodePicker({
   exclude?: Code[];
   testid?: string;
   hint?: string;
+  /** Told the text typed but not (yet) added, so the form can refuse to run without it. */
+  onPending?: (text: string) => void;
 }) {
   const id = useId();
   const [text, setText] = useState("");
@@ -31,6 +34,9 @@ export function CodePicker({
   const [active, setActive] = useState(-1);
   const [message, setMessage] = useState("");
   const seq = useRef(0);
+
+  useEffect(() => onPending?.(text.trim()), [text]);
+  useEffect(() => () => onPending?.(""), []);
 
   useEffect(() => {
     const q = text.trim();
@@ -80,13 +86,19 @@ export function CodePicker({
       e.preventDefault();
       setActive((a) => (hits.length ? (a - 1 + hits.length) % hits.length : -1));
     } else if (e.key === "Enter") {
+      // Enter in a search box never submits the form: it picks, or says why it cannot.
+      e.preventDefault();
       if (open && active >= 0 && hits[active]) {
-        e.preventDefault();
         choose(hits[active]);
       } else if (CODE_RE.test(text.trim())) {
         // A code typed in full is taken as it is.
-        e.preventDefault();
         choose({ code: text.trim(), title: "" });
+      } else if (text.trim()) {
+        setMessage(
+          hits.length
+            ? "Choose one of the matches with the arrow keys and Enter."
+            : "Nothing to add yet: wait for the matches, or type a full code (e.g. ATC:B01AA03).",
+        );
       }
     } else if (e.key === "Escape") {
       if (open) {

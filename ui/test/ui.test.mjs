@@ -638,6 +638,38 @@ test("audit: the hash chain's status, intact or the first broken event", T, () =
     assert.match(await page.getByTestId("audit-chain").innerText(), /could not be verified/);
   }));
 
+test("composer: Enter in a search box never runs Suggest; a typed but unadded drug blocks it; changed inputs mark results stale", T, () =>
+  withApp(async ({ page, calls }) => {
+    await page.getByTestId("nav-composer").click();
+    await page.getByRole("heading", { level: 1, name: "Visit composer" }).waitFor();
+    await page.getByTestId("diagnosis-picker-input").fill("atrial");
+    await page.getByRole("option", { name: /Atrial fibrillation/ }).click();
+    // Typed, Enter pressed before any match was chosen: nothing is added and nothing runs.
+    await page.getByTestId("current-picker-input").fill("amiodaron");
+    await page.getByTestId("current-picker-input").press("Enter");
+    assert.equal((await calls("recommend")).length, 0, "Enter in the search box did not submit the form");
+    await page.getByTestId("suggest").click();
+    assert.match(
+      await page.getByTestId("form-message").innerText(),
+      /"amiodaron" was typed into the current-medication search but not added/,
+    );
+    assert.equal((await calls("recommend")).length, 0, "Suggest refuses to run past an unadded entry");
+    await page.getByTestId("current-picker-input").fill("");
+    await page.getByTestId("suggest").click();
+    await page.getByTestId("results").waitFor();
+    assert.equal(await page.getByTestId("results").getAttribute("data-stale"), "false");
+    assert.equal(await page.getByTestId("stale-results").count(), 0);
+
+    // Any input change after an answer marks it stale, and it cannot be recorded.
+    await page.getByTestId("safe-mode").check();
+    await page.getByTestId("stale-results").waitFor();
+    assert.equal(await page.getByTestId("results").getAttribute("data-stale"), "true");
+    assert.equal(await page.getByTestId("record-decision").isDisabled(), true);
+    await page.getByTestId("suggest").click();
+    await page.getByTestId("results").and(page.locator('[data-stale="false"]')).waitFor();
+    assert.equal(await page.getByTestId("stale-results").count(), 0);
+  }));
+
 test("keyboard only: Tab reaches every step, Enter picks a code and triggers Suggest", T, () =>
   withApp(async ({ page, calls }) => {
     await page.locator("body").click({ position: { x: 1, y: 1 } }).catch(() => {});

@@ -261,6 +261,13 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
   const [exporting, setExporting] = useState(false);
   const [exported, setExported] = useState<FhirExport | null>(null);
   const [exportError, setExportError] = useState<IpcError | null>(null);
+  // Text typed into a search box but not added: Suggest refuses to run past it.
+  const [pending, setPending] = useState<Record<string, string>>({});
+  const pendingIn = (box: string) => (text: string) => setPending((p) => ({ ...p, [box]: text }));
+  // What the shown answer was computed from; any change marks the answer stale.
+  const inputKey = JSON.stringify([mode, seed?.admission_id ?? null, extraCurrent, diagnoses, procedures, current, age, sex, safeMode, compare]);
+  const [answeredKey, setAnsweredKey] = useState<string | null>(null);
+  const stale = answer !== null && answeredKey !== inputKey;
 
   const learn = (hit: CodeHit) => {
     if (hit.title) setTitles((t) => ({ ...t, [hit.code]: hit.title }));
@@ -301,12 +308,20 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
   };
 
   const suggest = async () => {
+    const unadded = Object.entries(pending).find(([, text]) => text !== "");
+    if (unadded) {
+      setFormMsg(
+        `"${unadded[1]}" was typed into ${unadded[0]} but not added: choose it from the list (or clear the box) before suggesting.`,
+      );
+      return;
+    }
     const subj = subject();
     setFormMsg("");
     if (typeof subj === "string") {
       setFormMsg(subj);
       return;
     }
+    const key = inputKey;
     setBusy(true);
     setError(null);
     setRecorded(null);
@@ -319,6 +334,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
       ]);
       setAnswer(a);
       setTeacherAnswer(t);
+      setAnsweredKey(key);
       setChoices({});
       const high = a.recommendation.interactions.filter((f) => f.severity === "major" || f.severity === "contraindicated").length;
       const above = a.recommendation.suggestions.filter((s) => s.status === "suggested").length;
@@ -448,6 +464,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
                 <CodePicker
                   kind="medication"
                   label="Add a current medication"
+                  onPending={pendingIn("the current-medication search")}
                   exclude={[...previousMeds, ...extraCurrent]}
                   testid="extra-current-picker"
                   onPick={(h) => {
@@ -502,6 +519,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
                 <CodePicker
                   kind="diagnosis"
                   label="Add a diagnosis"
+                  onPending={pendingIn("the diagnosis search")}
                   exclude={diagnoses}
                   testid="diagnosis-picker"
                   onPick={(h) => {
@@ -522,6 +540,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
                 <CodePicker
                   kind="procedure"
                   label="Add a procedure"
+                  onPending={pendingIn("the procedure search")}
                   exclude={procedures}
                   testid="procedure-picker"
                   onPick={(h) => {
@@ -542,6 +561,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
                 <CodePicker
                   kind="medication"
                   label="Add a current medication"
+                  onPending={pendingIn("the current-medication search")}
                   exclude={current}
                   testid="current-picker"
                   onPick={(h) => {
@@ -627,7 +647,13 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
       </p>
 
       {answer ? (
-        <div class="results" data-testid="results">
+        <div class={stale ? "results stale" : "results"} data-testid="results" data-stale={stale ? "true" : "false"}>
+          {stale ? (
+            <p class="banner banner-warn" role="alert" data-testid="stale-results">
+              The inputs changed since these suggestions and interaction checks were made: they do not describe this
+              visit any more. Press Suggest again.
+            </p>
+          ) : null}
           {answer.recommendation.model.kind === "fixture" ? (
             <p class="banner banner-warn">
               This answer comes from a test fixture model with random weights. It is not for clinical use.
@@ -692,7 +718,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
                 type="button"
                 class="primary"
                 onClick={() => void record()}
-                disabled={recording || recorded !== null}
+                disabled={recording || recorded !== null || stale}
                 data-testid="record-decision"
               >
                 {recording ? "Recording…" : "Record decision"}
