@@ -39,7 +39,7 @@ rss_mb = int(sys.argv[4]) / 1024
 rows = sum(s[k] for k in ("patients", "visits", "diagnoses", "procedures", "prescriptions"))
 assert s["prescriptions"] == int(sys.argv[5]), "every generated prescription is imported"
 print(f"imported {s['prescriptions']:,} prescriptions ({rows:,} rows in all: {s['patients']:,} patients, "
-      f"{s['visits']:,} visits, {s['diagnoses']:,} diagnoses, {s['procedures']:,} procedures) in {secs:.1} s")
+      f"{s['visits']:,} visits, {s['diagnoses']:,} diagnoses, {s['procedures']:,} procedures) in {secs:.1f} s")
 print(f"{s['prescriptions'] / secs:,.0f} prescriptions/s, {rows / secs:,.0f} rows/s, peak RSS {rss_mb:,.0f} MB")
 print("goal: peak RSS <= 500 MB:", "met" if rss_mb <= 500 else "NOT met",
       "| >= 100,000 prescriptions/s:", "met" if s["prescriptions"] / secs >= 100_000 else "NOT met")
