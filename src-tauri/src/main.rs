@@ -52,6 +52,11 @@ async fn record_decision(app: Shared<'_>, decision: DecisionRequest) -> IpcResul
 }
 
 #[tauri::command]
+async fn ddi_sources(app: Shared<'_>) -> IpcResult<Vec<leader_store::ddi::DdiSource>> {
+    app.ddi_sources().await
+}
+
+#[tauri::command]
 async fn check_interactions(app: Shared<'_>, codes: Vec<Code>) -> IpcResult<InteractionCheck> {
     app.check_interactions(codes).await
 }
@@ -222,6 +227,7 @@ fn main() {
             recommend,
             record_decision,
             check_interactions,
+            ddi_sources,
             list_models,
             evaluate_model,
             install_model,

@@ -13,6 +13,7 @@ import type {
   AuditVerification,
   CodeHit,
   CodeKind,
+  DdiSource,
   DecisionRequest,
   Evaluation,
   GateReport,
@@ -40,6 +41,7 @@ export const COMMANDS = [
   "recommend",
   "record_decision",
   "check_interactions",
+  "ddi_sources",
   "list_models",
   "evaluate_model",
   "install_model",
@@ -110,6 +112,9 @@ export const recommend = (request: RecommendRequest) => call<Answer>("recommend"
 export const recordDecision = (decision: DecisionRequest) => call<number>("record_decision", { decision });
 
 export const checkInteractions = (codes: string[]) => call<InteractionCheck>("check_interactions", { codes });
+
+/** The loaded interaction sources and their rule counts. */
+export const ddiSources = () => call<DdiSource[]>("ddi_sources");
 
 export const listModels = () => call<ModelEntry[]>("list_models");
 

@@ -274,6 +274,15 @@ export interface Decision {
   note: string | null;
 }
 
+/** A loaded interaction source and how many rules it holds. */
+export interface DdiSource {
+  name: string;
+  description: string;
+  licence: string;
+  loaded_at: string;
+  pairs: number;
+}
+
 export interface InteractionCheck {
   findings: Finding[];
   titles: Titles;

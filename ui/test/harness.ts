@@ -9,6 +9,7 @@ import { emit } from "@tauri-apps/api/event";
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import auditSample from "../src/mocks/audit.json";
 import checkSample from "../src/mocks/check_interactions.json";
+import ddiSourcesSample from "../src/mocks/ddi_sources.json";
 import modelsSample from "../src/mocks/models.json";
 import patientsSample from "../src/mocks/patients.json";
 import timelineSample from "../src/mocks/patient_timeline.json";
@@ -304,6 +305,8 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       });
       return id;
     }
+    case "ddi_sources":
+      return clone(ddiSourcesSample);
     case "check_interactions":
       return checkInteractions(args.codes as string[]);
     case "evaluate_model":

@@ -299,6 +299,12 @@ test("composer: a model_unavailable error shows its message and points to the Mo
 test("pharmacist: matrix shows the warfarin × ibuprofen major cell, details on click", T, () =>
   withApp(async ({ page, calls, shot }) => {
     await page.getByTestId("nav-pharmacist").click();
+    // What the sources cover is stated before anything is checked.
+    const coverage = page.getByTestId("ddi-coverage");
+    await coverage.waitFor();
+    assert.match(await coverage.innerText(), /Checked against \d+ rules from 2 sources/);
+    assert.match(await coverage.innerText(), /leader-curated \(118 rules, loaded 2026-11-30\)/);
+    assert.match(await coverage.innerText(), /not proof that the combination is safe/);
     await page.getByTestId("drug-picker-input").fill("warf");
     await page.getByRole("option", { name: /Warfarin/ }).click();
     await page.getByTestId("paste-codes").fill("ATC:M01AE01, ATC:N06AB06\nibuprofen");
@@ -730,7 +736,7 @@ test("patients list: arrow keys move between patients", T, () =>
 test("contract: every IPC command was exercised through the API layer", T, () =>
   withApp(async ({ page }) => {
     const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
-    assert.equal(commands.length, 17);
+    assert.equal(commands.length, 18);
     const missing = commands.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
   }));

@@ -436,6 +436,13 @@ impl App {
         Ok(repo::append_audit(self.store.pool(), &crate::models::actor(), "decision", &payload).await?)
     }
 
+    /// The interaction sources loaded in this store and how many rules each holds: what an
+    /// empty result covers (and what it does not).
+    pub async fn ddi_sources(&self) -> IpcResult<Vec<leader_store::ddi::DdiSource>> {
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        Ok(leader_store::ddi::sources(&mut conn).await?)
+    }
+
     pub async fn check_interactions(&self, codes: Vec<Code>) -> IpcResult<InteractionCheck> {
         check_codes(&codes)?;
         let drugs: Vec<(Code, Role)> = codes.iter().map(|c| (c.clone(), Role::Checked)).collect();

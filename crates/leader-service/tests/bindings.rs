@@ -45,6 +45,7 @@ fn generate(dir: &Path) {
         ImportKind,
         FhirExport,
         leader_store::audit::AuditVerification,
+        leader_store::ddi::DdiSource,
     );
 }
 

@@ -1,13 +1,13 @@
 // Pharmacist check: any list of drugs → `check_interactions` → a drugs × drugs matrix
 // coloured by the worst severity, with each cell opening its findings, and the full list.
 
-import { useRef, useState } from "preact/hooks";
-import { checkInteractions } from "../api";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { checkInteractions, ddiSources } from "../api";
 import { CodeChips, CodePicker } from "../CodePicker";
 import { ErrorBanner, SeverityIcon } from "../components";
 import { FindingCard, FindingsList } from "../Findings";
 import { SEVERITY_LABEL, nameOf, parseCodes, plural, worstSeverity } from "../format";
-import type { Code, Finding, InteractionCheck, IpcError, Titles } from "../types";
+import type { Code, DdiSource, Finding, InteractionCheck, IpcError, Titles } from "../types";
 
 const pairKey = (a: Code, b: Code) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
@@ -33,7 +33,8 @@ function Matrix({
     <div class="table-scroll">
       <table class="ddi-matrix" data-testid="ddi-matrix">
         <caption>
-          Worst interaction severity for each pair; choose a cell for the details.
+          Worst interaction severity for each pair; choose a cell for the details. "no rule" means the loaded sources
+          hold no rule for the pair, not that the combination is safe.
         </caption>
         <thead>
           <tr>
@@ -60,9 +61,14 @@ function Matrix({
                 const fs = byPair.get(k);
                 if (!fs)
                   return (
-                    <td key={c} class="cell-none">
-                      <span class="sr-only">No interaction found between {nameOf(r, titles)} and {nameOf(c, titles)}</span>
-                      <span aria-hidden="true">–</span>
+                    <td key={c} class="cell-none" data-testid="ddi-cell-none">
+                      <span class="sr-only">
+                        No rule in the loaded sources for {nameOf(r, titles)} and {nameOf(c, titles)}; this is not proof
+                        that the combination is safe
+                      </span>
+                      <span aria-hidden="true" class="small muted">
+                        no rule
+                      </span>
                     </td>
                   );
                 const sev = worstSeverity(fs.map((f) => f.severity))!;
@@ -104,6 +110,13 @@ export function Pharmacist() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
   const [status, setStatus] = useState("");
+  const [sources, setSources] = useState<DdiSource[] | null>(null);
+
+  useEffect(() => {
+    ddiSources()
+      .then(setSources)
+      .catch((e: IpcError) => setError(e));
+  }, []);
 
   const add = (list: Code[]) => setCodes((old) => [...old, ...list.filter((c) => !old.includes(c))]);
 
@@ -157,6 +170,7 @@ export function Pharmacist() {
       <p class="muted">
         Check any list of drugs against the interaction knowledge base. No patient is needed and nothing is recorded.
       </p>
+      <SourcesCoverage sources={sources} />
       <div class="panel two-col">
         <div>
           <CodePicker
@@ -232,5 +246,29 @@ export function Pharmacist() {
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** What the loaded interaction sources cover: an empty result means "no rule here", never "safe". */
+function SourcesCoverage({ sources }: { sources: DdiSource[] | null }) {
+  if (sources === null) return null;
+  const total = sources.reduce((n, s) => n + s.pairs, 0);
+  return (
+    <div class="banner banner-info small" data-testid="ddi-coverage">
+      {sources.length ? (
+        <>
+          Checked against {plural(total, "rule")} from {plural(sources.length, "source")}:{" "}
+          {sources.map((s, i) => (
+            <span key={s.name} data-testid="ddi-source">
+              {i ? "; " : ""}
+              <strong>{s.name}</strong> ({plural(s.pairs, "rule")}, loaded {s.loaded_at.slice(0, 10)})
+            </span>
+          ))}
+          . A pair without a rule in these sources is not proof that the combination is safe.
+        </>
+      ) : (
+        <>No interaction source is loaded: no pair can be flagged. This is not proof that any combination is safe.</>
+      )}
+    </div>
   );
 }
