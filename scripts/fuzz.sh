@@ -76,13 +76,17 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "fuzz/artifacts/$t" "fuzz/corpus/$t"
     log="$SCRATCH/$t.log"
     status=0
-    # -rss_limit_mb: a target holding more than this is a bug too.
-    TMPDIR="$SCRATCH" "$BIN/$t" "fuzz/corpus/$t" \
-        -max_total_time="$SECONDS_PER_TARGET" -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 \
-        -max_len=8192 -rss_limit_mb=2048 -timeout=20 \
-        -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1 || status=$?
-    # With -jobs the workers write fuzz-N.log files in the working directory.
-    [ "$JOBS" -gt 1 ] && { cat fuzz-*.log >>"$log" 2>/dev/null || true; rm -f fuzz-*.log; }
+    parallel=()
+    [ "$JOBS" -le 1 ] || parallel=(-jobs="$JOBS" -workers="$JOBS")
+    # -rss_limit_mb: a target holding more than this is a bug too. Run from the scratch folder:
+    # with -jobs, libFuzzer writes each worker's log (fuzz-N.log) in the working directory.
+    (cd "$SCRATCH" && TMPDIR="$SCRATCH" "$BIN/$t" "$ROOT/fuzz/corpus/$t" "${parallel[@]}" \
+        -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -max_len=8192 -rss_limit_mb=2048 -timeout=20 \
+        -artifact_prefix="$ROOT/fuzz/artifacts/$t/") >"$log" 2>&1 || status=$?
+    if [ "$JOBS" -gt 1 ]; then
+        cat "$SCRATCH"/fuzz-*.log >>"$log" 2>/dev/null || true
+        rm -f "$SCRATCH"/fuzz-*.log
+    fi
     execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{s += $1} END {print s + 0}')"
     crashes="$(grep -c -E '^==[0-9]+== ERROR: libFuzzer' "$log" || true)"
     [ "$status" -eq 0 ] || [ "$crashes" -gt 0 ] || crashes=1
