@@ -85,6 +85,10 @@ struct Scenario {
     /// then the install record and the pointer switch), so a kill between the two leaves
     /// the old state plus that one event, of this kind. Such trials are counted apart.
     audit_ahead: Option<&'static str>,
+    /// The command records its effect in the store's `models` table after switching the
+    /// active pointer (model install), so a kill between the two leaves the new state with
+    /// that table as it was. Such trials are counted apart.
+    record_after_switch: bool,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +99,7 @@ struct Tally {
     old_state: u64,
     new_state: u64,
     audit_ahead: u64,
+    record_behind: u64,
 }
 
 fn run(scenario: &Scenario) -> Tally {
@@ -141,8 +146,9 @@ fn run(scenario: &Scenario) -> Tally {
         let now = state(&db);
         let old = now == before;
         let ahead = !old && now == audited(&before) && scenario.audit_ahead.is_some_and(|kind| last_event(&db) == kind);
+        let behind = scenario.record_after_switch && now != after && now == unrecorded(&after, &before);
         assert!(
-            old || ahead || now == after,
+            old || ahead || behind || now == after,
             "{what}: the store is neither the old nor the new state: {now:#?}\nold: {before:#?}\nnew: {after:#?}"
         );
         let verify = leader(&db, &["--json", "audit", "verify"]);
@@ -161,13 +167,16 @@ fn run(scenario: &Scenario) -> Tally {
             tally.old_state += 1
         } else if ahead {
             tally.audit_ahead += 1
+        } else if behind {
+            tally.record_behind += 1
         } else {
             tally.new_state += 1
         }
     }
     println!(
         "crash trials, {}: {} trials (seed {seed}, kills within {:?}): {} killed while running, {} had finished; \
-         {} left the old state, {} the new one, {} the old one with the command's audit event written ahead; \
+         {} left the old state, {} the new one, {} the old one with the command's audit event written ahead, {} the new one \
+         with the models table not yet written; \
          integrity_check, audit verify and the active model: ok in all",
         scenario.name,
         tally.trials,
@@ -176,7 +185,8 @@ fn run(scenario: &Scenario) -> Tally {
         tally.finished,
         tally.old_state,
         tally.new_state,
-        tally.audit_ahead
+        tally.audit_ahead,
+        tally.record_behind
     );
     if trials >= 3 {
         assert!(tally.killed > 0, "{}: no trial killed the command while it ran", scenario.name);
@@ -188,6 +198,13 @@ fn run(scenario: &Scenario) -> Tally {
 fn last_event(db: &Path) -> String {
     let events = json(&leader(db, &["--json", "audit", "--limit", "1"]));
     events[0]["kind"].as_str().expect("an audit event").to_owned()
+}
+
+/// `after` with the `models` count of `before`.
+fn unrecorded(after: &State, before: &State) -> State {
+    let mut s = after.clone();
+    s.stats["models"] = before.stats["models"].clone();
+    s
 }
 
 /// `state` with one more audit event.
@@ -218,6 +235,7 @@ fn crash_trials_import() {
         }),
         command: vec!["import".into(), "mimic-iv".into(), arg(cohort.path())],
         audit_ahead: None,
+        record_after_switch: false,
     };
     run(&scenario);
 }
@@ -231,8 +249,13 @@ fn crash_trials_model_install() {
     if String::from_utf8_lossy(&help.stdout).contains("--allow-unsigned") {
         command.push("--allow-unsigned".into());
     }
-    let scenario =
-        Scenario { name: "model install", setup: Box::new(demo_store), command, audit_ahead: Some("model-install") };
+    let scenario = Scenario {
+        name: "model install",
+        setup: Box::new(demo_store),
+        command,
+        audit_ahead: Some("model-install"),
+        record_after_switch: true,
+    };
     run(&scenario);
 }
 
@@ -245,6 +268,7 @@ fn crash_trials_decision_write() {
         setup: Box::new(demo_store),
         command: ["recommend", "--patient", "DEMO-001", "--no-evidence", "--safe-mode"].map(String::from).to_vec(),
         audit_ahead: None,
+        record_after_switch: false,
     };
     run(&scenario);
 }
