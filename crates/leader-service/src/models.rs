@@ -28,20 +28,23 @@ pub const MIN_COVERAGE: f64 = 0.10;
 pub const COVERAGE_DROP: f64 = 0.20;
 
 /// The models folder of a store: `<store file>.models/` beside the store file (so two stores
-/// in one folder never share a model or an active pointer), or `LEADER_MODELS` when set.
-/// The folder records the store it belongs to (`store.json`, written on first use); a
-/// folder that belongs to another store is refused, so an explicit `LEADER_MODELS` shared by
-/// two stores is caught too.
+/// in one folder never share a model or an active pointer; moving or copying a store with its
+/// models folder keeps them together), or `LEADER_MODELS` when set. An explicit folder records
+/// the store it belongs to (`store.json`, written on first use) and is refused to another
+/// store, so one `LEADER_MODELS` shared by two stores is caught.
 pub fn registry_for(db: &Path) -> Result<ModelRegistry> {
     let root = match std::env::var_os("LEADER_MODELS").filter(|v| !v.is_empty()) {
-        Some(p) => PathBuf::from(p),
+        Some(p) => {
+            let root = PathBuf::from(p);
+            claim(&root, db)?;
+            root
+        }
         None => {
             let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "leader.sqlite".into());
             name.push(".models");
             db.parent().unwrap_or(Path::new(".")).join(name)
         }
     };
-    claim(&root, db)?;
     Ok(ModelRegistry::new(root).with_keys(KeyRing::beside_store(db)))
 }
 

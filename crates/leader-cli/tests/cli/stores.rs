@@ -53,6 +53,15 @@ fn two_stores_in_one_folder_keep_their_own_models() {
     assert_eq!(active_id(&b), bundled_id, "store b, in the same folder, still serves its own model");
     assert!(dir.path().join("a.sqlite.models").is_dir() && !dir.path().join("models").exists());
 
+    // A store moved with its models folder and key keeps its model.
+    let moved = dir.path().join("moved");
+    std::fs::create_dir_all(&moved).expect("mkdir");
+    for name in ["a.sqlite", "a.sqlite.models", "a.sqlite.signing-key"] {
+        std::fs::rename(dir.path().join(name), moved.join(name)).expect("move");
+    }
+    assert_eq!(active_id(&moved.join("a.sqlite")), "store-a-model", "the moved store serves its model");
+    let a = moved.join("a.sqlite");
+
     // One explicit models folder shared by two stores: the second is refused, not served.
     let shared = dir.path().join("shared-models");
     let with_shared = |db: &Path| {
