@@ -469,6 +469,20 @@ struct BenchOutput {
     teacher: Option<leader_infer::bench::TeacherBenchReport>,
 }
 
+/// One line per measured batch size.
+fn throughput_lines(w: &mut String, rows: &[leader_infer::bench::Throughput], unit: &str) {
+    for t in rows {
+        outln!(
+            w,
+            "batch {:<3}, {} {unit}    {:.1} visits/s (median batch {:.2} ms)",
+            t.batch,
+            t.threads,
+            t.visits_per_s,
+            t.median_batch_ms
+        );
+    }
+}
+
 pub async fn bench_infer(
     cfg: &Resolved,
     m: &ModelArgs,
@@ -534,16 +548,7 @@ pub async fn bench_infer(
             r.batch1_us_p50,
             r.batch1_us_p99
         );
-        for t in &r.throughput {
-            outln!(
-                w,
-                "batch {:<3}, {} lanes      {:.0} visits/s (median batch {:.2} ms)",
-                t.batch,
-                t.threads,
-                t.visits_per_s,
-                t.median_batch_ms
-            );
-        }
+        throughput_lines(w, &r.throughput, "lanes  ");
         outln!(
             w,
             "recommend + evidence    median {:.2} ms (without evidence {:.2} ms)",
@@ -570,16 +575,7 @@ pub async fn bench_infer(
                 t.batch1_ms_p50,
                 t.batch1_ms_p99
             );
-            for x in &t.throughput {
-                outln!(
-                    w,
-                    "batch {:<3}, {} threads    {:.1} visits/s (median batch {:.0} ms)",
-                    x.batch,
-                    x.threads,
-                    x.visits_per_s,
-                    x.median_batch_ms
-                );
-            }
+            throughput_lines(w, &t.throughput, "threads");
             if let Some(mb) = t.load_rss_mb {
                 outln!(w, "memory of a loaded model  {mb:.1} MB");
             }

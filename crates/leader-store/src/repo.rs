@@ -100,13 +100,12 @@ pub async fn latest_decision<'e, E: Executor<'e, Database = Sqlite>>(
     .bind(admission_id)
     .fetch_optional(e)
     .await?;
-    Ok(row.map(|(id, at, actor, kind, payload)| AuditEvent {
-        id,
-        at,
-        actor,
-        kind,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-    }))
+    Ok(row.map(event_of))
+}
+
+/// An `audit_log` row (id, at, actor, kind, payload text) as an event.
+fn event_of((id, at, actor, kind, payload): (i64, String, String, String, String)) -> AuditEvent {
+    AuditEvent { id, at, actor, kind, payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null) }
 }
 
 /// The audit event `id`, when it exists.
@@ -116,13 +115,7 @@ pub async fn audit_event<'e, E: Executor<'e, Database = Sqlite>>(e: E, id: i64) 
             .bind(id)
             .fetch_optional(e)
             .await?;
-    Ok(row.map(|(id, at, actor, kind, payload)| AuditEvent {
-        id,
-        at,
-        actor,
-        kind,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-    }))
+    Ok(row.map(event_of))
 }
 
 pub async fn audit_events<'e, E: Executor<'e, Database = Sqlite>>(
