@@ -692,11 +692,7 @@ impl leader_service::refine::RefineProgress for RefineBars {
 pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
     let store = open(cfg).await?;
     let reg = registry(cfg)?;
-    let work = a.out.clone().unwrap_or_else(|| {
-        let mut name = cfg.db.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
-        name.push(".refine");
-        cfg.db.with_file_name(name)
-    });
+    let work = a.out.clone().unwrap_or_else(|| models::beside_store(&cfg.db, "refine"));
     let opts = leader_service::refine::RefineOptions {
         work,
         teacher: a.teacher.clone(),

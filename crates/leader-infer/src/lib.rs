@@ -55,7 +55,7 @@ impl Engine {
         let restart: worker::Restart = Arc::new(move |b: &Bundle| -> Result<Box<dyn Backend>> {
             Ok(Box::new(OrtBackend::start(&restart_env, b, options)?))
         });
-        let worker = Worker::spawn_restartable(bundle, backend, restart)?;
+        let worker = Worker::spawn(bundle, backend, restart)?;
         Ok(Engine { env, options, worker })
     }
 

@@ -28,7 +28,7 @@ enum Job {
 ///
 /// A job that panics takes the thread down with it (the backend may be in any state); that
 /// job's caller gets [`InferError::WorkerGone`], and the next request starts a fresh thread
-/// on the active bundle with a new backend (when the handle knows how: [`Worker::spawn_restartable`]).
+/// on the active bundle with a new backend.
 /// The failure is logged without anything of the request.
 #[derive(Clone)]
 pub struct Worker {
@@ -39,7 +39,7 @@ struct Inner {
     tx: mpsc::Sender<Job>,
     /// The active bundle, kept here too so that a restart serves the same model.
     bundle: Arc<Bundle>,
-    restart: Option<Restart>,
+    restart: Restart,
     restarts: u32,
     /// A job's reply was lost: the thread died (or is dying) with it.
     dead: bool,
@@ -74,19 +74,9 @@ fn start_thread(bundle: Arc<Bundle>, backend: Box<dyn Backend>) -> Result<mpsc::
 }
 
 impl Worker {
-    /// A worker that is not restarted when it dies (its requests then fail with
-    /// [`InferError::WorkerGone`]).
-    pub fn spawn(bundle: Arc<Bundle>, backend: Box<dyn Backend>) -> Result<Worker> {
-        Worker::start(bundle, backend, None)
-    }
-
-    /// A worker that `restart` brings back (a new backend on the active bundle) on the
-    /// request after it died.
-    pub fn spawn_restartable(bundle: Arc<Bundle>, backend: Box<dyn Backend>, restart: Restart) -> Result<Worker> {
-        Worker::start(bundle, backend, Some(restart))
-    }
-
-    fn start(bundle: Arc<Bundle>, backend: Box<dyn Backend>, restart: Option<Restart>) -> Result<Worker> {
+    /// A worker on (`bundle`, `backend`); `restart` brings it back (a new backend on the
+    /// active bundle) on the request after it died.
+    pub fn spawn(bundle: Arc<Bundle>, backend: Box<dyn Backend>, restart: Restart) -> Result<Worker> {
         let tx = start_thread(Arc::clone(&bundle), backend)?;
         Ok(Worker { inner: Arc::new(Mutex::new(Inner { tx, bundle, restart, restarts: 0, dead: false })) })
     }
@@ -107,7 +97,7 @@ impl Worker {
                 Err(mpsc::SendError(job)) => job,
             }
         };
-        let Some(restart) = inner.restart.clone() else { return Err(InferError::WorkerGone) };
+        let restart = Arc::clone(&inner.restart);
         tracing::warn!("the inference worker had stopped; restarting it on the active model");
         let backend = restart(&inner.bundle)?;
         inner.tx = start_thread(Arc::clone(&inner.bundle), backend)?;

@@ -566,13 +566,9 @@ impl App {
         Ok(report)
     }
 
-    /// The refinement's work folder (beside the store).
     /// `<store file>.refine/` beside the store: like the models folder, one per store.
     fn refine_work(&self) -> PathBuf {
-        let mut name =
-            self.db_path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_else(|| "leader.sqlite".into());
-        name.push(".refine");
-        self.db_path.with_file_name(name)
+        crate::models::beside_store(&self.db_path, "refine")
     }
 
     pub async fn import(

@@ -39,13 +39,17 @@ pub fn registry_for(db: &Path) -> Result<ModelRegistry> {
             claim(&root, db)?;
             root
         }
-        None => {
-            let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "leader.sqlite".into());
-            name.push(".models");
-            db.parent().unwrap_or(Path::new(".")).join(name)
-        }
+        None => beside_store(db, "models"),
     };
     Ok(ModelRegistry::new(root).with_keys(KeyRing::beside_store(db)))
+}
+
+/// `<store file>.<what>` beside the store file: a store's own models folder, refinement work.
+pub fn beside_store(db: &Path, what: &str) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "leader.sqlite".into());
+    name.push(".");
+    name.push(what);
+    db.with_file_name(name)
 }
 
 /// Records (first use) or checks which store a models folder belongs to.
