@@ -10,7 +10,8 @@ import { Import } from "./screens/Import";
 import { Model } from "./screens/Model";
 import { Patients } from "./screens/Patients";
 import { Pharmacist } from "./screens/Pharmacist";
-import type { AppInfo, IpcError } from "./types";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { IpcError } from "./bindings/IpcError";
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("patients");

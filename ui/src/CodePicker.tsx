@@ -4,7 +4,10 @@
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { searchCodes, toIpcError } from "./api";
 import { CODE_RE } from "./format";
-import type { Code, CodeHit, CodeKind, Titles } from "./types";
+import type { Code } from "./bindings/Code";
+import type { CodeHit } from "./bindings/CodeHit";
+import type { CodeKind } from "./bindings/CodeKind";
+import type { Titles } from "./format";
 
 const LIMIT = 10;
 const DEBOUNCE_MS = 150;

@@ -4,7 +4,9 @@
 
 import { SeverityTag } from "./components";
 import { ROLE_LABEL, nameOf, plural, severityRank } from "./format";
-import type { Finding, InteractionRule, Titles } from "./types";
+import type { Finding } from "./bindings/Finding";
+import type { InteractionRule } from "./bindings/InteractionRule";
+import type { Titles } from "./format";
 
 function Side({ code, role, titles }: { code: string; role: Finding["a_role"]; titles: Titles }) {
   return (

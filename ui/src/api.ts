@@ -6,31 +6,29 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type {
-  Answer,
-  AppInfo,
-  AuditEvent,
-  AuditVerification,
-  CodeHit,
-  CodeKind,
-  DdiSource,
-  DecisionRequest,
-  Evaluation,
-  GateReport,
-  ImportKind,
-  ImportSummary,
-  InteractionCheck,
-  ErrorCode,
-  FhirExport,
-  IpcError,
-  ModelEntry,
-  PatientRecord,
-  PatientSummary,
-  Pointer,
-  ProgressEvent,
-  RecommendRequest,
-  RefineReport,
-} from "./types";
+import type { Answer } from "./bindings/Answer";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { AuditEvent } from "./bindings/AuditEvent";
+import type { AuditVerification } from "./bindings/AuditVerification";
+import type { CodeHit } from "./bindings/CodeHit";
+import type { CodeKind } from "./bindings/CodeKind";
+import type { DdiSource } from "./bindings/DdiSource";
+import type { DecisionRequest } from "./bindings/DecisionRequest";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { Evaluation } from "./bindings/Evaluation";
+import type { FhirExport } from "./bindings/FhirExport";
+import type { GateReport } from "./bindings/GateReport";
+import type { ImportKind } from "./bindings/ImportKind";
+import type { ImportSummary } from "./bindings/ImportSummary";
+import type { InteractionCheck } from "./bindings/InteractionCheck";
+import type { IpcError } from "./bindings/IpcError";
+import type { ModelEntry } from "./bindings/ModelEntry";
+import type { PatientRecord } from "./bindings/PatientRecord";
+import type { PatientSummary } from "./bindings/PatientSummary";
+import type { Pointer } from "./bindings/Pointer";
+import type { ProgressEvent } from "./bindings/ProgressEvent";
+import type { RecommendRequest } from "./bindings/RecommendRequest";
+import type { RefineReport } from "./bindings/RefineReport";
 
 /** Every command of the contract, for the mocked tests' coverage check. */
 export const COMMANDS = [

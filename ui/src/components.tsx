@@ -5,7 +5,11 @@ import type { ComponentChildren } from "preact";
 import { useId } from "preact/hooks";
 import { SEVERITY_LABEL, STATUS_LABEL, num, pct } from "./format";
 import { useNav } from "./nav";
-import type { Code, IpcError, Severity, Status, Titles } from "./types";
+import type { Code } from "./bindings/Code";
+import type { IpcError } from "./bindings/IpcError";
+import type { Severity } from "./bindings/Severity";
+import type { Status } from "./bindings/Status";
+import type { Titles } from "./format";
 
 // ---------------------------------------------------------------- badges
 

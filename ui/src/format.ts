@@ -1,6 +1,14 @@
 // Small pure helpers shared by the screens.
 
-import type { Code, ProgressEvent, Role, Severity, Status, Titles } from "./types";
+import type { Code } from "./bindings/Code";
+import type { PatientRecord } from "./bindings/PatientRecord";
+import type { ProgressEvent } from "./bindings/ProgressEvent";
+import type { Role } from "./bindings/Role";
+import type { Severity } from "./bindings/Severity";
+import type { Status } from "./bindings/Status";
+
+/** `SYSTEM:VALUE` code → title, as every answer carries them. */
+export type Titles = PatientRecord["titles"];
 
 export const SEVERITY_ORDER: Severity[] = ["contraindicated", "major", "moderate", "unknown"];
 

@@ -2,7 +2,8 @@
 
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { AppInfo, PatientRecord } from "./types";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { PatientRecord } from "./bindings/PatientRecord";
 
 export type Screen = "patients" | "composer" | "pharmacist" | "model" | "import" | "audit";
 

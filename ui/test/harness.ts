@@ -19,30 +19,28 @@ import statsSample from "../src/mocks/stats.json";
 import extraCodes from "./fixtures/codes.json";
 import fhirImportSample from "./fixtures/import_fhir.json";
 import nsaid from "./fixtures/recommend_demo001_nsaid.json";
-import type {
-  Answer,
-  AppInfo,
-  AuditBreak,
-  AuditEvent,
-  CodeHit,
-  CodeKind,
-  Decision,
-  DecisionRequest,
-  Evaluation,
-  FhirExport,
-  Finding,
-  GateReport,
-  ImportSummary,
-  IpcError,
-  ModelEntry,
-  PatientRecord,
-  PatientSummary,
-  RecommendRequest,
-  RefineReport,
-  Stats,
-  Suggestion,
-  Titles,
-} from "../src/types";
+import type { Answer } from "../src/bindings/Answer";
+import type { AppInfo } from "../src/bindings/AppInfo";
+import type { AuditBreak } from "../src/bindings/AuditBreak";
+import type { AuditEvent } from "../src/bindings/AuditEvent";
+import type { CodeHit } from "../src/bindings/CodeHit";
+import type { CodeKind } from "../src/bindings/CodeKind";
+import type { Decision } from "../src/bindings/Decision";
+import type { DecisionRequest } from "../src/bindings/DecisionRequest";
+import type { Evaluation } from "../src/bindings/Evaluation";
+import type { FhirExport } from "../src/bindings/FhirExport";
+import type { Finding } from "../src/bindings/Finding";
+import type { GateReport } from "../src/bindings/GateReport";
+import type { ImportSummary } from "../src/bindings/ImportSummary";
+import type { IpcError } from "../src/bindings/IpcError";
+import type { ModelEntry } from "../src/bindings/ModelEntry";
+import type { PatientRecord } from "../src/bindings/PatientRecord";
+import type { PatientSummary } from "../src/bindings/PatientSummary";
+import type { RecommendRequest } from "../src/bindings/RecommendRequest";
+import type { RefineReport } from "../src/bindings/RefineReport";
+import type { Stats } from "../src/bindings/Stats";
+import type { Suggestion } from "../src/bindings/Suggestion";
+import type { Titles } from "../src/format";
 
 interface Call {
   cmd: string;

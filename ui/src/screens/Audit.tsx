@@ -5,7 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import { auditEvents, auditVerify } from "../api";
 import { ErrorBanner } from "../components";
 import { isRecord, plural } from "../format";
-import type { AuditEvent, AuditVerification, IpcError } from "../types";
+import type { AuditEvent } from "../bindings/AuditEvent";
+import type { AuditVerification } from "../bindings/AuditVerification";
+import type { IpcError } from "../bindings/IpcError";
 
 const KNOWN_KINDS = ["recommendation", "decision", "import", "import-ddi", "model-install", "model-rollback", "backup"];
 

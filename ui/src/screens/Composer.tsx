@@ -18,21 +18,19 @@ import {
 import { FindingsList, findingId } from "../Findings";
 import { ROLE_LABEL, dateOnly, nameOf, pct, plural, severityRank } from "../format";
 import { type ComposerSeed, useNav } from "../nav";
-import type {
-  Answer,
-  Code,
-  CodeHit,
-  Action,
-  DecisionRequest,
-  FhirExport,
-  Finding,
-  IpcError,
-  Sex,
-  Subject,
-  Recommendation,
-  Suggestion,
-  Titles,
-} from "../types";
+import type { Action } from "../bindings/Action";
+import type { Answer } from "../bindings/Answer";
+import type { Code } from "../bindings/Code";
+import type { CodeHit } from "../bindings/CodeHit";
+import type { DecisionRequest } from "../bindings/DecisionRequest";
+import type { FhirExport } from "../bindings/FhirExport";
+import type { Finding } from "../bindings/Finding";
+import type { IpcError } from "../bindings/IpcError";
+import type { Recommendation } from "../bindings/Recommendation";
+import type { Sex } from "../bindings/Sex";
+import type { Subject } from "../bindings/Subject";
+import type { Suggestion } from "../bindings/Suggestion";
+import type { Titles } from "../format";
 
 /** How many suggestions below the threshold the model lists as well. */
 const TOP_K = 5;

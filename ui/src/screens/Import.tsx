@@ -7,7 +7,10 @@ import { onImportProgress, startImport, type UnlistenFn } from "../api";
 import { ErrorBanner, KeyValues, ProgressRow } from "../components";
 import { mergeProgress, pct } from "../format";
 import { useNav } from "../nav";
-import type { ImportKind, ProgressEvent, ImportSummary, IpcError } from "../types";
+import type { ImportKind } from "../bindings/ImportKind";
+import type { ImportSummary } from "../bindings/ImportSummary";
+import type { IpcError } from "../bindings/IpcError";
+import type { ProgressEvent } from "../bindings/ProgressEvent";
 
 /** The code-system mapping control's choices; `file` sends the path typed beside it. */
 type SystemsChoice = "standard" | "mimic" | "file";

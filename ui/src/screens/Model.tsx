@@ -25,17 +25,15 @@ import {
 } from "../components";
 import { isRecord, mergeProgress, num, pct, pick } from "../format";
 import { useNav } from "../nav";
-import type {
-  Evaluation,
-  GateReport,
-  IpcError,
-  JsonValue,
-  ModelEntry,
-  Pointer,
-  ProgressEvent,
-  RefineReport,
-  Scores,
-} from "../types";
+import type { Evaluation } from "../bindings/Evaluation";
+import type { GateReport } from "../bindings/GateReport";
+import type { IpcError } from "../bindings/IpcError";
+import type { JsonValue } from "../bindings/serde_json/JsonValue";
+import type { ModelEntry } from "../bindings/ModelEntry";
+import type { Pointer } from "../bindings/Pointer";
+import type { ProgressEvent } from "../bindings/ProgressEvent";
+import type { RefineReport } from "../bindings/RefineReport";
+import type { Scores } from "../bindings/Scores";
 
 const METRICS = ["PRAUC", "Jaccard", "F1"];
 const GROUPS: [string, string][] = [

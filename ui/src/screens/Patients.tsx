@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { listPatients } from "../api";
 import { ErrorBanner, SyntheticBadge } from "../components";
 import { plural } from "../format";
-import type { IpcError, PatientSummary } from "../types";
+import type { IpcError } from "../bindings/IpcError";
+import type { PatientSummary } from "../bindings/PatientSummary";
 import { Timeline } from "./Timeline";
 
 const SEX_LABEL = { F: "Female", M: "Male", U: "Unknown" } as const;

@@ -7,7 +7,12 @@ import { CodeChips, CodePicker } from "../CodePicker";
 import { ErrorBanner, SeverityIcon } from "../components";
 import { FindingCard, FindingsList } from "../Findings";
 import { SEVERITY_LABEL, nameOf, parseCodes, plural, worstSeverity } from "../format";
-import type { Code, DdiSource, Finding, InteractionCheck, IpcError, Titles } from "../types";
+import type { Code } from "../bindings/Code";
+import type { DdiSource } from "../bindings/DdiSource";
+import type { Finding } from "../bindings/Finding";
+import type { InteractionCheck } from "../bindings/InteractionCheck";
+import type { IpcError } from "../bindings/IpcError";
+import type { Titles } from "../format";
 
 const pairKey = (a: Code, b: Code) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 

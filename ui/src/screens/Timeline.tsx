@@ -6,7 +6,11 @@ import { patientTimeline } from "../api";
 import { CodeName, ErrorBanner, SyntheticBadge } from "../components";
 import { atcClass, dateOnly, plural } from "../format";
 import { useNav } from "../nav";
-import type { IpcError, PatientRecord, Prescription, Titles, Visit } from "../types";
+import type { IpcError } from "../bindings/IpcError";
+import type { PatientRecord } from "../bindings/PatientRecord";
+import type { Prescription } from "../bindings/Prescription";
+import type { Visit } from "../bindings/Visit";
+import type { Titles } from "../format";
 
 interface MedGroup {
   /** ATC level-3 class, or null for unmapped / non-ATC rows. */
