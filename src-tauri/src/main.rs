@@ -15,7 +15,7 @@ use leader_service::app::{
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
 use leader_service::refine::RefineProgress;
-use leader_store::repo::{AuditEvent, CodeHit, PatientRecord, PatientSummary};
+use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary};
 use leader_store::{ImportSummary, Progress};
 use tauri::{AppHandle, Emitter, Manager, State};
 

@@ -223,7 +223,10 @@ async fn handle(state: &Shared, id: &str, req: Request) -> Result<Value, Refusal
             "cards": cards.iter().map(|c| json!({ "uuid": c.uuid, "summary": c.summary, "indicator": c.indicator })).collect::<Vec<_>>(),
         });
         let _one_writer = state.audit_writer.lock().await;
-        leader_store::repo::append_audit(state.app.store.pool(), &format!("cds:{}", claims.iss), "cds-cards", &payload)
+        state
+            .app
+            .store
+            .append_audit(&format!("cds:{}", claims.iss), "cds-cards", &payload)
             .await
             .map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "the audit log could not be written"))?;
     }
@@ -532,7 +535,10 @@ async fn interaction_cards(
     let (draft, unmapped_drafts) = drafts(state, request)?;
     let mut current = inputs.current.clone();
     if let Some(subject) = &inputs.local {
-        let level = leader_store::repo::medication_atc_level(state.app.store.pool())
+        let level = state
+            .app
+            .store
+            .medication_atc_level()
             .await
             .map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "the store could not be read"))?;
         if let Ok((req, _, _)) = leader_service::recommend::request_for(&state.app.store, subject, level).await {
@@ -697,7 +703,7 @@ async fn record_feedback(state: &Shared, id: &str, req: Request) -> Result<usize
     let _one_writer = state.audit_writer.lock().await;
     let mut tx = state.app.store.pool().begin().await.map_err(|e| fail(leader_store::StoreError::from(e)))?;
     for (actor, payload) in &events {
-        leader_store::repo::append_audit(&mut *tx, actor, "cds-feedback", payload).await.map_err(fail)?;
+        leader_store::tx::append_audit(&mut *tx, actor, "cds-feedback", payload).await.map_err(fail)?;
     }
     tx.commit().await.map_err(|e| fail(leader_store::StoreError::from(e)))?;
     Ok(events.len())

@@ -85,9 +85,7 @@ pub enum ServeError {
 impl State {
     pub async fn new(app: App, config: Config) -> Result<State, ServeError> {
         let verifier = auth::Verifier::new(&config.jwks, &config.issuers, &config.base_url)?;
-        let mut conn = app.store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-        let mapper = leader_store::import::atc::AtcMapper::load(&mut conn).await?;
-        drop(conn);
+        let mapper = app.store.atc_mapper().await?;
         Ok(State {
             limiter: limits::RateLimiter::new(config.rate_per_second),
             cards: hooks::IssuedCards::default(),

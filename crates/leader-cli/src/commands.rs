@@ -5,8 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use leader_core::CodeSystem;
-use leader_store::repo::{self, PatientRecord};
-use leader_store::{MimicVersion, NoProgress, Store};
+use leader_store::{MimicVersion, NoProgress, PatientRecord, Stats, Store};
 use serde::Serialize;
 
 use crate::args::{
@@ -165,7 +164,7 @@ async fn stats(cfg: &Resolved) -> Result<()> {
     emit(cfg, &s, print_stats)
 }
 
-fn print_stats(w: &mut String, s: &repo::Stats) {
+fn print_stats(w: &mut String, s: &Stats) {
     outln!(
         w,
         "patients        {:>9}  ({} synthetic; {} with one visit, {} with two or more)",
@@ -238,7 +237,7 @@ async fn patient_list(cfg: &Resolved, search: Option<&str>) -> Result<()> {
 
 async fn patient_show(cfg: &Resolved, id: &str) -> Result<()> {
     let store = open(cfg).await?;
-    let level = repo::medication_atc_level(store.pool()).await?;
+    let level = store.medication_atc_level().await?;
     let record = store.patient(id).await?;
     emit(cfg, &record, |w, r| print_timeline(w, r, level))
 }
@@ -307,7 +306,7 @@ async fn demo(cfg: &Resolved) -> Result<()> {
     struct Out<'a> {
         db: String,
         seeded: Option<&'a leader_store::ImportSummary>,
-        stats: &'a repo::Stats,
+        stats: &'a Stats,
     }
     let out = Out { db: cfg.db.display().to_string(), seeded: seeded.as_ref(), stats: &stats };
     emit(cfg, &out, |w, o| {
@@ -325,7 +324,7 @@ async fn demo(cfg: &Resolved) -> Result<()> {
 
 async fn audit(cfg: &Resolved, a: &AuditArgs) -> Result<()> {
     let store = open(cfg).await?;
-    let events = repo::audit_events(store.pool(), a.kind.as_deref(), a.limit).await?;
+    let events = store.audit_events(a.kind.as_deref(), a.limit).await?;
     emit(cfg, &events, |w, events| {
         for e in events {
             outln!(w, "#{:<6} {}  {:<16} {:<10} {}", e.id, e.at, e.kind, e.actor, e.payload);
@@ -357,18 +356,18 @@ async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
     let store = open(cfg).await?;
     let audit = store.verify_audit().await?;
     let summary = store.backup(&a.file, a.force).await?;
-    repo::append_audit(
-        store.pool(),
-        &leader_service::models::actor(),
-        "backup",
-        &serde_json::json!({
-            "bytes": summary.bytes,
-            "audit_events": audit.events,
-            "audit_head": audit.head,
-            "audit_chain_ok": audit.ok,
-        }),
-    )
-    .await?;
+    store
+        .append_audit(
+            &leader_service::models::actor(),
+            "backup",
+            &serde_json::json!({
+                "bytes": summary.bytes,
+                "audit_events": audit.events,
+                "audit_head": audit.head,
+                "audit_chain_ok": audit.ok,
+            }),
+        )
+        .await?;
     #[derive(Serialize)]
     struct Out<'a> {
         file: &'a str,
@@ -385,9 +384,9 @@ async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
 async fn atc_level(cfg: &Resolved, level: Option<u8>) -> Result<()> {
     let store = open(cfg).await?;
     if let Some(l) = level {
-        repo::set_medication_atc_level(store.pool(), l).await?;
+        store.set_medication_atc_level(l).await?;
     }
-    let l = repo::medication_atc_level(store.pool()).await?;
+    let l = store.medication_atc_level().await?;
     emit(cfg, &serde_json::json!({ "medication_atc_level": l, "system": CodeSystem::Atc.as_str() }), |w, _| {
         outln!(w, "medication vocabulary: ATC level {l}")
     })

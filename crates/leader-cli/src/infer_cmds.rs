@@ -13,7 +13,6 @@ use leader_infer::{Engine, registry::ModelRegistry};
 use leader_service::evaluate::EvalOptions;
 use leader_service::recommend::{Answer, Subject};
 use leader_service::{models, samples};
-use leader_store::repo;
 
 use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, RefineArgs, Resolved};
 use crate::commands::{emit, open};
@@ -253,8 +252,7 @@ pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
             let drugs: Vec<(Code, Role)> = codes(list)?.into_iter().map(|c| (c, Role::Checked)).collect();
             let kb = store.knowledge_base(None).await?;
             let findings = kb.screen(&drugs);
-            let mut conn = store.pool().acquire().await?;
-            let names = repo::medication_names(&mut conn, 3).await?;
+            let names = store.medication_names(3).await?;
             emit(cfg, &findings, |w, findings| {
                 if findings.is_empty() {
                     outln!(
@@ -270,8 +268,7 @@ pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
             })
         }
         DdiCmd::Sources => {
-            let mut conn = store.pool().acquire().await?;
-            let s = leader_store::ddi::sources(&mut conn).await?;
+            let s = store.ddi_sources().await?;
             emit(cfg, &s, |w, s| {
                 for x in s {
                     outln!(
@@ -521,8 +518,7 @@ pub async fn bench_infer(
                 lookups.names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             let visits: Vec<_> = samples::samples(&records, level, 42, None).into_iter().map(|s| s.input).collect();
             let codes: Vec<Code> = visits.iter().flat_map(|v| v.input_codes()).collect();
-            let mut conn = store.pool().acquire().await?;
-            titles.extend(repo::titles_of(&mut conn, &codes).await?);
+            titles.extend(store.titles_of(&codes).await?);
             let prompts: Vec<String> =
                 visits.iter().map(|v| leader_core::prompt::render(v, &titles, &tm.prompt.options)).collect();
             Some((dir, prompts, n))

@@ -12,7 +12,7 @@ use leader_infer::registry::{ModelRegistry, Pointer};
 use leader_infer::runtime::SessionOptions;
 use leader_infer::teacher::TeacherModel;
 use leader_infer::{Engine, InferError};
-use leader_store::repo::{self, AuditEvent, CodeHit, PatientRecord, PatientSummary, Stats};
+use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary, Stats};
 use leader_store::{ImportError, ImportSummary, MimicVersion, Progress, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -360,9 +360,8 @@ impl App {
             CodeKind::Procedure => &["ICD10PCS", "ICD9PCS", "SNOMED"],
             CodeKind::Medication => &["ATC", "RXNORM"],
         };
-        let level = repo::medication_atc_level(self.store.pool()).await?;
-        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
-        Ok(repo::search_codes(&mut conn, query, systems, limit.clamp(1, 50), level).await?)
+        let level = self.store.medication_atc_level().await?;
+        Ok(self.store.search_codes(query, systems, limit.clamp(1, 50), level).await?)
     }
 
     pub async fn recommend(&self, req: RecommendRequest) -> IpcResult<Answer> {
@@ -433,14 +432,13 @@ impl App {
         };
         let payload = serde_json::to_value(&decision)
             .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;
-        Ok(repo::append_audit(self.store.pool(), &crate::models::actor(), "decision", &payload).await?)
+        Ok(self.store.append_audit(&crate::models::actor(), "decision", &payload).await?)
     }
 
     /// The interaction sources loaded in this store and how many rules each holds: what an
     /// empty result covers (and what it does not).
     pub async fn ddi_sources(&self) -> IpcResult<Vec<leader_store::ddi::DdiSource>> {
-        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
-        Ok(leader_store::ddi::sources(&mut conn).await?)
+        Ok(self.store.ddi_sources().await?)
     }
 
     pub async fn check_interactions(&self, codes: Vec<Code>) -> IpcResult<InteractionCheck> {
@@ -452,13 +450,12 @@ impl App {
     /// Screens drugs in their roles against the loaded interaction rules (kept between
     /// calls, like the recommendation's), with display names.
     pub async fn screen(&self, drugs: &[(Code, Role)]) -> IpcResult<InteractionCheck> {
-        let level = repo::medication_atc_level(self.store.pool()).await?;
+        let level = self.store.medication_atc_level().await?;
         let lookups = self.lookups(level).await?;
         let findings = lookups.kb.screen(drugs);
         let codes: Vec<Code> = drugs.iter().map(|(c, _)| c.clone()).collect();
-        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let mut titles: std::collections::BTreeMap<String, String> =
-            repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
+            self.store.titles_of(&codes).await?.into_iter().collect();
         for c in &codes {
             if let Some(n) = lookups.names.get(&c.to_string()) {
                 titles.entry(c.to_string()).or_insert_with(|| n.clone());
@@ -605,8 +602,7 @@ impl App {
     }
 
     pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {
-        Ok(repo::audit_events(self.store.pool(), kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000))
-            .await?)
+        Ok(self.store.audit_events(kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000)).await?)
     }
 
     /// Walks the audit log's hash chain: intact, or the first event changed, removed,

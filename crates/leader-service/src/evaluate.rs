@@ -89,8 +89,7 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
                 .into(),
         ));
     }
-    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-    let adjacency = Adjacency::new(leader_store::ddi::source_pairs(&mut conn, &opts.adjacency_source).await?);
+    let adjacency = Adjacency::new(store.ddi_source_pairs(&opts.adjacency_source).await?);
     let kb =
         if opts.safe_mode { Some(store.knowledge_base(Some(&["leader-curated".to_owned()])).await?) } else { None };
     let n = chosen.len();

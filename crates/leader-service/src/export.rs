@@ -25,7 +25,7 @@ use leader_core::split::Split;
 use leader_core::vocab::Vocabulary;
 use leader_infer::bundle::{sha256_file, write_tokenizer};
 use leader_infer::evaluate::Adjacency;
-use leader_store::{Store, repo};
+use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::samples::{Sample, exclude_synthetic_when_mixed, samples};
@@ -150,7 +150,7 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ServiceError {
 }
 
 pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> Result<DatasetManifest> {
-    let level = repo::medication_atc_level(store.pool()).await?;
+    let level = store.medication_atc_level().await?;
     let (records, excluded_synthetic_patients) = exclude_synthetic_when_mixed(store.all_patients().await?);
     let mut sources: BTreeMap<String, i64> = BTreeMap::new();
     for r in &records {
@@ -167,14 +167,12 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
     let label_index: BTreeMap<&Code, usize> = labels.iter().enumerate().map(|(i, c)| (c, i)).collect();
 
     // Titles for the prompt: dictionary titles and medication display names.
-    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-    let mut titles: BTreeMap<String, String> = repo::medication_names(&mut conn, level).await?.into_iter().collect();
+    let mut titles: BTreeMap<String, String> = store.medication_names(level).await?.into_iter().collect();
     let codes: BTreeSet<Code> = all.iter().flat_map(|s| s.input.input_codes()).collect();
     let codes: Vec<Code> = codes.into_iter().collect();
-    titles.extend(repo::titles_of(&mut conn, &codes).await?);
+    titles.extend(store.titles_of(&codes).await?);
     let source = crate::evaluate::ADJACENCY_SOURCE;
-    let adjacency = Adjacency::new(leader_store::ddi::source_pairs(&mut conn, source).await?);
-    drop(conn);
+    let adjacency = Adjacency::new(store.ddi_source_pairs(source).await?);
     let names: Vec<String> = labels.iter().map(ToString::to_string).collect();
     let pairs = (0..names.len())
         .flat_map(|i| (i + 1..names.len()).map(move |j| (i, j)))
@@ -252,7 +250,7 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
     }
     let manifest = DatasetManifest {
         format_version: DATASET_FORMAT,
-        created: repo::now_utc(),
+        created: leader_store::now_utc(),
         options: opts.clone(),
         medication_atc_level: level,
         profile_fields: PROFILE_FIELDS.iter().map(|s| (*s).to_owned()).collect(),

@@ -18,7 +18,7 @@ use leader_core::ddi::{Finding, Role, Severity};
 use leader_core::fhir::system_uri;
 use leader_infer::registry::ModelRegistry;
 use leader_infer::runtime::SessionOptions;
-use leader_store::{Store, repo};
+use leader_store::Store;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -94,7 +94,7 @@ async fn latest_decision(
     patient_id: &str,
     admission_id: &str,
 ) -> Result<(i64, String, String, Decision)> {
-    let event = repo::latest_decision(store.pool(), patient_id, admission_id).await?.ok_or_else(|| {
+    let event = store.latest_decision(patient_id, admission_id).await?.ok_or_else(|| {
         ServiceError::Store(leader_store::StoreError::NotFound(
             "no decision has been recorded for this visit yet".into(),
         ))
@@ -147,7 +147,7 @@ pub async fn decision_bundle(
     let current: Vec<Code>;
     let mut digest = None;
     let mut titles: BTreeMap<String, String> = record.titles.clone();
-    let level = repo::medication_atc_level(store.pool()).await?;
+    let level = store.medication_atc_level().await?;
     if let Some(dir) = &model_dir {
         let engine = leader_infer::Engine::start(dir, session)?;
         digest = Some(engine.bundle()?.digest.clone());
@@ -168,8 +168,7 @@ pub async fn decision_bundle(
         let (req, _, _) = crate::recommend::request_for(store, &subject, level).await?;
         current = req.current_medications;
     }
-    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-    let names = repo::medication_names(&mut conn, level).await?;
+    let names = store.medication_names(level).await?;
     let name_of = |c: &Code| -> Option<String> {
         names.get(&c.to_string()).cloned().or_else(|| titles.get(&c.to_string()).cloned())
     };
@@ -412,7 +411,7 @@ pub async fn decision_bundle(
         "resourceType": "Bundle",
         "id": id_of("Bundle", "decision"),
         "type": "collection",
-        "timestamp": instant(&repo::now_utc()),
+        "timestamp": instant(&leader_store::now_utc()),
         "entry": entries,
     });
     Ok(DecisionBundle { bundle, summary })

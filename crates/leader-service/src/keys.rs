@@ -5,7 +5,7 @@ use std::path::Path;
 
 use leader_infer::registry::ModelRegistry;
 use leader_infer::signing::{PublicKey, SecretKey, SignatureFile, sign_bundle};
-use leader_store::{Store, repo};
+use leader_store::Store;
 use serde::Serialize;
 
 use crate::{Result, ServiceError};
@@ -53,7 +53,7 @@ pub async fn trust(store: &Store, registry: &ModelRegistry, file: &Path) -> Resu
     let key = PublicKey::parse(&String::from_utf8_lossy(&bytes)).map_err(ServiceError::Invalid)?;
     ring.add_trusted(&key)?;
     let payload = serde_json::json!({ "key_id": key.id(), "label": key.label(), "public_key": key.hex() });
-    repo::append_audit(store.pool(), &crate::models::actor(), "model-key-trusted", &payload).await?;
+    store.append_audit(&crate::models::actor(), "model-key-trusted", &payload).await?;
     Ok(entry(&key, "trusted"))
 }
 

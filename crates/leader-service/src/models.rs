@@ -14,7 +14,7 @@ use leader_infer::registry::{ModelRegistry, bundled_default};
 use leader_infer::runtime::SessionOptions;
 use leader_infer::signing::KeyRing;
 use leader_infer::{Bundle, Engine};
-use leader_store::{Store, repo};
+use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
@@ -460,7 +460,7 @@ impl<F: Fn(&Path) -> Result<()> + Sync> Serve for F {
 }
 
 async fn audit<T: Serialize>(store: &Store, kind: &str, payload: &T) -> Result<()> {
-    repo::append_audit(store.pool(), &actor(), kind, &serde_json::to_value(payload).unwrap_or_default()).await?;
+    store.append_audit(&actor(), kind, &serde_json::to_value(payload).unwrap_or_default()).await?;
     Ok(())
 }
 

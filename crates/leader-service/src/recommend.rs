@@ -8,7 +8,7 @@ use leader_core::encode::{HistoryInput, VisitCodes, profile_tokens_from};
 use leader_core::{Code, Profile, Sex};
 use leader_infer::Engine;
 use leader_infer::recommend::{RecommendOptions, Recommendation, Request};
-use leader_store::{Store, repo};
+use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, ServiceError};
@@ -100,14 +100,15 @@ pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<Str
     };
     let payload =
         serde_json::to_value(&rec).map_err(|e| ServiceError::Invalid(format!("recommendation record: {e}")))?;
-    let id = repo::append_audit(store.pool(), &crate::models::actor(), "recommendation", &payload).await?;
+    let id = store.append_audit(&crate::models::actor(), "recommendation", &payload).await?;
     answer.recommendation_id = Some(id);
     Ok(id)
 }
 
 /// The recorded recommendation `id` (a `recommendation` audit event).
 pub async fn recorded(store: &Store, id: i64) -> Result<RecommendationRecord> {
-    let event = repo::audit_event(store.pool(), id)
+    let event = store
+        .audit_event(id)
         .await?
         .filter(|e| e.kind == "recommendation")
         .ok_or_else(|| ServiceError::Invalid("the decision names no recorded recommendation".into()))?;
@@ -200,8 +201,7 @@ pub struct Lookups {
 impl Lookups {
     pub async fn load(store: &Store, level: u8) -> Result<Lookups> {
         let kb = Arc::new(store.knowledge_base(None).await?);
-        let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
-        let names = Arc::new(repo::medication_names(&mut conn, level).await?);
+        let names = Arc::new(store.medication_names(level).await?);
         Ok(Lookups { level, kb, names })
     }
 }
@@ -221,7 +221,6 @@ pub async fn recommend_with(
 ) -> Result<Answer> {
     let (req, patient_id, admission_id) = request_for(store, subject, lookups.level).await?;
     let mut rec = off_the_runtime(|| engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb)))?;
-    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
     let names = &lookups.names;
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
@@ -232,7 +231,7 @@ pub async fn recommend_with(
         codes.extend([f.a.clone(), f.b.clone()]);
         codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
     }
-    let mut titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &codes).await?.into_iter().collect();
+    let mut titles: BTreeMap<String, String> = store.titles_of(&codes).await?.into_iter().collect();
     for c in &codes {
         if let Some(n) = names.get(&c.to_string()) {
             titles.entry(c.to_string()).or_insert_with(|| n.clone());
@@ -274,12 +273,11 @@ pub async fn recommend_teacher(
     }
     let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
     let kb = &lookups.kb;
-    let mut conn = store.pool().acquire().await.map_err(leader_store::StoreError::from)?;
     let names = &lookups.names;
     let codes: Vec<Code> = req.input.input_codes();
     // The same titles, in the same precedence, as `export-dataset` used for training prompts.
     let mut prompt_titles: BTreeMap<String, String> = names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    prompt_titles.extend(repo::titles_of(&mut conn, &codes).await?);
+    prompt_titles.extend(store.titles_of(&codes).await?);
     let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &teacher.manifest.prompt.options);
     let probs = teacher.predict(std::slice::from_ref(&prompt))?;
     let m = &teacher.manifest;
@@ -301,7 +299,7 @@ pub async fn recommend_teacher(
         all.extend([f.a.clone(), f.b.clone()]);
         all.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
     }
-    let titles: BTreeMap<String, String> = repo::titles_of(&mut conn, &all).await?.into_iter().collect();
+    let titles: BTreeMap<String, String> = store.titles_of(&all).await?.into_iter().collect();
     let input_digest = input_digest(&req);
     Ok((
         Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None },

@@ -249,7 +249,7 @@ pub async fn refine(
 
     // 4. Export + parity (Python), then the bundle is verified by Rust below.
     let candidate = work.join("candidate");
-    let version = leader_store::repo::now_utc().replace([' ', ':'], "").replace('-', "");
+    let version = leader_store::now_utc().replace([' ', ':'], "").replace('-', "");
     let eargs: Vec<String> = vec![
         "export".into(),
         "--dataset".into(),
@@ -280,7 +280,7 @@ pub async fn refine(
         "--out".into(),
         teacher_bundle.display().to_string(),
         "--version".into(),
-        leader_store::repo::now_utc().replace([' ', ':', '-'], ""),
+        leader_store::now_utc().replace([' ', ':', '-'], ""),
     ];
     let teacher_export_key = digest(&[&teacher_key, "export-teacher"]);
     run_stage(

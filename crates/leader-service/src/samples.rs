@@ -4,7 +4,7 @@
 use leader_core::Code;
 use leader_core::encode::HistoryInput;
 use leader_core::split::{self, Split};
-use leader_store::repo::PatientRecord;
+use leader_store::PatientRecord;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
 use leader_service::refine::RefineReport;
 use leader_store::ImportSummary;
-use leader_store::repo::{AuditEvent, CodeHit, PatientRecord, PatientSummary};
+use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary};
 use ts_rs::{Config, TS};
 
 fn generate(dir: &Path) {

@@ -12,7 +12,7 @@ use leader_infer::signing::{KeyRing, SecretKey, sign_bundle};
 use leader_infer::{Bundle, Engine};
 use leader_service::ServiceError;
 use leader_service::models::{install, install_teacher, install_with, resolve};
-use leader_store::{Store, repo};
+use leader_store::Store;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../leader-infer/tests/fixtures/tiny-bundle")
@@ -47,7 +47,7 @@ async fn setup() -> (tempfile::TempDir, Store, ModelRegistry) {
 }
 
 async fn events(store: &Store, kind: &str) -> Vec<serde_json::Value> {
-    repo::audit_events(store.pool(), Some(kind), 50).await.expect("audit").into_iter().map(|e| e.payload).collect()
+    store.audit_events(Some(kind), 50).await.expect("audit").into_iter().map(|e| e.payload).collect()
 }
 
 #[tokio::test]

@@ -8,12 +8,13 @@ use leader_core::{Code, CodeSystem};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
+use crate::Store;
+use crate::bulk::bulk_insert;
 use crate::csvio::Table;
 use crate::error::{ImportError, Result, StoreError};
-use crate::import::bulk_insert;
 
 /// Every rule of every source (or of `only` sources).
-pub async fn knowledge_base(conn: &mut SqliteConnection, only: Option<&[String]>) -> Result<KnowledgeBase> {
+pub(crate) async fn knowledge_base(conn: &mut SqliteConnection, only: Option<&[String]>) -> Result<KnowledgeBase> {
     let rows = sqlx::query!(
         r#"SELECT source, system, code_a, code_b, severity, mechanism, management, reference FROM ddi_pairs ORDER BY source, code_a, code_b"#
     )
@@ -55,7 +56,7 @@ type PairRow = (Code, Code, Severity, Option<String>, Option<String>, Option<Str
 /// `SYSTEM:VALUE`, or ATC values under `atc3_a`/`atc3_b` (or `atc_a`/`atc_b`, `drug_a`/
 /// `drug_b` with ATC values) — and optionally `severity`, `mechanism`, `management`,
 /// `reference`. Re-importing a source replaces its pairs. One transaction (the caller's).
-pub async fn import_ddi(
+pub(crate) async fn import_ddi(
     conn: &mut SqliteConnection,
     path: &Path,
     source: &str,
@@ -148,7 +149,7 @@ pub async fn import_ddi(
 }
 
 /// The unordered pairs of one source, as `SYSTEM:VALUE` strings (the DDI-rate adjacency).
-pub async fn source_pairs(conn: &mut SqliteConnection, source: &str) -> Result<Vec<(String, String)>> {
+pub(crate) async fn source_pairs(conn: &mut SqliteConnection, source: &str) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query!("SELECT system, code_a, code_b FROM ddi_pairs WHERE source = ?", source)
         .fetch_all(&mut *conn)
         .await?;
@@ -164,7 +165,7 @@ pub struct DdiSource {
     pub pairs: i64,
 }
 
-pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource>> {
+pub(crate) async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource>> {
     let rows = sqlx::query!(
         r#"SELECT s.name AS "name!", s.description, s.licence, s.loaded_at, COUNT(p.code_a) AS "pairs!: i64"
            FROM ddi_sources s LEFT JOIN ddi_pairs p ON p.source = s.name GROUP BY s.name ORDER BY s.name"#
@@ -181,4 +182,24 @@ pub async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource>> {
             pairs: r.pairs,
         })
         .collect())
+}
+
+impl Store {
+    /// Every interaction rule of every source (or of `only` sources).
+    pub async fn knowledge_base(&self, only: Option<&[String]>) -> Result<KnowledgeBase> {
+        let mut conn = self.pool().acquire().await?;
+        knowledge_base(&mut conn, only).await
+    }
+
+    /// The interaction sources loaded, with their pair counts.
+    pub async fn ddi_sources(&self) -> Result<Vec<DdiSource>> {
+        let mut conn = self.pool().acquire().await?;
+        sources(&mut conn).await
+    }
+
+    /// The unordered pairs of one source, as `SYSTEM:VALUE` strings (the DDI-rate adjacency).
+    pub async fn ddi_source_pairs(&self, source: &str) -> Result<Vec<(String, String)>> {
+        let mut conn = self.pool().acquire().await?;
+        source_pairs(&mut conn, source).await
+    }
 }

@@ -6,18 +6,27 @@
 //! importer reads, validates and writes its source in chunks through the shared
 //! [`import::BatchWriter`] (memory bounded whatever the source's size); a malformed row
 //! anywhere rolls the whole import back.
-//! Repository functions in [`repo`] take an executor or a connection so the same code
-//! runs on the pool or inside that transaction.
+//! Callers outside this crate go through [`Store`] methods (the queries live in `repo`,
+//! one module per aggregate: patients, codes, audit, models, stats); the only exception is
+//! [`tx`], for writes that must join a transaction of the caller's.
 
 pub mod audit;
+mod bulk;
 pub mod csvio;
 pub mod db;
 pub mod ddi;
 pub mod error;
 pub mod files;
 pub mod import;
-pub mod repo;
+mod repo;
 pub mod synth;
+
+/// Store operations that join a transaction the caller holds (begun on [`Store::pool`]),
+/// for writes that must commit or roll back together with the caller's own, e.g. several
+/// audit events of one request. Everything else is a [`Store`] method.
+pub mod tx {
+    pub use crate::repo::{AuditWriter, NewEvent, append_audit};
+}
 
 use std::path::Path;
 
@@ -26,6 +35,7 @@ pub use error::{ImportError, Result, StoreError};
 pub use import::atc::AtcMapSummary;
 pub use import::mimic::MimicVersion;
 pub use import::{ImportSummary, NoProgress, Progress};
+pub use repo::{AuditEvent, CodeHit, LEADER_TITLES, PatientRecord, PatientSummary, Stats, now_utc};
 
 impl Store {
     async fn write(&self, batch: import::Batch, progress: &dyn Progress) -> Result<ImportSummary> {
@@ -74,6 +84,12 @@ impl Store {
         Ok(summary)
     }
 
+    /// The drug → ATC mapping tables, as the importers use them.
+    pub async fn atc_mapper(&self) -> Result<import::atc::AtcMapper> {
+        let mut conn = self.pool().acquire().await?;
+        import::atc::AtcMapper::load(&mut conn).await
+    }
+
     /// `leader import atc-map FILE`: loads the table and re-maps every prescription.
     pub async fn import_atc_map(&self, file: &Path, progress: &dyn Progress) -> Result<AtcMapSummary> {
         let mut tx = self.pool().begin().await?;
@@ -108,64 +124,11 @@ impl Store {
         Ok(sqlx::query_scalar::<_, i64>("SELECT EXISTS (SELECT 1 FROM patients)").fetch_one(self.pool()).await? == 1)
     }
 
-    pub async fn stats(&self) -> Result<repo::Stats> {
-        let mut conn = self.pool().acquire().await?;
-        repo::stats(&mut conn).await
-    }
-
-    pub async fn patients(&self) -> Result<Vec<repo::PatientSummary>> {
-        repo::list_patients(self.pool()).await
-    }
-
     /// `leader import ddi FILE --source NAME`.
     pub async fn import_ddi(&self, file: &Path, source: &str, licence: &str) -> Result<ddi::DdiImportSummary> {
         let mut tx = self.pool().begin().await?;
         let s = ddi::import_ddi(&mut tx, file, source, licence).await?;
         tx.commit().await?;
         Ok(s)
-    }
-
-    pub async fn knowledge_base(&self, only: Option<&[String]>) -> Result<leader_core::ddi::KnowledgeBase> {
-        let mut conn = self.pool().acquire().await?;
-        ddi::knowledge_base(&mut conn, only).await
-    }
-
-    /// Every patient's record (for evaluation and dataset export).
-    pub async fn all_patients(&self) -> Result<Vec<repo::PatientRecord>> {
-        let mut conn = self.pool().acquire().await?;
-        let ids = repo::patient_ids(&mut conn).await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(repo::load_patient(&mut conn, &id).await?);
-        }
-        Ok(out)
-    }
-
-    /// The code systems of the store's mapped medications (e.g. `ATC`, `RXNORM`).
-    pub async fn medication_systems(&self) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar!(
-            r#"SELECT DISTINCT med_system AS "s!" FROM prescriptions WHERE med_system IS NOT NULL ORDER BY 1"#
-        )
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    pub async fn record_active_model(
-        &self,
-        name: &str,
-        version: &str,
-        path: &str,
-        sha256: &str,
-        manifest: &str,
-    ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
-        repo::record_active_model(&mut tx, name, version, path, sha256, manifest).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn patient(&self, id: &str) -> Result<repo::PatientRecord> {
-        let mut conn = self.pool().acquire().await?;
-        repo::load_patient(&mut conn, id).await
     }
 }

@@ -95,7 +95,7 @@ async fn call(state: &Shared, ehr: &TestEhr, service: &str, body: &Value) -> (St
 }
 
 async fn audit_count(state: &Shared) -> i64 {
-    leader_store::repo::audit_events(state.app.store.pool(), None, 100_000).await.expect("audit").len() as i64
+    state.app.store.audit_events(None, 100_000).await.expect("audit").len() as i64
 }
 
 fn validate_resources(resources: &[Value]) {
@@ -245,8 +245,7 @@ async fn a_curated_contraindicated_pair_gives_a_critical_card_and_its_feedback_i
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let events =
-        leader_store::repo::audit_events(state.app.store.pool(), Some("cds-feedback"), 10).await.expect("audit");
+    let events = state.app.store.audit_events(Some("cds-feedback"), 10).await.expect("audit");
     assert_eq!(events.len(), 1);
     let p = &events[0].payload;
     assert_eq!(

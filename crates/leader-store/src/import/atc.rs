@@ -12,7 +12,8 @@ use leader_core::{Code, CodeSystem};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
-use super::{Progress, bulk_insert};
+use super::Progress;
+use crate::bulk::bulk_insert;
 use crate::csvio::Table;
 use crate::error::{ImportError, Result};
 

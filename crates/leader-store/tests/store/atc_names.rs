@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use leader_core::{Code, CodeSystem};
-use leader_store::{MimicVersion, Store, repo};
+use leader_store::{MimicVersion, Store};
 
 use crate::common::*;
 
@@ -33,8 +33,7 @@ async fn atc_codes_in_use(store: &Store) -> BTreeSet<Code> {
 /// The codes the store cannot name.
 async fn unnamed(store: &Store, codes: &BTreeSet<Code>) -> Vec<String> {
     let list: Vec<Code> = codes.iter().cloned().collect();
-    let mut conn = store.pool().acquire().await.expect("conn");
-    let titles = repo::titles_of(&mut conn, &list).await.expect("titles");
+    let titles = store.titles_of(&list).await.expect("titles");
     list.iter().map(ToString::to_string).filter(|c| !titles.contains_key(c)).collect()
 }
 
@@ -61,9 +60,8 @@ async fn every_atc_code_of_a_mimic_iv_demo_import_has_a_name() {
     assert_eq!(unnamed(&store, &codes).await, Vec::<String>::new());
     // Every class of the store's vocabulary, at both selectable levels, reads as a name
     // rather than as the drug names prescribed under it.
-    let mut conn = store.pool().acquire().await.expect("conn");
     for level in [3, 4] {
-        let names = repo::medication_names(&mut conn, level).await.expect("names");
+        let names = store.medication_names(level).await.expect("names");
         for c in codes.iter().filter(|c| c.atc_level() == Some(level)) {
             let want = leader_core::atc_names::name_of(c).expect("named");
             assert_eq!(names.get(&c.to_string()).map(String::as_str), Some(want), "{c}");
@@ -86,10 +84,8 @@ async fn a_title_the_source_wrote_is_kept_and_the_names_come_back_when_they_chan
     assert_eq!(leader_rows(store.clone()).await as usize, leader_core::atc_names::len());
     // A cohort's own title for an ATC code wins over ours.
     let c = Code::new(CodeSystem::Atc, "J01DD04").expect("code");
+    store.upsert_titles(&[(c.clone(), "Ceftriaxone 1 g vial (site formulary)".into())], "fhir").await.expect("upsert");
     let mut conn = store.pool().acquire().await.expect("conn");
-    repo::upsert_titles(&mut conn, &[(c.clone(), "Ceftriaxone 1 g vial (site formulary)".into())], "fhir")
-        .await
-        .expect("upsert");
     // An older version of the names, one of them since removed from the store.
     sqlx::query("UPDATE settings SET value = 'older' WHERE key = 'atc_names'").execute(&mut *conn).await.expect("q");
     sqlx::query("DELETE FROM code_titles WHERE code = 'J01D'").execute(&mut *conn).await.expect("q");
@@ -97,12 +93,10 @@ async fn a_title_the_source_wrote_is_kept_and_the_names_come_back_when_they_chan
     store.close().await;
 
     let store = Store::open(&path).await.expect("reopen");
-    let mut conn = store.pool().acquire().await.expect("conn");
     let j01d = Code::new(CodeSystem::Atc, "J01D").expect("code");
-    let titles = repo::titles_of(&mut conn, &[c.clone(), j01d]).await.expect("titles");
+    let titles = store.titles_of(&[c.clone(), j01d]).await.expect("titles");
     assert_eq!(titles.get("ATC:J01D").map(String::as_str), Some("Cephalosporin antibiotics"), "rewritten");
     assert_eq!(titles.get("ATC:J01DD04").map(String::as_str), Some("Ceftriaxone 1 g vial (site formulary)"));
-    drop(conn);
     assert_eq!(leader_rows(store.clone()).await as usize, leader_core::atc_names::len() - 1);
     store.close().await;
 }

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use leader_store::Store;
 use leader_store::audit::{AuditProblem, AuditVerification, GENESIS};
-use leader_store::repo::append_audit;
+use leader_store::tx::append_audit;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
@@ -126,7 +126,7 @@ async fn insert_or_replace_of_a_past_event_is_refused_on_a_raw_connection() {
     conn.close().await.expect("close");
     let v = store.verify_audit().await.expect("verify");
     assert!(v.ok && v.events == 5, "nothing changed: {v:?}");
-    let events = leader_store::repo::audit_events(store.pool(), None, 10).await.expect("read");
+    let events = store.audit_events(None, 10).await.expect("read");
     assert!(events.iter().all(|e| e.payload.get("accepted").is_some_and(|a| a.is_array())), "no forged row");
 }
 

@@ -35,3 +35,6 @@ mod integrity;
 // The project's ATC names: every ATC code of the demo store and of a MIMIC-IV demo import
 // is named; a source's own title wins; the names are rewritten when they change.
 mod atc_names;
+
+// Patient records: every record read at once (one query per table) equals each read alone.
+mod records;

@@ -3,14 +3,12 @@ use crate::common::*;
 #[tokio::test]
 async fn the_audit_log_is_append_only() {
     let store = memory_store().await;
-    leader_store::repo::append_audit(store.pool(), "tester", "decision", &serde_json::json!({"accepted": "ATC:B01A"}))
-        .await
-        .expect("append");
+    store.append_audit("tester", "decision", &serde_json::json!({"accepted": "ATC:B01A"})).await.expect("append");
     let upd = sqlx::query("UPDATE audit_log SET actor = 'someone else'").execute(store.pool()).await;
     assert!(upd.expect_err("UPDATE refused").to_string().contains("append-only"));
     let del = sqlx::query("DELETE FROM audit_log").execute(store.pool()).await;
     assert!(del.expect_err("DELETE refused").to_string().contains("append-only"));
-    let events = leader_store::repo::audit_events(store.pool(), Some("decision"), 10).await.expect("read");
+    let events = store.audit_events(Some("decision"), 10).await.expect("read");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].payload["accepted"], "ATC:B01A");
 }

@@ -1,0 +1,18 @@
+//! The store's queries, one module per aggregate: each holds its `*Row` structs, the
+//! queries over them and the [`Store`](crate::Store) methods that are the way in for
+//! callers outside this crate. The free functions here take an executor or a connection
+//! so the importers can run them inside their transaction; they stay inside the crate
+//! (appending to the audit log inside a caller's transaction is [`crate::tx`]).
+
+mod audit;
+mod codes;
+mod models;
+mod patients;
+mod stats;
+
+pub use audit::{AuditEvent, AuditWriter, NewEvent, append_audit, now_utc};
+pub use codes::{CodeHit, LEADER_TITLES};
+pub use patients::{PatientRecord, PatientSummary};
+pub use stats::Stats;
+
+pub(crate) use codes::{seed_atc_names, titled_codes, upsert_titles};

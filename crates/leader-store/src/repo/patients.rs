@@ -1,0 +1,381 @@
+//! Patients: the list, and records with every visit, code, prescription and title.
+//!
+//! A request reads each table once (one patient's rows, or everyone's) through the `*Row`
+//! structs below and groups the rows by visit and patient in memory: a record costs six
+//! queries, and so does every record of the store.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp, Visit};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteRow;
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+use crate::repo::codes::titles_of;
+
+/// A row of `leader patient list`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+pub struct PatientSummary {
+    pub id: String,
+    pub source: String,
+    pub sex: Sex,
+    /// Age at the latest visit.
+    pub age: Option<i32>,
+    pub visits: i64,
+    pub last_visit: Option<String>,
+    pub synthetic: bool,
+}
+
+/// A patient with every visit in time order, and the titles of the codes they carry.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct PatientRecord {
+    pub patient: Patient,
+    pub visits: Vec<Visit>,
+    /// `SYSTEM:VALUE` → title, for every titled code of this patient.
+    pub titles: BTreeMap<String, String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PatientSummaryRow {
+    id: String,
+    source: String,
+    sex: String,
+    birth_year: Option<i64>,
+    synthetic: bool,
+    visits: i64,
+    last_visit: Option<String>,
+}
+
+impl TryFrom<PatientSummaryRow> for PatientSummary {
+    type Error = StoreError;
+
+    fn try_from(r: PatientSummaryRow) -> Result<PatientSummary> {
+        let last: Option<Timestamp> = r.last_visit.as_deref().map(parse_stored_time).transpose()?;
+        Ok(PatientSummary {
+            age: r.birth_year.zip(last).map(|(b, t)| (t.year() - b as i32).clamp(0, 90)),
+            sex: parse_sex(&r.sex)?,
+            id: r.id,
+            source: r.source,
+            visits: r.visits,
+            last_visit: last.map(|t| t.date_string()),
+            synthetic: r.synthetic,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PatientRow {
+    id: String,
+    source: String,
+    sex: String,
+    birth_year: Option<i64>,
+    synthetic: bool,
+}
+
+impl TryFrom<PatientRow> for Patient {
+    type Error = StoreError;
+
+    fn try_from(r: PatientRow) -> Result<Patient> {
+        Ok(Patient {
+            sex: parse_sex(&r.sex)?,
+            id: r.id,
+            source: r.source,
+            birth_year: r.birth_year.map(|y| y as i32),
+            synthetic: r.synthetic,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: i64,
+    patient_id: String,
+    admission_id: String,
+    admit_time: String,
+    discharge_time: Option<String>,
+    admission_type: Option<String>,
+    insurance: Option<String>,
+    language: Option<String>,
+    marital_status: Option<String>,
+    race: Option<String>,
+}
+
+impl TryFrom<VisitRow> for Visit {
+    type Error = StoreError;
+
+    fn try_from(v: VisitRow) -> Result<Visit> {
+        Ok(Visit {
+            admit_time: parse_stored_time(&v.admit_time)?,
+            discharge_time: v.discharge_time.as_deref().map(parse_stored_time).transpose()?,
+            admission_id: v.admission_id,
+            profile: Profile {
+                admission_type: v.admission_type,
+                insurance: v.insurance,
+                language: v.language,
+                marital_status: v.marital_status,
+                race: v.race,
+            },
+            diagnoses: Vec::new(),
+            procedures: Vec::new(),
+            prescriptions: Vec::new(),
+        })
+    }
+}
+
+/// A diagnosis or procedure row with its code's title.
+#[derive(sqlx::FromRow)]
+struct CodedRow {
+    visit_id: i64,
+    system: String,
+    code: String,
+    title: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrescriptionRow {
+    visit_id: i64,
+    drug: String,
+    ndc: Option<String>,
+    gsn: Option<String>,
+    formulary_code: Option<String>,
+    route: Option<String>,
+    start_time: Option<String>,
+    stop_time: Option<String>,
+    med_system: Option<String>,
+    med_code: Option<String>,
+}
+
+impl TryFrom<PrescriptionRow> for Prescription {
+    type Error = StoreError;
+
+    fn try_from(r: PrescriptionRow) -> Result<Prescription> {
+        let medication = match (r.med_system.as_deref(), r.med_code.as_deref()) {
+            (Some(s), Some(c)) => Some(stored_code(s, c, "prescriptions")?),
+            _ => None,
+        };
+        let time = |t: Option<String>| t.as_deref().map(parse_stored_time).transpose();
+        Ok(Prescription {
+            drug: r.drug,
+            ndc: r.ndc,
+            gsn: r.gsn,
+            formulary_code: r.formulary_code,
+            route: r.route,
+            start: time(r.start_time)?,
+            stop: time(r.stop_time)?,
+            medication,
+        })
+    }
+}
+
+fn parse_sex(s: &str) -> Result<Sex> {
+    match s {
+        "F" => Ok(Sex::Female),
+        "M" => Ok(Sex::Male),
+        "U" => Ok(Sex::Unknown),
+        _ => Err(StoreError::Corrupt { table: "patients", column: "sex", problem: "not F, M or U".into() }),
+    }
+}
+
+fn parse_stored_time(s: &str) -> Result<Timestamp> {
+    s.parse().map_err(|_| StoreError::Corrupt {
+        table: "visits",
+        column: "admit_time",
+        problem: "not a timestamp".into(),
+    })
+}
+
+fn stored_code(system: &str, value: &str, table: &'static str) -> Result<Code> {
+    let system: CodeSystem = system.parse().map_err(|_| StoreError::Corrupt {
+        table,
+        column: "system",
+        problem: "unknown code system".into(),
+    })?;
+    Code::new(system, value).map_err(|_| StoreError::Corrupt {
+        table,
+        column: "code",
+        problem: format!("invalid {system} code"),
+    })
+}
+
+async fn list_patients(conn: &mut SqliteConnection) -> Result<Vec<PatientSummary>> {
+    let rows: Vec<PatientSummaryRow> = sqlx::query_as(
+        "SELECT p.id, p.source, p.sex, p.birth_year, p.synthetic, COUNT(v.id) AS visits, MAX(v.admit_time) AS last_visit
+         FROM patients p LEFT JOIN visits v ON v.patient_id = p.id
+         GROUP BY p.id ORDER BY p.synthetic DESC, p.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(PatientSummary::try_from).collect()
+}
+
+/// Whose records a request reads.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// One patient, visits or not.
+    Patient(&'a str),
+    /// Every patient with visits.
+    WithVisits,
+}
+
+/// The SQL of a table whose rows belong to a visit (aliased `x`), for [`Scope::Patient`]
+/// (`?1` is the patient id) and for [`Scope::WithVisits`], in `$order`.
+macro_rules! per_visit {
+    ($columns:literal, $from:literal, $order:literal) => {
+        [
+            concat!(
+                "SELECT ",
+                $columns,
+                " FROM ",
+                $from,
+                " JOIN visits v ON v.id = x.visit_id WHERE v.patient_id = ?1 ORDER BY ",
+                $order
+            ),
+            concat!("SELECT ", $columns, " FROM ", $from, " ORDER BY ", $order),
+        ]
+    };
+}
+
+const DIAGNOSES: [&str; 2] = per_visit!(
+    "x.visit_id, x.system, x.code, t.title",
+    "diagnoses x LEFT JOIN code_titles t ON t.system = x.system AND t.code = x.code",
+    "x.visit_id, x.seq_num"
+);
+const PROCEDURES: [&str; 2] = per_visit!(
+    "x.visit_id, x.system, x.code, t.title",
+    "procedures x LEFT JOIN code_titles t ON t.system = x.system AND t.code = x.code",
+    "x.visit_id, x.seq_num"
+);
+const PRESCRIPTIONS: [&str; 2] = per_visit!(
+    "x.visit_id, x.drug, x.ndc, x.gsn, x.formulary_code, x.route, x.start_time, x.stop_time, x.med_system, x.med_code",
+    "prescriptions x",
+    "x.id"
+);
+const VISITS: [&str; 2] = [
+    "SELECT id, patient_id, admission_id, admit_time, discharge_time, admission_type, insurance, language, \
+     marital_status, race FROM visits WHERE patient_id = ?1 ORDER BY admit_time, id",
+    "SELECT id, patient_id, admission_id, admit_time, discharge_time, admission_type, insurance, language, \
+     marital_status, race FROM visits ORDER BY patient_id, admit_time, id",
+];
+const PATIENTS: [&str; 2] = [
+    "SELECT id, source, sex, birth_year, synthetic FROM patients WHERE id = ?1",
+    "SELECT id, source, sex, birth_year, synthetic FROM patients WHERE id IN (SELECT patient_id FROM visits) ORDER BY id",
+];
+
+impl Scope<'_> {
+    /// Every row of one of the tables above (`sql`) in this scope.
+    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2]) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let rows = match self {
+            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch_all(&mut *conn).await?,
+            Scope::WithVisits => sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?,
+        };
+        Ok(rows)
+    }
+}
+
+/// The records of `scope`, in patient id order: one query per table, grouped in memory.
+async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<Vec<PatientRecord>> {
+    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS).await?;
+    if patients.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut records = Vec::with_capacity(patients.len());
+    let mut by_patient: HashMap<String, usize> = HashMap::with_capacity(patients.len());
+    for p in patients {
+        by_patient.insert(p.id.clone(), records.len());
+        records.push(PatientRecord { patient: Patient::try_from(p)?, visits: Vec::new(), titles: BTreeMap::new() });
+    }
+
+    // Visit row id -> (record, visit) positions.
+    let mut by_visit: HashMap<i64, (usize, usize)> = HashMap::new();
+    for v in scope.rows::<VisitRow>(conn, VISITS).await? {
+        let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
+        let visit = Visit::try_from(v)?;
+        if let Some(r) = patient {
+            by_visit.insert(id, (r, records[r].visits.len()));
+            records[r].visits.push(visit);
+        }
+    }
+
+    for (sql, table, procedures) in [(DIAGNOSES, "diagnoses", false), (PROCEDURES, "procedures", true)] {
+        for row in scope.rows::<CodedRow>(conn, sql).await? {
+            let code = stored_code(&row.system, &row.code, table)?;
+            if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
+                let record = &mut records[r];
+                if let Some(t) = row.title {
+                    record.titles.insert(code.to_string(), t);
+                }
+                let visit = &mut record.visits[v];
+                if procedures { &mut visit.procedures } else { &mut visit.diagnoses }.push(code);
+            }
+        }
+    }
+
+    let mut medications: HashSet<Code> = HashSet::new();
+    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS).await? {
+        let visit_id = row.visit_id;
+        let prescription = Prescription::try_from(row)?;
+        if let Some(&(r, v)) = by_visit.get(&visit_id) {
+            if let Some(m) = &prescription.medication {
+                medications.insert(m.clone());
+            }
+            records[r].visits[v].prescriptions.push(prescription);
+        }
+    }
+
+    // Titles of the medication classes and of their ATC level 3, in one query.
+    let titled: Vec<Code> = medications
+        .iter()
+        .flat_map(|m| [Some(m.clone()), m.at_atc_level(3)])
+        .flatten()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let titles = titles_of(conn, &titled).await?;
+    if !titles.is_empty() {
+        for record in &mut records {
+            let codes: HashSet<&Code> = record
+                .visits
+                .iter()
+                .flat_map(|v| v.prescriptions.iter().filter_map(|p| p.medication.as_ref()))
+                .collect();
+            for m in codes {
+                for c in [Some(m.clone()), m.at_atc_level(3)].into_iter().flatten() {
+                    let key = c.to_string();
+                    if let Some(t) = titles.get(&key) {
+                        record.titles.insert(key, t.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(records)
+}
+
+impl Store {
+    /// `leader patient list`: every patient with their visit count and latest visit.
+    pub async fn patients(&self) -> Result<Vec<PatientSummary>> {
+        let mut conn = self.pool().acquire().await?;
+        list_patients(&mut conn).await
+    }
+
+    /// One patient's record; [`StoreError::NotFound`] when the store has no such patient.
+    pub async fn patient(&self, id: &str) -> Result<PatientRecord> {
+        let mut conn = self.pool().acquire().await?;
+        load_records(&mut conn, Scope::Patient(id))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::NotFound("no patient with that id in this store".into()))
+    }
+
+    /// Every patient's record (for evaluation and dataset export), in id order; patients
+    /// without a visit are left out.
+    pub async fn all_patients(&self) -> Result<Vec<PatientRecord>> {
+        let mut conn = self.pool().acquire().await?;
+        load_records(&mut conn, Scope::WithVisits).await
+    }
+}
