@@ -1,0 +1,164 @@
+// Unit tests of the visit composer's reducer and its pure checks (src/screens/composer/state.ts),
+// loaded through Vite's SSR loader: no browser needed.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { createServer } from "vite";
+import { ROOT } from "./setup.mjs";
+
+let server;
+/** @type {typeof import("../src/screens/composer/state.ts")} */
+let m;
+
+before(async () => {
+  server = await createServer({
+    root: ROOT,
+    configFile: false,
+    logLevel: "silent",
+    appType: "custom",
+    server: { middlewareMode: true, hmr: false, watch: null },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  m = await server.ssrLoadModule("/src/screens/composer/state.ts");
+});
+after(async () => {
+  await server?.close();
+});
+
+const answer = { ...JSON.parse(readFileSync(join(ROOT, "src", "mocks", "recommend.json"), "utf8")), recommendation_id: 41 };
+const record = JSON.parse(readFileSync(join(ROOT, "src", "mocks", "patient_timeline.json"), "utf8"));
+const seed = { record, admission_id: record.visits.at(-1).admission_id };
+
+/** Folds `actions` over a fresh ad-hoc (no seed) state. */
+const run = (actions, start = m.initialState(null, false)) => actions.reduce(m.composerReducer, start);
+const hit = (code, title = "") => ({ code, title });
+
+test("composer state: a seed with a visit starts on the stored visit, with the seed's titles", () => {
+  const s = m.initialState(seed, true);
+  assert.equal(s.mode, "patient");
+  assert.deepEqual(s.titles, record.titles);
+  assert.notEqual(s.titles, record.titles, "copied, not shared");
+  assert.equal(m.initialState(null, false).mode, "ad_hoc");
+});
+
+test("composer state: adding a code learns its title and never adds it twice; removing drops it", () => {
+  let s = run([
+    { type: "add", list: "diagnoses", hit: hit("ICD10CM:I4891", "Atrial fibrillation") },
+    { type: "add", list: "diagnoses", hit: hit("ICD10CM:I4891", "Atrial fibrillation") },
+    { type: "add", list: "current", hit: hit("ATC:B01A") },
+  ]);
+  assert.deepEqual(s.diagnoses, ["ICD10CM:I4891"]);
+  assert.deepEqual(s.current, ["ATC:B01A"]);
+  assert.deepEqual(s.titles, { "ICD10CM:I4891": "Atrial fibrillation" }, "an empty title is not learnt");
+  s = m.composerReducer(s, { type: "remove", list: "diagnoses", code: "ICD10CM:I4891" });
+  assert.deepEqual(s.diagnoses, []);
+});
+
+test("composer state: switching to ad hoc copies the visit and puts the extra current medications after the previous ones", () => {
+  const start = { ...m.initialState(seed, true), extraCurrent: ["ATC:N02B", "ATC:C10A"], answer };
+  const s = m.composerReducer(start, {
+    type: "to_ad_hoc",
+    from: { diagnoses: ["D:1"], procedures: ["P:1"], previousMeds: ["ATC:C10A", "ATC:B01A"], age: 67, sex: "F" },
+  });
+  assert.equal(s.mode, "ad_hoc");
+  assert.deepEqual(s.diagnoses, ["D:1"]);
+  assert.deepEqual(s.procedures, ["P:1"]);
+  assert.deepEqual(s.current, ["ATC:C10A", "ATC:B01A", "ATC:N02B"]);
+  assert.equal(s.age, "67");
+  assert.equal(s.sex, "F");
+  assert.equal(s.answer, null);
+  const noAge = { diagnoses: [], procedures: [], previousMeds: [], age: null, sex: "U" };
+  assert.equal(m.composerReducer(start, { type: "to_ad_hoc", from: noAge }).age, "");
+  const fresh = m.composerReducer({ ...start, diagnoses: ["D:9"] }, { type: "to_ad_hoc", from: null });
+  assert.deepEqual([fresh.mode, fresh.diagnoses], ["ad_hoc", ["D:9"]], "no visit: nothing copied");
+});
+
+test("composer state: an answer is stale once any input changes", () => {
+  let s = run([{ type: "add", list: "diagnoses", hit: hit("D:1") }, { type: "suggest_started" }]);
+  assert.equal(s.busy, true);
+  assert.equal(s.status, "Asking the model…");
+  s = m.composerReducer(s, { type: "suggest_done", answer, teacher: null, key: m.inputKey(s, null) });
+  assert.equal(s.busy, false);
+  assert.match(s.status, /^\d+ suggestions? \(\d+ above the threshold\) in \d+ ms; /);
+  assert.equal(m.isStale(s, null), false);
+  for (const a of [
+    { type: "age", value: "40" },
+    { type: "sex", value: "M" },
+    { type: "safe_mode", value: true },
+    { type: "compare", value: true },
+    { type: "add", list: "procedures", hit: hit("P:1") },
+  ])
+    assert.equal(m.isStale(m.composerReducer(s, a), null), true, a.type);
+  assert.equal(m.isStale(m.composerReducer(s, { type: "note", text: "x" }), null), false, "the note is no input");
+});
+
+test("composer state: the subject, or why there is none", () => {
+  assert.equal(m.subjectOf(run([]), null), "Add at least one diagnosis, procedure or current medication.");
+  const withDx = [{ type: "add", list: "diagnoses", hit: hit("D:1") }];
+  for (const age of ["-1", "121", "4.5", "x"])
+    assert.equal(
+      m.subjectOf(run([...withDx, { type: "age", value: age }]), null),
+      "Age must be a whole number of years between 0 and 120.",
+      age,
+    );
+  assert.deepEqual(m.subjectOf(run([...withDx, { type: "age", value: " 70 " }, { type: "sex", value: "F" }]), null), {
+    kind: "ad_hoc",
+    diagnoses: ["D:1"],
+    procedures: [],
+    current: [],
+    age: 70,
+    sex: "F",
+  });
+  const stored = run([{ type: "add", list: "extraCurrent", hit: hit("ATC:N02B") }], m.initialState(seed, true));
+  assert.deepEqual(m.subjectOf(stored, seed), {
+    kind: "patient",
+    patient_id: record.patient.id,
+    admission_id: seed.admission_id,
+    extra_current: ["ATC:N02B"],
+  });
+  assert.equal(m.pendingMessage({ "the diagnosis search": "" }), null);
+  assert.match(m.pendingMessage({ a: "", "the diagnosis search": "warf" }), /^"warf" was typed into the diagnosis search but not added/);
+});
+
+test("composer state: the decision, or why it cannot be recorded", () => {
+  const [first, second] = answer.recommendation.suggestions;
+  const none = {};
+  assert.equal(m.decisionOf(answer, none, ""), "Choose Accept, Reject or Replace for at least one suggestion first.");
+  const replaceOpen = { [first.medication]: { action: "replace", replacement: null } };
+  assert.equal(m.decisionOf(answer, replaceOpen, ""), `Choose a replacement for ${first.name ?? first.medication}.`);
+  const choices = {
+    [first.medication]: { action: "replace", replacement: "ATC:X" },
+    [second.medication]: { action: "accept", replacement: "ATC:ignored" },
+  };
+  assert.equal(
+    m.decisionOf({ ...answer, recommendation_id: null }, choices, ""),
+    "This answer was not recorded, so a decision cannot refer to it; press Suggest again.",
+  );
+  assert.deepEqual(m.decisionOf(answer, choices, "  "), {
+    recommendation_id: 41,
+    decisions: [
+      { medication: first.medication, action: "replace", replacement: "ATC:X" },
+      { medication: second.medication, action: "accept", replacement: null },
+    ],
+    note: null,
+  });
+  assert.equal(m.decisionOf(answer, choices, " seen ").note, "seen");
+});
+
+test("composer state: choosing or editing the note un-records; recording and exporting clear what they replace", () => {
+  let s = run([{ type: "record_message", message: "m" }, { type: "record_started" }]);
+  assert.equal(s.recordMsg, "");
+  assert.equal(s.recording, true);
+  s = run([{ type: "export_done", exported: { file: "f" } }, { type: "record_done", id: 7 }], s);
+  assert.equal(s.recorded, 7);
+  assert.equal(s.exported, null);
+  assert.equal(run([{ type: "note", text: "n" }], s).recorded, null);
+  const chosen = run([{ type: "record_message", message: "m" }, { type: "choose", medication: "ATC:A", choice: { action: "accept", replacement: null } }], s);
+  assert.equal(chosen.recorded, null);
+  assert.equal(chosen.recordMsg, "");
+  const err = { code: "busy", message: "b" };
+  assert.deepEqual(run([{ type: "export_started" }, { type: "export_failed", error: err }]).exportError, err);
+  assert.equal(run([{ type: "suggest_failed", error: err }, { type: "dismiss_error" }]).error, null);
+});
