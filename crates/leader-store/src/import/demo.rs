@@ -34,14 +34,7 @@ pub fn demo_batch() -> Batch {
             batch.procedures.extend(events(&v.procedures));
             batch.prescriptions.extend(v.prescriptions.iter().map(|p: &Prescription| RawPrescription {
                 admission_id: v.admission_id.clone(),
-                drug: p.drug.clone(),
-                ndc: p.ndc.clone(),
-                gsn: p.gsn.clone(),
-                formulary_code: p.formulary_code.clone(),
-                route: p.route.clone(),
-                start: p.start,
-                stop: p.stop,
-                native: p.medication.clone(),
+                prescription: p.clone(),
             }));
         }
         batch.patients.push(d.patient);

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 use leader_core::drug::normalise_drug_name;
 use leader_core::fhir::{FhirSystems, Target, ndc_11};
-use leader_core::{Code, CodeSystem, Patient, Profile, Sex, Timestamp};
+use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sqlx::SqliteConnection;
@@ -986,14 +986,16 @@ impl Events<'_> {
         };
         Ok(RawPrescription {
             admission_id: admission.to_owned(),
-            drug,
-            ndc,
-            gsn,
-            formulary_code: formulary,
-            route,
-            start,
-            stop,
-            native,
+            prescription: Prescription {
+                drug,
+                ndc,
+                gsn,
+                formulary_code: formulary,
+                route,
+                start,
+                stop,
+                medication: native,
+            },
         })
     }
 }
@@ -1228,8 +1230,8 @@ pub fn medication_codes(text: &str, systems: &FhirSystems, mapper: &AtcMapper) -
         |ev, loc| {
             let mut out = Vec::new();
             for part in &parts {
-                let p = ev.prescription(part, "", None, None, None, loc)?;
-                let code = match p.native {
+                let p = ev.prescription(part, "", None, None, None, loc)?.prescription;
+                let code = match p.medication {
                     Some(c) => Some(c),
                     None => {
                         ev.mapper.map(p.gsn.as_deref(), p.ndc.as_deref(), &normalise_drug_name(&p.drug)).map(|(c, _)| c)

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use leader_core::{CodeSystem, Patient, Profile, Sex};
+use leader_core::{CodeSystem, Patient, Prescription, Profile, Sex};
 
 use sqlx::SqliteConnection;
 
@@ -206,14 +206,16 @@ pub fn read_mimic_parts(dir: &Path, version: MimicVersion, out: &mut Sink<'_>) -
         prescriptions.push(
             RawPrescription {
                 admission_id,
-                drug: r.req(drug)?.to_owned(),
-                ndc: r.opt_string(ndc),
-                gsn: r.opt_string(gsn),
-                formulary_code: r.opt_string(form),
-                route: r.opt_string(route),
-                start: r.opt_time(start)?,
-                stop: r.opt_time(stop)?,
-                native: None,
+                prescription: Prescription {
+                    drug: r.req(drug)?.to_owned(),
+                    ndc: r.opt_string(ndc),
+                    gsn: r.opt_string(gsn),
+                    formulary_code: r.opt_string(form),
+                    route: r.opt_string(route),
+                    start: r.opt_time(start)?,
+                    stop: r.opt_time(stop)?,
+                    medication: None,
+                },
             },
             out,
         )

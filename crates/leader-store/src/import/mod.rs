@@ -19,7 +19,7 @@ pub mod synthea;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leader_core::drug::normalise_drug_name;
-use leader_core::{Code, Patient, Profile, Timestamp};
+use leader_core::{Code, Patient, Prescription, Profile, Timestamp};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -54,19 +54,13 @@ pub struct VisitHeader {
     pub profile: Profile,
 }
 
-/// A raw prescription row of a visit.
+/// A raw prescription row of a visit: the admission it belongs to and the prescription as
+/// the source wrote it. Its `medication` is set when the source codes the medication itself
+/// (RxNorm in Synthea, ATC in the demo); otherwise the import maps the row.
 #[derive(Debug, Clone)]
 pub struct RawPrescription {
     pub admission_id: String,
-    pub drug: String,
-    pub ndc: Option<String>,
-    pub gsn: Option<String>,
-    pub formulary_code: Option<String>,
-    pub route: Option<String>,
-    pub start: Option<Timestamp>,
-    pub stop: Option<Timestamp>,
-    /// Set when the source codes the medication itself (RxNorm in Synthea, ATC in the demo).
-    pub native: Option<Code>,
+    pub prescription: Prescription,
 }
 
 /// A coded diagnosis or procedure of a visit.
@@ -654,10 +648,11 @@ impl<'c> BatchWriter<'c> {
         self.defer_indexes().await?;
         let n = chunk.len() as u64;
         let summary = &mut self.summary;
-        let mut mapped: Vec<(i64, RawPrescription, String, Mapped)> = Vec::with_capacity(chunk.len());
-        for p in chunk {
+        let mut mapped: Vec<(i64, Prescription, String, Mapped)> = Vec::with_capacity(chunk.len());
+        for raw in chunk {
+            let p = &raw.prescription;
             let key = normalise_drug_name(&p.drug);
-            let m = match &p.native {
+            let m = match &p.medication {
                 Some(c) => Some((c.clone(), "native")),
                 None => self.mapper.map(p.gsn.as_deref(), p.ndc.as_deref(), &key),
             };
@@ -668,10 +663,10 @@ impl<'c> BatchWriter<'c> {
                 Some(_) => summary.coded_natively += 1,
                 None => summary.unmapped += 1,
             }
-            let id = self.ids.get(&p.admission_id).copied().ok_or_else(|| {
+            let id = self.ids.get(&raw.admission_id).copied().ok_or_else(|| {
                 StoreError::Conflict("an imported row refers to an admission that this import does not write".into())
             })?;
-            mapped.push((id, p, key, m));
+            mapped.push((id, raw.prescription, key, m));
         }
         bulk_insert_owned(self.conn,
             "INSERT INTO prescriptions (visit_id, drug, drug_key, ndc, gsn, formulary_code, route, start_time, stop_time, med_system, med_code, map_method) ",

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use leader_core::{CodeSystem, Patient, Profile, Sex};
+use leader_core::{CodeSystem, Patient, Prescription, Profile, Sex};
 
 use sqlx::SqliteConnection;
 
@@ -172,14 +172,12 @@ pub fn read_synthea_parts(dir: &Path, out: &mut Sink<'_>) -> Result<(), ImportEr
         prescriptions.push(
             RawPrescription {
                 admission_id,
-                drug: drug_names.get(c.value()).cloned().unwrap_or_else(|| c.to_string()),
-                ndc: None,
-                gsn: None,
-                formulary_code: None,
-                route: None,
-                start,
-                stop: None,
-                native: Some(c),
+                prescription: Prescription {
+                    drug: drug_names.get(c.value()).cloned().unwrap_or_else(|| c.to_string()),
+                    start,
+                    medication: Some(c),
+                    ..Prescription::default()
+                },
             },
             out,
         )
