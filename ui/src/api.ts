@@ -55,14 +55,15 @@ export type Command = (typeof COMMANDS)[number];
 
 export const EVENTS = ["refine-progress", "refine-done", "refine-failed", "import-progress"] as const;
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  "not_found",
-  "invalid_input",
-  "model_unavailable",
-  "refused",
-  "busy",
-  "internal",
-];
+/** Every `ErrorCode`; `satisfies` makes a code added on the Rust side fail the typecheck here. */
+const ERROR_CODES = Object.keys({
+  not_found: true,
+  invalid_input: true,
+  model_unavailable: true,
+  refused: true,
+  busy: true,
+  internal: true,
+} satisfies Record<ErrorCode, true>) as ErrorCode[];
 
 export function isIpcError(e: unknown): e is IpcError {
   return (
