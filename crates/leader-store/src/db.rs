@@ -64,6 +64,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         let store = Store { pool, path: Some(path.to_owned()) };
+        if existed && store.is_current().await {
+            return Ok(store);
+        }
         if existed {
             store.backup_if_behind(path).await?;
         }
@@ -71,6 +74,33 @@ impl Store {
         store.chain_old_audit_rows().await?;
         crate::repo::seed_atc_names(&store.pool).await?;
         Ok(store)
+    }
+
+    /// Whether an existing store needs none of the steps of [`Store::open`]: exactly this
+    /// build's migrations applied (same checksums), the audit log's head chained and this
+    /// version of the ATC names written. One query, so opening an up-to-date store costs
+    /// one round trip; anything else (including an error) runs the full steps, which
+    /// migrate, refuse or repair exactly as before.
+    async fn is_current(&self) -> bool {
+        let row: std::result::Result<(String, Option<String>, bool), sqlx::Error> = sqlx::query_as(
+            "SELECT (SELECT json_group_array(json_array(version, hex(checksum), success)) FROM _sqlx_migrations), \
+                    (SELECT value FROM settings WHERE key = 'atc_names'), \
+                    EXISTS (SELECT 1 FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log) AND hash IS NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        let Ok((applied, atc_names, unchained)) = row else { return false };
+        let Ok(mut applied) = serde_json::from_str::<Vec<(i64, String, i64)>>(&applied) else { return false };
+        applied.sort_unstable();
+        let mut wanted: Vec<(i64, String, i64)> = MIGRATOR
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration())
+            .map(|m| (m.version, m.checksum.iter().map(|b| format!("{b:02X}")).collect(), 1))
+            .collect();
+        wanted.sort_unstable();
+        applied == wanted
+            && !unchained
+            && atc_names.as_deref() == Some(leader_core::atc_names::fingerprint().as_str())
     }
 
     /// A private in-memory store (tests, benchmarks). One connection, so every query

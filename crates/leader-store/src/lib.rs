@@ -42,6 +42,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::write_batch(&mut tx, &batch, &mapper, progress).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -56,6 +57,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::mimic::import(&mut tx, dir, version, &mapper, progress).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -65,6 +67,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::synthea::import(&mut tx, dir, &mapper, progress).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -80,6 +83,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::fhir::import(&mut tx, path, systems, &mapper, progress).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }

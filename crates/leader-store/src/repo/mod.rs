@@ -16,3 +16,4 @@ pub use patients::{PatientRecord, PatientSummary};
 pub use stats::Stats;
 
 pub(crate) use codes::{seed_atc_names, titled_codes, upsert_titles};
+pub(crate) use patients::refresh_summaries;

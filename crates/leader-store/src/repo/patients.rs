@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp, Visit};
 use serde::Serialize;
-use sqlx::SqliteConnection;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Connection, SqliteConnection};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -37,13 +37,15 @@ pub struct PatientRecord {
     pub titles: BTreeMap<String, String>,
 }
 
-#[derive(sqlx::FromRow)]
+/// A `patient_summaries` row, read as a JSON array (see [`list_patients`]).
+#[derive(serde::Deserialize)]
 struct PatientSummaryRow {
+    position: i64,
     id: String,
     source: String,
     sex: String,
     birth_year: Option<i64>,
-    synthetic: bool,
+    synthetic: i64,
     visits: i64,
     last_visit: Option<String>,
 }
@@ -60,18 +62,18 @@ impl TryFrom<PatientSummaryRow> for PatientSummary {
             source: r.source,
             visits: r.visits,
             last_visit: last.map(|t| t.date_string()),
-            synthetic: r.synthetic,
+            synthetic: r.synthetic != 0,
         })
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PatientRow {
     id: String,
     source: String,
     sex: String,
     birth_year: Option<i64>,
-    synthetic: bool,
+    synthetic: i64,
 }
 
 impl TryFrom<PatientRow> for Patient {
@@ -83,12 +85,12 @@ impl TryFrom<PatientRow> for Patient {
             id: r.id,
             source: r.source,
             birth_year: r.birth_year.map(|y| y as i32),
-            synthetic: r.synthetic,
+            synthetic: r.synthetic != 0,
         })
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct VisitRow {
     id: i64,
     patient_id: String,
@@ -125,7 +127,7 @@ impl TryFrom<VisitRow> for Visit {
 }
 
 /// A diagnosis or procedure row with its code's title.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct CodedRow {
     visit_id: i64,
     system: String,
@@ -133,7 +135,7 @@ struct CodedRow {
     title: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PrescriptionRow {
     visit_id: i64,
     drug: String,
@@ -199,14 +201,58 @@ fn stored_code(system: &str, value: &str, table: &'static str) -> Result<Code> {
     })
 }
 
-async fn list_patients(conn: &mut SqliteConnection) -> Result<Vec<PatientSummary>> {
-    let rows: Vec<PatientSummaryRow> = sqlx::query_as(
-        "SELECT p.id, p.source, p.sex, p.birth_year, p.synthetic, COUNT(v.id) AS visits, MAX(v.admit_time) AS last_visit
-         FROM patients p LEFT JOIN visits v ON v.patient_id = p.id
-         GROUP BY p.id ORDER BY p.synthetic DESC, p.id",
+/// Whether `patient_summaries` reflects the latest import (every write of patients and
+/// visits is an import, and every import appends an `import` audit event).
+const SUMMARIES_FRESH: &str = "SELECT (SELECT value FROM settings WHERE key = 'patient_summaries') \
+     IS (SELECT CAST(MAX(id) AS TEXT) FROM audit_log WHERE kind = 'import')";
+
+/// Rebuilds `patient_summaries` from `patients` and `visits`, stamped with the latest
+/// import, inside the caller's transaction (an import's, or one of its own).
+pub(crate) async fn refresh_summaries(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("DELETE FROM patient_summaries").execute(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO patient_summaries (id, source, sex, birth_year, synthetic, visits, last_visit) \
+         SELECT p.id, p.source, p.sex, p.birth_year, p.synthetic, COUNT(v.id), MAX(v.admit_time) \
+         FROM patients p LEFT JOIN visits v ON v.patient_id = p.id GROUP BY p.id ORDER BY p.synthetic DESC, p.id",
     )
-    .fetch_all(&mut *conn)
+    .execute(&mut *conn)
     .await?;
+    sqlx::query("DELETE FROM settings WHERE key = 'patient_summaries'").execute(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) SELECT 'patient_summaries', CAST(MAX(id) AS TEXT) FROM audit_log \
+         WHERE kind = 'import' HAVING MAX(id) IS NOT NULL",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The patient list, from `patient_summaries` (rebuilt first when an import has run since).
+/// The rows come back as one JSON array: one row through the driver instead of one per
+/// patient, which at 100,000 patients is most of the time a row-by-row read would take.
+async fn list_patients(conn: &mut SqliteConnection) -> Result<Vec<PatientSummary>> {
+    let fresh: bool = sqlx::query_scalar(SUMMARIES_FRESH).fetch_one(&mut *conn).await?;
+    if !fresh {
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        if !sqlx::query_scalar::<_, bool>(SUMMARIES_FRESH).fetch_one(&mut *tx).await? {
+            refresh_summaries(&mut tx).await?;
+        }
+        tx.commit().await?;
+    }
+    let json: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(position, id, source, sex, birth_year, synthetic, visits, last_visit)) \
+         FROM patient_summaries",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut rows: Vec<PatientSummaryRow> = serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
+        table: "patient_summaries",
+        column: "*",
+        problem: "not the list's columns".into(),
+    })?;
+    // A table scan gives rowid order already (an ORDER BY inside the aggregate would sort
+    // again); this keeps the order explicit at the cost of one pass over sorted rows.
+    rows.sort_by_key(|r| r.position);
     rows.into_iter().map(PatientSummary::try_from).collect()
 }
 
@@ -219,67 +265,91 @@ enum Scope<'a> {
     WithVisits,
 }
 
-/// The SQL of a table whose rows belong to a visit (aliased `x`), for [`Scope::Patient`]
-/// (`?1` is the patient id) and for [`Scope::WithVisits`], in `$order`.
-macro_rules! per_visit {
-    ($columns:literal, $from:literal, $order:literal) => {
+/// The SQL reading `$columns` of `$from` in `$order`: for [`Scope::Patient`] (`$one`
+/// limits it to the patient `?1`) as one JSON array of rows, for [`Scope::WithVisits`]
+/// (`$all`) row by row. The columns are in the order of the fields of the `*Row` struct
+/// they are read into: by position from JSON, by name from rows.
+macro_rules! scoped {
+    ($columns:literal, $from:literal, $one:literal, $all:literal, $order:literal) => {
         [
             concat!(
-                "SELECT ",
+                "SELECT json_group_array(json_array(",
                 $columns,
-                " FROM ",
+                ") ORDER BY ",
+                $order,
+                ") FROM ",
                 $from,
-                " JOIN visits v ON v.id = x.visit_id WHERE v.patient_id = ?1 ORDER BY ",
-                $order
+                " ",
+                $one
             ),
-            concat!("SELECT ", $columns, " FROM ", $from, " ORDER BY ", $order),
+            concat!("SELECT ", $columns, " FROM ", $from, " ", $all, " ORDER BY ", $order),
         ]
     };
 }
 
-const DIAGNOSES: [&str; 2] = per_visit!(
+const PATIENTS: [&str; 2] = scoped!(
+    "id, source, sex, birth_year, synthetic",
+    "patients",
+    "WHERE id = ?1",
+    "WHERE id IN (SELECT patient_id FROM visits)",
+    "id"
+);
+const VISITS: [&str; 2] = scoped!(
+    "id, patient_id, admission_id, admit_time, discharge_time, admission_type, insurance, language, marital_status, race",
+    "visits",
+    "WHERE patient_id = ?1",
+    "",
+    "patient_id, admit_time, id"
+);
+// Tables whose rows belong to a visit (aliased `x`).
+const DIAGNOSES: [&str; 2] = scoped!(
     "x.visit_id, x.system, x.code, t.title",
     "diagnoses x LEFT JOIN code_titles t ON t.system = x.system AND t.code = x.code",
+    "JOIN visits v ON v.id = x.visit_id WHERE v.patient_id = ?1",
+    "",
     "x.visit_id, x.seq_num"
 );
-const PROCEDURES: [&str; 2] = per_visit!(
+const PROCEDURES: [&str; 2] = scoped!(
     "x.visit_id, x.system, x.code, t.title",
     "procedures x LEFT JOIN code_titles t ON t.system = x.system AND t.code = x.code",
+    "JOIN visits v ON v.id = x.visit_id WHERE v.patient_id = ?1",
+    "",
     "x.visit_id, x.seq_num"
 );
-const PRESCRIPTIONS: [&str; 2] = per_visit!(
+const PRESCRIPTIONS: [&str; 2] = scoped!(
     "x.visit_id, x.drug, x.ndc, x.gsn, x.formulary_code, x.route, x.start_time, x.stop_time, x.med_system, x.med_code",
     "prescriptions x",
+    "JOIN visits v ON v.id = x.visit_id WHERE v.patient_id = ?1",
+    "",
     "x.id"
 );
-const VISITS: [&str; 2] = [
-    "SELECT id, patient_id, admission_id, admit_time, discharge_time, admission_type, insurance, language, \
-     marital_status, race FROM visits WHERE patient_id = ?1 ORDER BY admit_time, id",
-    "SELECT id, patient_id, admission_id, admit_time, discharge_time, admission_type, insurance, language, \
-     marital_status, race FROM visits ORDER BY patient_id, admit_time, id",
-];
-const PATIENTS: [&str; 2] = [
-    "SELECT id, source, sex, birth_year, synthetic FROM patients WHERE id = ?1",
-    "SELECT id, source, sex, birth_year, synthetic FROM patients WHERE id IN (SELECT patient_id FROM visits) ORDER BY id",
-];
 
 impl Scope<'_> {
-    /// Every row of one of the tables above (`sql`) in this scope.
-    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2]) -> Result<Vec<R>>
+    /// Every row of `table` in this scope (`sql`: one of the pairs above). One patient's
+    /// rows come back as one JSON array, one row through the driver instead of one per
+    /// row (which is most of what a record's read costs otherwise); everyone's row by row,
+    /// so no table is ever held as one string.
+    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2], table: &'static str) -> Result<Vec<R>>
     where
-        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + serde::de::DeserializeOwned + Send + Unpin,
     {
-        let rows = match self {
-            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch_all(&mut *conn).await?,
-            Scope::WithVisits => sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?,
-        };
-        Ok(rows)
+        match self {
+            Scope::Patient(id) => {
+                let json: String = sqlx::query_scalar(sql[0]).bind(id).fetch_one(&mut *conn).await?;
+                serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
+                    table,
+                    column: "*",
+                    problem: "a row does not have the expected columns".into(),
+                })
+            }
+            Scope::WithVisits => Ok(sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?),
+        }
     }
 }
 
 /// The records of `scope`, in patient id order: one query per table, grouped in memory.
 async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<Vec<PatientRecord>> {
-    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS).await?;
+    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS, "patients").await?;
     if patients.is_empty() {
         return Ok(Vec::new());
     }
@@ -292,7 +362,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
 
     // Visit row id -> (record, visit) positions.
     let mut by_visit: HashMap<i64, (usize, usize)> = HashMap::new();
-    for v in scope.rows::<VisitRow>(conn, VISITS).await? {
+    for v in scope.rows::<VisitRow>(conn, VISITS, "visits").await? {
         let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
         let visit = Visit::try_from(v)?;
         if let Some(r) = patient {
@@ -302,7 +372,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
     }
 
     for (sql, table, procedures) in [(DIAGNOSES, "diagnoses", false), (PROCEDURES, "procedures", true)] {
-        for row in scope.rows::<CodedRow>(conn, sql).await? {
+        for row in scope.rows::<CodedRow>(conn, sql, table).await? {
             let code = stored_code(&row.system, &row.code, table)?;
             if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
                 let record = &mut records[r];
@@ -316,7 +386,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
     }
 
     let mut medications: HashSet<Code> = HashSet::new();
-    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS).await? {
+    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS, "prescriptions").await? {
         let visit_id = row.visit_id;
         let prescription = Prescription::try_from(row)?;
         if let Some(&(r, v)) = by_visit.get(&visit_id) {

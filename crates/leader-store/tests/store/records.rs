@@ -49,3 +49,40 @@ async fn an_unknown_patient_is_not_found() {
     assert!(matches!(e, StoreError::NotFound(_)), "{e:?}");
     assert!(store.all_patients().await.expect("all").iter().all(|r| r.patient.id != "NOPE"));
 }
+
+/// Every patient with the visit count and latest admission, straight from the tables.
+async fn list_from_tables(store: &Store) -> Vec<(String, i64, Option<String>)> {
+    sqlx::query_as(
+        "SELECT p.id, COUNT(v.id), substr(MAX(v.admit_time), 1, 10) FROM patients p \
+         LEFT JOIN visits v ON v.patient_id = p.id GROUP BY p.id ORDER BY p.synthetic DESC, p.id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("list from the tables")
+}
+
+async fn listed(store: &Store) -> Vec<(String, i64, Option<String>)> {
+    store.patients().await.expect("list").into_iter().map(|p| (p.id, p.visits, p.last_visit)).collect()
+}
+
+#[tokio::test]
+async fn the_list_follows_every_import_even_one_written_past_the_store_methods() {
+    let store = memory_store().await;
+    assert!(listed(&store).await.is_empty());
+    // Written straight through the batch writer, not through a Store import method: the
+    // list is rebuilt on the next read.
+    let batch = leader_store::import::mimic::read_mimic(&fixtures().join("mimic-iii"), MimicVersion::Iii, &P)
+        .expect("read the fixture");
+    let mut tx = store.pool().begin().await.expect("tx");
+    let mapper = leader_store::import::atc::AtcMapper::load(&mut tx).await.expect("mapper");
+    leader_store::import::write_batch(&mut tx, &batch, &mapper, &P).await.expect("write");
+    tx.commit().await.expect("commit");
+    let first = listed(&store).await;
+    assert!(!first.is_empty());
+    assert_eq!(first, list_from_tables(&store).await);
+    // An import through the store: its list is written with it.
+    store.import_mimic(&mimic_iv_demo(), MimicVersion::Iv, &P).await.expect("import");
+    let second = listed(&store).await;
+    assert_eq!(second.len(), first.len() + 100);
+    assert_eq!(second, list_from_tables(&store).await);
+}
