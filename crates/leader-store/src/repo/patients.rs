@@ -67,13 +67,13 @@ impl TryFrom<PatientSummaryRow> for PatientSummary {
     }
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(sqlx::FromRow)]
 struct PatientRow {
     id: String,
     source: String,
     sex: String,
     birth_year: Option<i64>,
-    synthetic: i64,
+    synthetic: bool,
 }
 
 impl TryFrom<PatientRow> for Patient {
@@ -85,12 +85,12 @@ impl TryFrom<PatientRow> for Patient {
             id: r.id,
             source: r.source,
             birth_year: r.birth_year.map(|y| y as i32),
-            synthetic: r.synthetic != 0,
+            synthetic: r.synthetic,
         })
     }
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(sqlx::FromRow)]
 struct VisitRow {
     id: i64,
     patient_id: String,
@@ -127,7 +127,7 @@ impl TryFrom<VisitRow> for Visit {
 }
 
 /// A diagnosis or procedure row with its code's title.
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(sqlx::FromRow)]
 struct CodedRow {
     visit_id: i64,
     system: String,
@@ -135,7 +135,7 @@ struct CodedRow {
     title: Option<String>,
 }
 
-#[derive(sqlx::FromRow, serde::Deserialize)]
+#[derive(sqlx::FromRow)]
 struct PrescriptionRow {
     visit_id: i64,
     drug: String,
@@ -265,23 +265,12 @@ enum Scope<'a> {
     WithVisits,
 }
 
-/// The SQL reading `$columns` of `$from` in `$order`: for [`Scope::Patient`] (`$one`
-/// limits it to the patient `?1`) as one JSON array of rows, for [`Scope::WithVisits`]
-/// (`$all`) row by row. The columns are in the order of the fields of the `*Row` struct
-/// they are read into: by position from JSON, by name from rows.
+/// The SQL reading `$columns` of `$from` in `$order`, for [`Scope::Patient`] (`$one`
+/// limits it to the patient `?1`) and for [`Scope::WithVisits`] (`$all`).
 macro_rules! scoped {
     ($columns:literal, $from:literal, $one:literal, $all:literal, $order:literal) => {
         [
-            concat!(
-                "SELECT json_group_array(json_array(",
-                $columns,
-                ") ORDER BY ",
-                $order,
-                ") FROM ",
-                $from,
-                " ",
-                $one
-            ),
+            concat!("SELECT ", $columns, " FROM ", $from, " ", $one, " ORDER BY ", $order),
             concat!("SELECT ", $columns, " FROM ", $from, " ", $all, " ORDER BY ", $order),
         ]
     };
@@ -325,31 +314,22 @@ const PRESCRIPTIONS: [&str; 2] = scoped!(
 );
 
 impl Scope<'_> {
-    /// Every row of `table` in this scope (`sql`: one of the pairs above). One patient's
-    /// rows come back as one JSON array, one row through the driver instead of one per
-    /// row (which is most of what a record's read costs otherwise); everyone's row by row,
-    /// so no table is ever held as one string.
-    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2], table: &'static str) -> Result<Vec<R>>
+    /// Every row of one of the tables above (`sql`) in this scope.
+    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2]) -> Result<Vec<R>>
     where
-        R: for<'r> sqlx::FromRow<'r, SqliteRow> + serde::de::DeserializeOwned + Send + Unpin,
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
     {
-        match self {
-            Scope::Patient(id) => {
-                let json: String = sqlx::query_scalar(sql[0]).bind(id).fetch_one(&mut *conn).await?;
-                serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
-                    table,
-                    column: "*",
-                    problem: "a row does not have the expected columns".into(),
-                })
-            }
-            Scope::WithVisits => Ok(sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?),
-        }
+        let rows = match self {
+            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch_all(&mut *conn).await?,
+            Scope::WithVisits => sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?,
+        };
+        Ok(rows)
     }
 }
 
 /// The records of `scope`, in patient id order: one query per table, grouped in memory.
 async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<Vec<PatientRecord>> {
-    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS, "patients").await?;
+    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS).await?;
     if patients.is_empty() {
         return Ok(Vec::new());
     }
@@ -362,7 +342,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
 
     // Visit row id -> (record, visit) positions.
     let mut by_visit: HashMap<i64, (usize, usize)> = HashMap::new();
-    for v in scope.rows::<VisitRow>(conn, VISITS, "visits").await? {
+    for v in scope.rows::<VisitRow>(conn, VISITS).await? {
         let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
         let visit = Visit::try_from(v)?;
         if let Some(r) = patient {
@@ -372,7 +352,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
     }
 
     for (sql, table, procedures) in [(DIAGNOSES, "diagnoses", false), (PROCEDURES, "procedures", true)] {
-        for row in scope.rows::<CodedRow>(conn, sql, table).await? {
+        for row in scope.rows::<CodedRow>(conn, sql).await? {
             let code = stored_code(&row.system, &row.code, table)?;
             if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
                 let record = &mut records[r];
@@ -386,7 +366,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
     }
 
     let mut medications: HashSet<Code> = HashSet::new();
-    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS, "prescriptions").await? {
+    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS).await? {
         let visit_id = row.visit_id;
         let prescription = Prescription::try_from(row)?;
         if let Some(&(r, v)) = by_visit.get(&visit_id) {
