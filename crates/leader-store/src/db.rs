@@ -98,9 +98,7 @@ impl Store {
             .map(|m| (m.version, m.checksum.iter().map(|b| format!("{b:02X}")).collect(), 1))
             .collect();
         wanted.sort_unstable();
-        applied == wanted
-            && !unchained
-            && atc_names.as_deref() == Some(leader_core::atc_names::fingerprint().as_str())
+        applied == wanted && !unchained && atc_names.as_deref() == Some(leader_core::atc_names::fingerprint().as_str())
     }
 
     /// A private in-memory store (tests, benchmarks). One connection, so every query

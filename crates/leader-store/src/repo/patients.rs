@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use futures_util::TryStreamExt;
 use leader_core::{Code, CodeSystem, Patient, Prescription, Profile, Sex, Timestamp, Visit};
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -314,68 +315,88 @@ const PRESCRIPTIONS: [&str; 2] = scoped!(
 );
 
 impl Scope<'_> {
-    /// Every row of one of the tables above (`sql`) in this scope.
-    async fn rows<R>(self, conn: &mut SqliteConnection, sql: [&'static str; 2]) -> Result<Vec<R>>
+    /// Hands `each` every row of one of the tables above (`sql`) in this scope, as they
+    /// come (never the whole table at once: a store's prescriptions can be millions).
+    async fn each<R>(
+        self,
+        conn: &mut SqliteConnection,
+        sql: [&'static str; 2],
+        mut each: impl FnMut(R) -> Result<()>,
+    ) -> Result<()>
     where
         R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
     {
-        let rows = match self {
-            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch_all(&mut *conn).await?,
-            Scope::WithVisits => sqlx::query_as(sql[1]).fetch_all(&mut *conn).await?,
+        let mut rows = match self {
+            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch(&mut *conn),
+            Scope::WithVisits => sqlx::query_as(sql[1]).fetch(&mut *conn),
         };
-        Ok(rows)
+        while let Some(row) = rows.try_next().await? {
+            each(row)?;
+        }
+        Ok(())
     }
 }
 
 /// The records of `scope`, in patient id order: one query per table, grouped in memory.
 async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<Vec<PatientRecord>> {
-    let patients: Vec<PatientRow> = scope.rows(conn, PATIENTS).await?;
-    if patients.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut records = Vec::with_capacity(patients.len());
-    let mut by_patient: HashMap<String, usize> = HashMap::with_capacity(patients.len());
-    for p in patients {
-        by_patient.insert(p.id.clone(), records.len());
-        records.push(PatientRecord { patient: Patient::try_from(p)?, visits: Vec::new(), titles: BTreeMap::new() });
+    let mut records = Vec::new();
+    let mut by_patient: HashMap<String, usize> = HashMap::new();
+    scope
+        .each(conn, PATIENTS, |p: PatientRow| {
+            by_patient.insert(p.id.clone(), records.len());
+            records.push(PatientRecord { patient: Patient::try_from(p)?, visits: Vec::new(), titles: BTreeMap::new() });
+            Ok(())
+        })
+        .await?;
+    if records.is_empty() {
+        return Ok(records);
     }
 
     // Visit row id -> (record, visit) positions.
     let mut by_visit: HashMap<i64, (usize, usize)> = HashMap::new();
-    for v in scope.rows::<VisitRow>(conn, VISITS).await? {
-        let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
-        let visit = Visit::try_from(v)?;
-        if let Some(r) = patient {
-            by_visit.insert(id, (r, records[r].visits.len()));
-            records[r].visits.push(visit);
-        }
-    }
+    scope
+        .each(conn, VISITS, |v: VisitRow| {
+            let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
+            let visit = Visit::try_from(v)?;
+            if let Some(r) = patient {
+                by_visit.insert(id, (r, records[r].visits.len()));
+                records[r].visits.push(visit);
+            }
+            Ok(())
+        })
+        .await?;
 
     for (sql, table, procedures) in [(DIAGNOSES, "diagnoses", false), (PROCEDURES, "procedures", true)] {
-        for row in scope.rows::<CodedRow>(conn, sql).await? {
-            let code = stored_code(&row.system, &row.code, table)?;
-            if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
-                let record = &mut records[r];
-                if let Some(t) = row.title {
-                    record.titles.insert(code.to_string(), t);
+        scope
+            .each(conn, sql, |row: CodedRow| {
+                let code = stored_code(&row.system, &row.code, table)?;
+                if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
+                    let record = &mut records[r];
+                    if let Some(t) = row.title {
+                        record.titles.insert(code.to_string(), t);
+                    }
+                    let visit = &mut record.visits[v];
+                    if procedures { &mut visit.procedures } else { &mut visit.diagnoses }.push(code);
                 }
-                let visit = &mut record.visits[v];
-                if procedures { &mut visit.procedures } else { &mut visit.diagnoses }.push(code);
-            }
-        }
+                Ok(())
+            })
+            .await?;
     }
 
     let mut medications: HashSet<Code> = HashSet::new();
-    for row in scope.rows::<PrescriptionRow>(conn, PRESCRIPTIONS).await? {
-        let visit_id = row.visit_id;
-        let prescription = Prescription::try_from(row)?;
-        if let Some(&(r, v)) = by_visit.get(&visit_id) {
-            if let Some(m) = &prescription.medication {
-                medications.insert(m.clone());
+    scope
+        .each(conn, PRESCRIPTIONS, |row: PrescriptionRow| {
+            let visit_id = row.visit_id;
+            let prescription = Prescription::try_from(row)?;
+            if let Some(&(r, v)) = by_visit.get(&visit_id) {
+                if let Some(m) = prescription.medication.as_ref().filter(|m| !medications.contains(*m)) {
+                    medications.insert(m.clone());
+                }
+                records[r].visits[v].prescriptions.push(prescription);
             }
-            records[r].visits[v].prescriptions.push(prescription);
-        }
-    }
+            Ok(())
+        })
+        .await?;
 
     // Titles of the medication classes and of their ATC level 3, in one query.
     let titled: Vec<Code> = medications
