@@ -30,6 +30,8 @@ pub mod tx {
 
 use std::path::Path;
 
+use sqlx::Connection;
+
 pub use db::Store;
 pub use error::{ImportError, Result, StoreError};
 pub use import::atc::AtcMapSummary;
@@ -54,19 +56,41 @@ impl Store {
         version: MimicVersion,
         progress: &dyn Progress,
     ) -> Result<ImportSummary> {
-        let mut tx = self.pool().begin().await?;
+        let mut conn = self.bulk_connection().await?;
+        let mut tx = conn.begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::mimic::import(&mut tx, dir, version, &mapper, progress).await?;
+        import::check_visit_patients(&mut tx).await?;
         repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
 
+    /// A connection of its own for a streamed import, closed when the import ends whatever
+    /// the outcome (so its settings never reach another caller), with foreign-key
+    /// enforcement off (a file store; an in-memory store's one connection holds the
+    /// database, so it keeps enforcement and stays in the pool): enforced, every one of millions of child
+    /// rows looks its visit up, in random order once the visits outgrow the page cache
+    /// (most of a full MIMIC-IV import's time). The streamed importers hold the keys by
+    /// construction instead: a visit's patient is checked by the reader and again by
+    /// [`import::check_visit_patients`] before commit, and a child row's visit id comes
+    /// from the visits this import wrote. Imports of other kinds keep enforcement on.
+    async fn bulk_connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        let mut conn = self.pool().acquire().await?;
+        if self.path().is_some() {
+            conn.close_on_drop();
+            sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+        }
+        Ok(conn)
+    }
+
     /// `leader import synthea DIR`.
     pub async fn import_synthea(&self, dir: &Path, progress: &dyn Progress) -> Result<ImportSummary> {
-        let mut tx = self.pool().begin().await?;
+        let mut conn = self.bulk_connection().await?;
+        let mut tx = conn.begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::synthea::import(&mut tx, dir, &mapper, progress).await?;
+        import::check_visit_patients(&mut tx).await?;
         repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)

@@ -259,8 +259,7 @@ impl Batch {
 const IN_FLIGHT: usize = 2;
 
 /// SQLite's page cache during a streamed import, in KiB (the default is 2 MiB): enough
-/// to keep the visits (looked up by every child row's foreign key) and the tables' right
-/// edges in memory for a full MIMIC-IV, well inside the import's memory budget. The
+/// to keep the visit ids and the tables' right edges in memory for a full MIMIC-IV, well inside the import's memory budget. The
 /// connection's own setting is restored afterwards, whatever the outcome.
 const IMPORT_CACHE_KIB: i64 = 128 * 1024;
 
@@ -331,6 +330,21 @@ async fn stream(
     written?;
     read?;
     w.finish(&[]).await
+}
+
+/// Refuses the import when a visit names a patient the store does not hold (the streamed
+/// importers write with foreign-key enforcement off; their readers already refuse such
+/// rows with the file and line, so this is the store's own last check).
+pub(crate) async fn check_visit_patients(conn: &mut SqliteConnection) -> Result<()> {
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM visits v WHERE NOT EXISTS (SELECT 1 FROM patients p WHERE p.id = v.patient_id)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if orphans > 0 {
+        return Err(StoreError::Conflict(format!("{orphans} imported visits name a patient that is not in the store")));
+    }
+    Ok(())
 }
 
 /// The one writer every importer shares. Patients, then visits, then their children

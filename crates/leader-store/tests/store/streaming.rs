@@ -129,3 +129,31 @@ async fn a_re_import_into_a_store_with_rows_keeps_its_indexes_and_replaces_the_c
     let second = dump(&store).await;
     assert_eq!(first[..3], second[..3], "patients and visits are upserted in place");
 }
+
+#[tokio::test]
+async fn a_file_store_imports_on_its_own_connection_and_every_pooled_one_still_enforces_foreign_keys() {
+    let dir = cohort(5_000);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = leader_store::Store::open(&tmp.path().join("s.sqlite")).await.expect("file store");
+    store.import_mimic(dir.path(), MimicVersion::Iv, &P).await.expect("import");
+    let memory = memory_store().await;
+    memory.import_mimic(dir.path(), MimicVersion::Iv, &P).await.expect("import");
+    assert_eq!(dump(&store).await, dump(&memory).await, "the bulk connection writes what the checked one writes");
+    assert_eq!(index_names(&store).await, SCHEMA_INDEXES);
+
+    let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(store.pool()).await.expect("page size");
+    assert_eq!(page, 16 * 1024, "a new store uses 16 KiB pages");
+    // Hold as many connections as the pool has: none of them may have enforcement off.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut conn = store.pool().acquire().await.expect("connection");
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.expect("pragma");
+        assert_eq!(on, 1, "the import's setting never reaches a pooled connection");
+        held.push(conn);
+    }
+    drop(held);
+    let r = sqlx::query("INSERT INTO diagnoses (visit_id, seq_num, system, code) VALUES (-1, 1, 'ICD10CM', 'I10')")
+        .execute(store.pool())
+        .await;
+    assert!(r.is_err(), "a diagnosis of a missing visit is still refused after an import");
+}
