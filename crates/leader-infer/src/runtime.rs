@@ -157,7 +157,7 @@ fn load_library(path: &Path) -> Result<ort::environment::Environment> {
 }
 
 /// ONNX Runtime allows one environment per process, ever (a dropped one cannot be
-/// replaced), so it is created once and shared; this is the only process-wide state.
+/// replaced), so it is created once and shared (ARCHITECTURE.md lists all process-wide state).
 static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
 
 /// Loads the library (first call) and returns the process's ONNX Runtime environment.
