@@ -1,6 +1,10 @@
 //! LEADER Rx desktop app: a thin Tauri shell. Each command is a few lines delegating to
 //! `leader_service::app::App`; all logic (and its tests) lives in the crates. No plugin
 //! with file system, shell or network access is enabled; see capabilities/default.json.
+//!
+//! Owns: the window, the IPC command table, the app's resource folders. Must not: hold
+//! logic of its own, accept a path or payload it has not bounded, or return an error
+//! message that carries a path or patient data (errors cross as `leader_service` codes).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 

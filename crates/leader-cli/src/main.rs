@@ -2,6 +2,11 @@
 //! resolves them into one validated [`args::Resolved`], and calls the crates. Every
 //! command prints a readable table, or JSON with `--json`; errors are one line on
 //! stderr and a non-zero exit code.
+//!
+//! Owns: argument parsing, the terminal output (tables, JSON, progress bars) and exit
+//! codes. Must not: open the store's tables or the engine on its own terms, write audit
+//! events, or hold a rule a front-end could disagree on: those are leader-service
+//! functions, shared with the desktop app.
 
 mod args;
 #[macro_use]

@@ -9,6 +9,11 @@
 //! Only importers may assume a particular code system (ICD, ATC): everything below them
 //! handles any [`CodeSystem`], so a cohort coded in SNOMED CT and RxNorm flows through
 //! the whole product unchanged.
+//!
+//! Owns: the domain types, the encoder and prompts (training and serving share them),
+//! the interaction matcher, the FHIR R4 mappings and the metrics. Must not: do IO of
+//! any kind (files, SQLite, network, ONNX Runtime), depend on another crate of ours, or
+//! log (it returns values and errors; callers decide what to say).
 
 pub mod atc_names;
 pub mod code;

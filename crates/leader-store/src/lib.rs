@@ -9,6 +9,11 @@
 //! Callers outside this crate go through [`Store`] methods (the queries live in `repo`,
 //! one module per aggregate: patients, codes, audit, models, stats); the only exception is
 //! [`tx`], for writes that must join a transaction of the caller's.
+//!
+//! Owns: the schema (`migrations/`), every SQL statement, the importers' parsing and
+//! validation, the audit chain, the store's files and their modes. Must not: load or run
+//! a model (that is leader-infer), decide anything clinical (it stores and returns what
+//! it was given), or put a patient identifier or clinical value into an error or a log.
 
 pub mod audit;
 mod bulk;
