@@ -43,6 +43,18 @@ pub enum CodeKind {
     Medication,
 }
 
+impl CodeKind {
+    /// The systems a code of this kind is looked up in, in order of preference (the code
+    /// search of every front-end).
+    pub const fn systems(self) -> &'static [CodeSystem] {
+        match self {
+            CodeKind::Diagnosis => &[CodeSystem::Icd10Cm, CodeSystem::Icd9Cm, CodeSystem::Snomed],
+            CodeKind::Procedure => &[CodeSystem::Icd10Pcs, CodeSystem::Icd9Pcs, CodeSystem::Snomed],
+            CodeKind::Medication => &[CodeSystem::Atc, CodeSystem::RxNorm],
+        }
+    }
+}
+
 impl CodeSystem {
     pub const ALL: [CodeSystem; 9] = [
         CodeSystem::Icd9Cm,
