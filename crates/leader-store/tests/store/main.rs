@@ -38,3 +38,7 @@ mod atc_names;
 
 // Patient records: every record read at once (one query per table) equals each read alone.
 mod records;
+
+// The curated interactions against the ONC high-priority list (coverage measured, printed,
+// at least 95%), and the QT group rule.
+mod onc_coverage;
