@@ -30,9 +30,9 @@ fn registry(cfg: &Resolved) -> Result<ModelRegistry> {
     Ok(models::registry_for(&cfg.db)?)
 }
 
-pub fn engine(cfg: &Resolved, m: &ModelArgs) -> Result<(Engine, PathBuf)> {
+pub async fn engine(cfg: &Resolved, m: &ModelArgs) -> Result<(Engine, PathBuf)> {
     let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
-    let engine = Engine::start(&dir, session_options(&m.device, m.threads)?)?;
+    let engine = Engine::open(&dir, session_options(&m.device, m.threads)?).await?;
     Ok((engine, dir))
 }
 
@@ -77,14 +77,13 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
                 .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
         };
         let options = session_options(&a.model.device, a.model.threads)?;
-        let env = leader_infer::runtime::environment_for(options.device)?;
-        let mut teacher = leader_infer::teacher::TeacherModel::open(&env, &dir, options)?;
-        let level = teacher.manifest.prompt.medication_atc_level;
+        let teacher = leader_infer::teacher::Teacher::open(&dir, options).await?;
+        let level = teacher.manifest().prompt.medication_atc_level;
         let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
-        (leader_service::recommend::recommend_teacher(&store, &mut teacher, &subject, opts, &lookups).await?.0, None)
+        (leader_service::recommend::recommend_teacher(&store, &teacher, &subject, opts, &lookups).await?.0, None)
     } else {
-        let (engine, _) = engine(cfg, &a.model)?;
-        let digest = engine.bundle()?.digest.clone();
+        let (engine, _) = engine(cfg, &a.model).await?;
+        let digest = engine.bundle().await?.digest.clone();
         (leader_service::recommend::recommend(&store, &engine, &subject, opts).await?, Some(digest))
     };
     leader_service::recommend::record(&store, &mut answer, digest).await?;
@@ -297,7 +296,7 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         "all" => None,
         s => Some(Split::parse(s).with_context(|| format!("--split is test, val, train or all, not `{s}`"))?),
     };
-    let (engine, _) = engine(cfg, &a.model)?;
+    let (engine, _) = engine(cfg, &a.model).await?;
     let opts = EvalOptions {
         split,
         seed: a.seed,

@@ -16,8 +16,18 @@ pub type Probabilities = Vec<Vec<f32>>;
 
 /// What serves predictions. Implementations own their session; the worker thread owns
 /// the backend, so implementations need `Send` only.
+///
+/// A model takes either encoded visits (the student: [`Self::predict`],
+/// [`Self::predict_inputs`]) or prompts rendered from them (the teacher:
+/// [`Self::predict_prompts`]); as in text-embeddings-inference's `embed`/`predict`, a
+/// backend answers what it does not take with an error, never a guess.
 pub trait Backend: Send {
     fn predict(&mut self, batch: &EncodedBatch) -> Result<Probabilities>;
+    /// Probabilities for prompts rendered from visits (`leader_core::prompt::render`).
+    fn predict_prompts(&mut self, prompts: &[String]) -> Result<Probabilities> {
+        let _ = prompts;
+        Err(InferError::Inference(format!("{} takes encoded visits, not prompts", self.describe())))
+    }
     /// Encodes and predicts `inputs` as one batch. Backends that can run several lanes
     /// at once override it to encode and run each lane's share on its own thread.
     fn predict_inputs(&mut self, encoder: &Encoder, inputs: &[HistoryInput]) -> Result<Probabilities> {

@@ -16,6 +16,7 @@ use crate::bundle::Bundle;
 use crate::error::{InferError, Result};
 use crate::recommend::{RecommendOptions, Request, recommend};
 use crate::runtime::{Device, SessionOptions, environment_for};
+use crate::teacher::{TeacherBackend, TeacherBundle};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Throughput {
@@ -75,7 +76,8 @@ pub fn rss_mb() -> Option<f64> {
 }
 
 /// Times the teacher in `dir` on `prompts` (rendered for the same visits the student is timed
-/// on): session load, batch-1 latency (`iterations` prompts), and batched throughput.
+/// on): session load, batch-1 latency (`iterations` prompts), and batched throughput. Like the
+/// student's, timed on the backend itself ([`Backend::predict_prompts`]), without the worker.
 pub fn run_teacher(dir: &Path, prompts: &[String], iterations: usize, device: Device) -> Result<TeacherBenchReport> {
     if prompts.is_empty() {
         return Err(InferError::Inference("no prompts to benchmark with".into()));
@@ -83,25 +85,26 @@ pub fn run_teacher(dir: &Path, prompts: &[String], iterations: usize, device: De
     let env = environment_for(device)?;
     let opts = SessionOptions { threads: 1, device };
     let before = rss_mb();
-    let mut teacher = crate::teacher::TeacherModel::open(&env, dir, opts)?;
+    let bundle = TeacherBundle::open(dir)?;
+    let mut teacher = TeacherBackend::start(&env, &bundle, opts)?;
     let load_rss_mb = before.zip(rss_mb()).map(|(b, a)| (a - b).max(0.0));
     let mut loads = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        drop(crate::teacher::TeacherModel::open(&env, dir, opts)?);
+        drop(TeacherBackend::start(&env, &TeacherBundle::open(dir)?, opts)?);
         loads.push(t.elapsed().as_secs_f64() * 1e3);
     }
     for p in prompts.iter().take(3) {
-        teacher.predict(std::slice::from_ref(p))?;
+        teacher.predict_prompts(std::slice::from_ref(p))?;
     }
     let mut lat = Vec::new();
     for p in prompts.iter().cycle().take(iterations.max(1)) {
         let t = Instant::now();
-        std::hint::black_box(teacher.predict(std::slice::from_ref(p))?);
+        std::hint::black_box(teacher.predict_prompts(std::slice::from_ref(p))?);
         lat.push(t.elapsed().as_secs_f64() * 1e3);
     }
     lat.sort_by(f64::total_cmp);
-    let mut batched = crate::teacher::TeacherModel::open(&env, dir, SessionOptions { threads: 2, device })?;
+    let mut batched = TeacherBackend::start(&env, &bundle, SessionOptions { threads: 2, device })?;
     let mut throughput = Vec::new();
     for batch in [16usize, 64] {
         let chunk: Vec<String> = prompts.iter().cycle().take(batch).cloned().collect();
@@ -109,14 +112,14 @@ pub fn run_teacher(dir: &Path, prompts: &[String], iterations: usize, device: De
         let start = Instant::now();
         while times.len() < 3 || start.elapsed().as_secs_f64() < 2.0 {
             let t = Instant::now();
-            std::hint::black_box(batched.predict(&chunk)?);
+            std::hint::black_box(batched.predict_prompts(&chunk)?);
             times.push(t.elapsed().as_secs_f64());
         }
         let m = median(times);
         throughput.push(Throughput { batch, threads: 2, visits_per_s: batch as f64 / m, median_batch_ms: m * 1e3 });
     }
     Ok(TeacherBenchReport {
-        model: format!("{} {}", teacher.manifest.model.id, teacher.manifest.model.version),
+        model: bundle.describe(),
         device,
         samples: prompts.len(),
         session_load_ms_median: median(loads),

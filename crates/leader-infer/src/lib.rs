@@ -9,7 +9,9 @@
 //! - [`runtime`]: finding the ONNX Runtime library; CPU and CUDA execution providers
 //!   (CUDA never falls back silently).
 //! - [`backend`]: the ONNX Runtime session, its input/output contract check.
-//! - [`worker`]: the inference thread; hot swap of the active model.
+//! - [`worker`]: the inference thread (jobs on a tokio channel, answers on a `oneshot`);
+//!   hot swap of the active model.
+//! - [`teacher`]: the teacher bundle, one more [`Backend`] (prompts in) on its own [`Worker`].
 //! - [`recommend`], [`evaluate`]: suggestions with occlusion evidence and interaction
 //!   screening; the paper's metrics on held-out visits.
 //!
@@ -59,11 +61,20 @@ impl Engine {
         Ok(Engine { env, options, worker })
     }
 
-    /// Loads and verifies `dir`, then makes it active. On any error the active model is
-    /// untouched. Returns the description of the model it replaced.
-    pub fn install(&self, dir: &Path) -> Result<String> {
-        let (bundle, backend) = load(&self.env, dir, self.options)?;
-        self.worker.swap(bundle, backend)
+    /// [`Engine::start`] on the blocking pool, for async callers.
+    pub async fn open(dir: &Path, options: SessionOptions) -> Result<Engine> {
+        let dir = dir.to_owned();
+        tokio::task::spawn_blocking(move || Engine::start(&dir, options)).await.map_err(join_error)?
+    }
+
+    /// Loads and verifies `dir` (on the blocking pool), then makes it active. On any error
+    /// the active model is untouched. Returns the description of the model it replaced.
+    pub async fn install(&self, dir: &Path) -> Result<String> {
+        let (env, dir, options) = (self.env.clone(), dir.to_owned(), self.options);
+        let (bundle, backend) = tokio::task::spawn_blocking(move || load(&env, &dir, options))
+            .await
+            .map_err(join_error)??;
+        self.worker.swap(bundle, backend).await
     }
 
     pub fn worker(&self) -> &Worker {
@@ -71,21 +82,21 @@ impl Engine {
     }
 
     /// The active model's manifest.
-    pub fn manifest(&self) -> Result<Manifest> {
-        self.worker.run(|b, _| b.manifest.clone())
+    pub async fn manifest(&self) -> Result<Manifest> {
+        self.worker.run(|b, _| b.manifest.clone()).await
     }
 
-    pub fn bundle(&self) -> Result<Arc<Bundle>> {
-        self.worker.run(|b, _| Arc::clone(b))
+    pub async fn bundle(&self) -> Result<Arc<Bundle>> {
+        self.worker.run(|b, _| Arc::clone(b)).await
     }
 
-    pub fn recommend(
+    pub async fn recommend(
         &self,
         req: recommend::Request,
         opts: recommend::RecommendOptions,
         kb: Arc<leader_core::ddi::KnowledgeBase>,
     ) -> Result<recommend::Recommendation> {
-        self.worker.run(move |b, be| recommend::recommend(b, be, &req, &opts, &kb))?
+        self.worker.run(move |b, be| recommend::recommend(b, be, &req, &opts, &kb)).await?
     }
 }
 
@@ -97,4 +108,9 @@ fn load(
     let bundle = Bundle::open(dir)?;
     let backend = OrtBackend::start(env, &bundle, options)?;
     Ok((Arc::new(bundle), Box::new(backend)))
+}
+
+/// A load on the blocking pool that panicked (or was cancelled at shutdown).
+pub(crate) fn join_error(e: tokio::task::JoinError) -> InferError {
+    InferError::Inference(format!("loading the model stopped: {e}"))
 }

@@ -10,7 +10,7 @@ use leader_core::Code;
 use leader_core::ddi::{Finding, Role};
 use leader_infer::registry::{ModelRegistry, Pointer};
 use leader_infer::runtime::SessionOptions;
-use leader_infer::teacher::TeacherModel;
+use leader_infer::teacher::Teacher;
 use leader_infer::{Engine, InferError};
 use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary, Stats};
 use leader_store::{ImportError, ImportSummary, MimicVersion, Progress, Store, StoreError};
@@ -227,7 +227,7 @@ pub struct App {
     pub registry: ModelRegistry,
     pub session: SessionOptions,
     engine: Mutex<Option<Engine>>,
-    teacher: Mutex<Option<TeacherModel>>,
+    teacher: Mutex<Option<Teacher>>,
     /// Interaction rules and display names, loaded once and dropped after an import.
     lookups: Mutex<Option<crate::recommend::Lookups>>,
     busy: Mutex<()>,
@@ -276,7 +276,7 @@ impl App {
         let mut slot = self.engine.lock().await;
         if slot.is_none() {
             let dir = crate::models::resolve(&self.registry, None)?;
-            *slot = Some(Engine::start(&dir, self.session)?);
+            *slot = Some(Engine::open(&dir, self.session).await?);
         }
         let engine = slot.as_ref().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no model"))?;
         Ok(f(engine).await?)
@@ -309,7 +309,7 @@ impl App {
     pub async fn app_info(&self) -> IpcResult<AppInfo> {
         let stats = self.store.stats().await?;
         let model = self
-            .with_engine(async |e| Ok(e.manifest()?))
+            .with_engine(async |e| Ok(e.manifest().await?))
             .await
             .ok()
             .map(|m| Self::summary(&format!("{:?}", m.model.kind).to_lowercase(), &m));
@@ -382,22 +382,21 @@ impl App {
                     .registry
                     .teacher()
                     .ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher bundle is installed"))?;
-                let env = leader_infer::runtime::environment()?;
-                *slot = Some(TeacherModel::open(&env, &dir, self.session)?);
+                *slot = Some(Teacher::open(&dir, self.session).await?);
             }
-            let teacher = slot.as_mut().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher"))?;
-            let lookups = self.lookups(teacher.manifest.prompt.medication_atc_level).await?;
+            let teacher = slot.as_ref().ok_or_else(|| IpcError::new(ErrorCode::ModelUnavailable, "no teacher"))?;
+            let lookups = self.lookups(teacher.manifest().prompt.medication_atc_level).await?;
             let mut answer =
                 crate::recommend::recommend_teacher(&self.store, teacher, &req.subject, opts, &lookups).await?.0;
             crate::recommend::record(&self.store, &mut answer, None).await?;
             return Ok(answer);
         }
-        let level = self.with_engine(async |e| Ok(e.manifest()?.input.medication_atc_level)).await?;
+        let level = self.with_engine(async |e| Ok(e.manifest().await?.input.medication_atc_level)).await?;
         let lookups = self.lookups(level).await?;
         let (mut answer, digest) = self
             .with_engine(async |e| {
                 let answer = crate::recommend::recommend_with(&self.store, e, &req.subject, opts, &lookups).await?;
-                Ok((answer, e.bundle()?.digest.clone()))
+                Ok((answer, e.bundle().await?.digest.clone()))
             })
             .await?;
         crate::recommend::record(&self.store, &mut answer, Some(digest)).await?;
@@ -470,7 +469,7 @@ impl App {
         self.with_engine(async |e| {
             let opts = crate::evaluate::EvalOptions {
                 split: Some(leader_core::split::Split::Test),
-                seed: Some(crate::evaluate::model_seed(&e.manifest()?)),
+                seed: Some(crate::evaluate::model_seed(&e.manifest().await?)),
                 baselines: true,
                 ..Default::default()
             };
@@ -514,9 +513,9 @@ impl App {
         let mut slot = self.engine.lock().await;
         match slot.as_ref() {
             Some(e) => {
-                e.install(dir)?;
+                e.install(dir).await?;
             }
-            None => *slot = Some(Engine::start(dir, self.session)?),
+            None => *slot = Some(Engine::open(dir, self.session).await?),
         }
         *self.teacher.lock().await = None;
         Ok(())

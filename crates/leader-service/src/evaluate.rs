@@ -58,7 +58,7 @@ pub fn model_seed(manifest: &leader_infer::Manifest) -> u64 {
 }
 
 pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Result<Evaluation> {
-    let manifest = engine.manifest()?;
+    let manifest = engine.manifest().await?;
     let seed = opts.seed.unwrap_or_else(|| model_seed(&manifest));
     let (records, excluded_synthetic_patients) = exclude_synthetic_when_mixed(store.all_patients().await?);
     let all = samples(&records, manifest.input.medication_atc_level, seed, None);
@@ -95,13 +95,16 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
     let n = chosen.len();
     let adj_len = adjacency.len();
     let with_baselines = opts.baselines;
-    let report = engine.worker().run(move |b, be| {
-        let mut report = leader_infer::evaluate::evaluate(b, be, &chosen, &adjacency, kb.as_ref())?;
-        if with_baselines {
-            report.baselines = baselines(&b.medications, &train_truths, &baseline_visits, &adjacency);
-        }
-        Ok::<_, leader_infer::InferError>(report)
-    })??;
+    let report = engine
+        .worker()
+        .run(move |b, be| {
+            let mut report = leader_infer::evaluate::evaluate(b, be, &chosen, &adjacency, kb.as_ref())?;
+            if with_baselines {
+                report.baselines = baselines(&b.medications, &train_truths, &baseline_visits, &adjacency);
+            }
+            Ok::<_, leader_infer::InferError>(report)
+        })
+        .await??;
     Ok(Evaluation {
         split: opts.split,
         seed,

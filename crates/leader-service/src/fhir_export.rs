@@ -149,8 +149,8 @@ pub async fn decision_bundle(
     let mut titles: BTreeMap<String, String> = record.titles.clone();
     let level = store.medication_atc_level().await?;
     if let Some(dir) = &model_dir {
-        let engine = leader_infer::Engine::start(dir, session)?;
-        digest = Some(engine.bundle()?.digest.clone());
+        let engine = leader_infer::Engine::open(dir, session).await?;
+        digest = Some(engine.bundle().await?.digest.clone());
         let answer = crate::recommend::recommend(
             store,
             &engine,

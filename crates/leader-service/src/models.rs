@@ -260,8 +260,8 @@ pub async fn install_with(
         });
     }
     // Load-test: the session is created from the copy's verified bytes.
-    let engine = Engine::start(staged.dir(), options)?;
-    let candidate = engine.bundle()?;
+    let engine = Engine::open(staged.dir(), options).await?;
+    let candidate = engine.bundle().await?;
     if candidate.digest != staged.digest {
         return Err(ServiceError::Refused("the staged copy changed while it was being installed".into()));
     }
@@ -329,8 +329,9 @@ pub async fn install_with(
     };
     drop(engine);
     if let Some(dir) = &active_dir {
-        let active = Engine::start(dir, options)?;
-        report.active = Some(format!("{} {}", active.manifest()?.model.id, active.manifest()?.model.version));
+        let active = Engine::open(dir, options).await?;
+        let m = active.manifest().await?;
+        report.active = Some(format!("{} {}", m.model.id, m.model.version));
         report.active_eval = match evaluate(store, &active, &opts).await {
             Ok(e) => Some(e),
             Err(ServiceError::Invalid(_)) => None,

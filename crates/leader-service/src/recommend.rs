@@ -207,7 +207,7 @@ impl Lookups {
 }
 
 pub async fn recommend(store: &Store, engine: &Engine, subject: &Subject, opts: RecommendOptions) -> Result<Answer> {
-    let lookups = Lookups::load(store, engine.manifest()?.input.medication_atc_level).await?;
+    let lookups = Lookups::load(store, engine.manifest().await?.input.medication_atc_level).await?;
     recommend_with(store, engine, subject, opts, &lookups).await
 }
 
@@ -220,7 +220,7 @@ pub async fn recommend_with(
     lookups: &Lookups,
 ) -> Result<Answer> {
     let (req, patient_id, admission_id) = request_for(store, subject, lookups.level).await?;
-    let mut rec = off_the_runtime(|| engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb)))?;
+    let mut rec = engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb)).await?;
     let names = &lookups.names;
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
@@ -247,27 +247,19 @@ pub async fn recommend_with(
     })
 }
 
-/// Runs blocking work (waiting for the inference worker) without stalling a runtime
-/// thread: on a multi-threaded runtime (the app, `leader serve`) other tasks move to another
-/// thread meanwhile; elsewhere (a current-thread test runtime) it simply runs.
-fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
-}
-
 /// Teacher mode: the same request answered by the teacher on its prompt (no occlusion
-/// evidence: one prompt per code would be too slow for a language model).
+/// evidence: one prompt per code would be too slow for a language model). The teacher runs
+/// on its own worker thread, like the student.
 pub async fn recommend_teacher(
     store: &Store,
-    teacher: &mut leader_infer::teacher::TeacherModel,
+    teacher: &leader_infer::teacher::Teacher,
     subject: &Subject,
     opts: RecommendOptions,
     lookups: &Lookups,
 ) -> Result<(Answer, String)> {
     let started = std::time::Instant::now();
-    let level = teacher.manifest.prompt.medication_atc_level;
+    let m = teacher.manifest();
+    let level = m.prompt.medication_atc_level;
     if lookups.level != level {
         return Err(ServiceError::Invalid("the teacher's medication level differs from the loaded names".into()));
     }
@@ -278,17 +270,16 @@ pub async fn recommend_teacher(
     // The same titles, in the same precedence, as `export-dataset` used for training prompts.
     let mut prompt_titles: BTreeMap<String, String> = names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     prompt_titles.extend(store.titles_of(&codes).await?);
-    let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &teacher.manifest.prompt.options);
-    let probs = teacher.predict(std::slice::from_ref(&prompt))?;
-    let m = &teacher.manifest;
+    let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &m.prompt.options);
+    let probs = teacher.predict(vec![prompt.clone()]).await?;
     let model = leader_infer::recommend::ModelRef {
         id: m.model.id.clone(),
         version: m.model.version.clone(),
         kind: m.model.kind.clone(),
     };
-    let meds = teacher.medications.clone();
+    let meds = &teacher.bundle().medications;
     let mut rec =
-        leader_infer::recommend::assemble(&probs[0], &meds, m.threshold, |_| Vec::new(), &req, &opts, kb, model);
+        leader_infer::recommend::assemble(&probs[0], meds, m.threshold, |_| Vec::new(), &req, &opts, kb, model);
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }

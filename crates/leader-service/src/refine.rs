@@ -307,7 +307,7 @@ pub async fn refine(
     let session = SessionOptions { device: opts.device, threads: 1 };
     let bundle = Bundle::open(&candidate)?;
     let eval_opts = EvalOptions { seed: Some(model_seed(&bundle.manifest)), ..EvalOptions::default() };
-    let cand = Engine::start(&candidate, session)?;
+    let cand = Engine::open(&candidate, session).await?;
     // The candidate beside the trivial rules on the same visits (printed, and what the gate
     // checks).
     let candidate_eval = evaluate(store, &cand, &EvalOptions { baselines: true, ..eval_opts.clone() }).await.ok();
@@ -315,7 +315,7 @@ pub async fn refine(
     let active_dir = registry.active()?.or_else(leader_infer::registry::bundled_default);
     let active_eval = match &active_dir {
         Some(d) => {
-            let e = Engine::start(d, session)?;
+            let e = Engine::open(d, session).await?;
             evaluate(store, &e, &eval_opts).await.ok()
         }
         None => None,

@@ -11,11 +11,23 @@ use leader_infer::runtime::SessionOptions;
 use leader_infer::signing::{KeyRing, SecretKey, sign_bundle};
 use leader_infer::{Bundle, Engine};
 use leader_service::ServiceError;
-use leader_service::models::{install, install_teacher, install_with, resolve};
+use leader_service::models::{BoxFuture, Serve, install, install_teacher, install_with, resolve};
 use leader_store::Store;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../leader-infer/tests/fixtures/tiny-bundle")
+}
+
+/// Hot-swaps the engine to the newly active model, then answers as the closure says.
+struct InstallThen<'e, F>(&'e Engine, F);
+
+impl<F: Fn(&Path) -> leader_service::Result<()> + Sync> Serve for InstallThen<'_, F> {
+    fn serve<'a>(&'a self, dir: &'a Path) -> BoxFuture<'a, leader_service::Result<()>> {
+        Box::pin(async move {
+            self.0.install(dir).await?;
+            (self.1)(dir)
+        })
+    }
 }
 
 /// A copy of the fixture under `id`, checksums updated, signed with the store's key.
@@ -82,9 +94,9 @@ async fn a_failed_activation_restores_the_previous_model_and_it_keeps_serving() 
     let served = Mutex::new(Vec::new());
     let serve = |d: &Path| -> leader_service::Result<()> {
         served.lock().expect("lock").push(d.to_owned());
-        engine.install(d)?;
         if d == first_dir { Ok(()) } else { Err(ServiceError::Invalid("injected activation failure".into())) }
     };
+    let serve = InstallThen(&engine, serve);
     let err = install_with(&store, &registry, &second, true, false, SessionOptions::default(), &serve)
         .await
         .expect_err("the activation failed")
@@ -94,7 +106,7 @@ async fn a_failed_activation_restores_the_previous_model_and_it_keeps_serving() 
     assert_eq!(served.len(), 2, "the new model, then the previous one: {served:?}");
     assert_eq!(served[1], first_dir);
     assert_eq!(resolve(&registry, None).expect("active"), first_dir, "the pointer names the previous model again");
-    assert_eq!(engine.manifest().expect("manifest").model.id, "first", "the previous model is serving");
+    assert_eq!(engine.manifest().await.expect("manifest").model.id, "first", "the previous model is serving");
     let reverted = events(&store, "model-install-reverted").await;
     assert_eq!(reverted.len(), 1, "the failure is in the audit log");
     assert!(reverted[0]["error"].as_str().expect("error").contains("injected"));

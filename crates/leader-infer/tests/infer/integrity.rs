@@ -31,8 +31,8 @@ fn request() -> Request {
     }
 }
 
-fn recommend(engine: &Engine) -> leader_infer::Result<leader_infer::recommend::Recommendation> {
-    engine.recommend(request(), RecommendOptions::default(), Arc::new(KnowledgeBase::new(vec![])))
+async fn recommend(engine: &Engine) -> leader_infer::Result<leader_infer::recommend::Recommendation> {
+    engine.recommend(request(), RecommendOptions::default(), Arc::new(KnowledgeBase::new(vec![]))).await
 }
 
 /// Installs the fixture into a fresh models folder; (folder, installed bundle).
@@ -50,8 +50,8 @@ fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(path, serde_json::to_string_pretty(&m).expect("json")).expect("write");
 }
 
-#[test]
-fn an_edited_manifest_of_an_installed_bundle_is_refused_naming_the_bundle_and_the_file() {
+#[tokio::test]
+async fn an_edited_manifest_of_an_installed_bundle_is_refused_naming_the_bundle_and_the_file() {
     let (_root, dir) = installed();
     let engine = Engine::start(&dir, SessionOptions::default()).expect("the installed copy serves");
     let name = dir.file_name().expect("name").to_string_lossy().into_owned();
@@ -65,11 +65,11 @@ fn an_edited_manifest_of_an_installed_bundle_is_refused_naming_the_bundle_and_th
     assert!(err.contains(&name) && err.contains("manifest.json"), "names the bundle and the file: {err}");
     let err = Engine::start(&dir, SessionOptions::default()).expect_err("refused at start").to_string();
     assert!(err.contains("manifest.json"), "{err}");
-    let err = engine.install(&dir).expect_err("refused at hot swap").to_string();
+    let err = engine.install(&dir).await.expect_err("refused at hot swap").to_string();
     assert!(err.contains("manifest.json"), "{err}");
-    let m = engine.manifest().expect("manifest");
+    let m = engine.manifest().await.expect("manifest");
     assert_eq!((m.medications[0].as_str(), m.threshold), ("ATC:A02B", 0.5), "the good model keeps serving");
-    recommend(&engine).expect("and answers");
+    recommend(&engine).await.expect("and answers");
 }
 
 #[test]
@@ -120,24 +120,24 @@ fn the_session_runs_the_bytes_that_were_verified() {
     assert_eq!(verified.predict(&batch).expect("runs"), good.predict(&batch).expect("runs"), "the verified model ran");
 }
 
-#[test]
-fn a_non_finite_probability_stops_the_answer_with_an_error() {
+#[tokio::test]
+async fn a_non_finite_probability_stops_the_answer_with_an_error() {
     let dir = with_bad_model("nan.onnx");
     let engine = Engine::start(dir.path(), SessionOptions::default()).expect("it loads: its contract is right");
-    let err = recommend(&engine).expect_err("never an answer built on NaN").to_string();
+    let err = recommend(&engine).await.expect_err("never an answer built on NaN").to_string();
     assert!(err.contains("NaN") && err.contains("ATC:C03C"), "says what and which medication: {err}");
     let sample = EvalSample { input: request().input, truth: vec![c("ATC:B01A")] };
     let adjacency = Adjacency::new(Vec::<(String, String)>::new());
-    let result = engine.worker().run(move |b, be| evaluate(b, be, &[sample], &adjacency, None)).expect("worker");
+    let result = engine.worker().run(move |b, be| evaluate(b, be, &[sample], &adjacency, None)).await.expect("worker");
     assert!(result.is_err(), "evaluation stops too");
 }
 
-#[test]
-fn a_probability_above_one_stops_the_answer_with_an_error() {
+#[tokio::test]
+async fn a_probability_above_one_stops_the_answer_with_an_error() {
     let dir = with_bad_model("above-one.onnx");
     edit_manifest(dir.path(), |m| m["output"]["kind"] = "probabilities".into());
     let engine = Engine::start(dir.path(), SessionOptions::default()).expect("loads");
-    let err = recommend(&engine).expect_err("refused").to_string();
+    let err = recommend(&engine).await.expect_err("refused").to_string();
     assert!(err.contains("1.5"), "{err}");
 }
 

@@ -42,11 +42,14 @@ fn kb() -> Arc<KnowledgeBase> {
     }]))
 }
 
-#[test]
-fn a_recommendation_carries_probabilities_evidence_and_unknown_codes() {
+#[tokio::test]
+async fn a_recommendation_carries_probabilities_evidence_and_unknown_codes() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
     let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")] };
-    let r = engine.recommend(req, RecommendOptions { top_k_below: 13, ..Default::default() }, kb()).expect("recommend");
+    let r = engine
+        .recommend(req, RecommendOptions { top_k_below: 13, ..Default::default() }, kb())
+        .await
+        .expect("recommend");
     assert_eq!(r.model.id, "tiny-fixture");
     assert_eq!(r.suggestions.len(), 13, "all of the small vocabulary is listed");
     assert!(r.suggestions.windows(2).all(|w| w[0].probability >= w[1].probability), "ranked by probability");
@@ -64,22 +67,24 @@ fn a_recommendation_carries_probabilities_evidence_and_unknown_codes() {
     let without = Request { input: input().without(&e.code), current_medications: vec![] };
     let r2 = engine
         .recommend(without, RecommendOptions { top_k_below: 13, evidence: false, ..Default::default() }, kb())
+        .await
         .expect("again");
     let p2 = r2.suggestions.iter().find(|s| s.medication == top.medication).expect("listed").probability;
     assert!((top.probability - p2 - e.delta).abs() < 1e-6, "delta = p(with) - p(without)");
 }
 
-#[test]
-fn interactions_with_current_medications_are_screened_and_safe_mode_withholds() {
+#[tokio::test]
+async fn interactions_with_current_medications_are_screened_and_safe_mode_withholds() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
     // Force every medication above threshold by asking with threshold semantics: use a
     // bundle whose threshold is 0 so M01A is suggested.
     let dir = copy_fixture();
     edit_manifest(dir.path(), |m| m["threshold"] = 0.0.into());
-    engine.install(dir.path()).expect("install the zero-threshold copy");
+    engine.install(dir.path()).await.expect("install the zero-threshold copy");
     let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")] };
     let r = engine
         .recommend(req.clone(), RecommendOptions { evidence: false, ..Default::default() }, kb())
+        .await
         .expect("recommend");
     let warfarin = c("ATC:B01AA03");
     let f = r
@@ -92,33 +97,35 @@ fn interactions_with_current_medications_are_screened_and_safe_mode_withholds() 
     assert!(f.a_role == Role::Current || f.b_role == Role::Current);
     let safe = engine
         .recommend(req, RecommendOptions { evidence: false, safe_mode: true, ..Default::default() }, kb())
+        .await
         .expect("safe");
     let nsaid = safe.suggestions.iter().find(|s| s.medication == c("ATC:M01A")).expect("listed");
     assert_eq!(nsaid.status, Status::WithheldInteraction, "safe mode withholds it, and says so");
 }
 
-#[test]
-fn a_broken_model_is_refused_and_the_previous_one_keeps_serving() {
+#[tokio::test]
+async fn a_broken_model_is_refused_and_the_previous_one_keeps_serving() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
     let broken = copy_fixture();
     std::fs::write(broken.path().join("model.onnx"), b"garbage").expect("write");
-    let err = engine.install(broken.path()).expect_err("refused");
+    let err = engine.install(broken.path()).await.expect_err("refused");
     assert!(matches!(err, InferError::Checksum { .. }), "{err}");
-    assert_eq!(engine.manifest().expect("manifest").model.id, "tiny-fixture");
+    assert_eq!(engine.manifest().await.expect("manifest").model.id, "tiny-fixture");
 
     let next = copy_fixture();
     edit_manifest(next.path(), |m| m["model"]["id"] = "tiny-fixture-2".into());
-    let old = engine.install(next.path()).expect("install");
+    let old = engine.install(next.path()).await.expect("install");
     assert_eq!(old, "tiny-fixture 1");
-    assert_eq!(engine.manifest().expect("manifest").model.id, "tiny-fixture-2", "swapped without a restart");
+    assert_eq!(engine.manifest().await.expect("manifest").model.id, "tiny-fixture-2", "swapped without a restart");
     let r = engine
         .recommend(Request { input: input(), current_medications: vec![] }, RecommendOptions::default(), kb())
+        .await
         .expect("serves");
     assert_eq!(r.model.id, "tiny-fixture-2");
 }
 
-#[test]
-fn evaluation_reports_groups_and_the_ground_truth_ddi_rate() {
+#[tokio::test]
+async fn evaluation_reports_groups_and_the_ground_truth_ddi_rate() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
     let first =
         EvalSample { input: HistoryInput { previous: vec![], ..input() }, truth: vec![c("ATC:N02B"), c("ATC:M01A")] };
@@ -128,6 +135,7 @@ fn evaluation_reports_groups_and_the_ground_truth_ddi_rate() {
     let report = engine
         .worker()
         .run(move |b, be| evaluate(b, be, &[first, later], &adjacency, Some(&kb)))
+        .await
         .expect("worker")
         .expect("evaluate");
     assert_eq!((report.overall.visits, report.first_visit.visits, report.with_history.visits), (2, 1, 1));
@@ -178,17 +186,20 @@ fn lanes_split_a_batch_and_give_the_same_answers_in_the_same_order() {
     assert_ne!(want[0], want[1], "the visits differ, so a reordering would show");
 }
 
-#[test]
-fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
+#[tokio::test]
+async fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
     let dir = copy_fixture();
     edit_manifest(dir.path(), |m| m["thresholds"] = serde_json::json!({"first_visit": 0.9, "with_history": 0.1}));
     let engine = Engine::start(dir.path(), SessionOptions::default()).expect("engine");
     let opts = RecommendOptions { top_k_below: 13, evidence: false, ..Default::default() };
-    let later =
-        engine.recommend(Request { input: input(), current_medications: vec![] }, opts.clone(), kb()).expect("ok");
+    let later = engine
+        .recommend(Request { input: input(), current_medications: vec![] }, opts.clone(), kb())
+        .await
+        .expect("ok");
     let mut first_input = input();
     first_input.previous.clear();
-    let first = engine.recommend(Request { input: first_input, current_medications: vec![] }, opts, kb()).expect("ok");
+    let first =
+        engine.recommend(Request { input: first_input, current_medications: vec![] }, opts, kb()).await.expect("ok");
     assert_eq!((later.threshold, first.threshold), (0.1, 0.9));
     for r in [&later, &first] {
         assert!(r.suggestions.iter().all(|s| (s.probability >= r.threshold) == (s.status == Status::Suggested)));
@@ -199,18 +210,19 @@ fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
     assert!(err.to_string().contains("threshold 1.5 is not a probability"), "{err}");
 }
 
-#[test]
-fn a_dead_worker_is_restarted_on_the_next_request() {
+#[tokio::test]
+async fn a_dead_worker_is_restarted_on_the_next_request() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
     let next = copy_fixture();
     edit_manifest(next.path(), |m| m["model"]["id"] = "tiny-fixture-2".into());
-    engine.install(next.path()).expect("install");
+    engine.install(next.path()).await.expect("install");
     // A job that panics takes the inference thread down: that job fails...
-    let err = engine.worker().run(|_, _| -> () { panic!("a bug in a job") }).expect_err("the job's thread died");
+    let err = engine.worker().run(|_, _| -> () { panic!("a bug in a job") }).await.expect_err("the job's thread died");
     assert!(matches!(err, InferError::WorkerGone), "{err}");
     // ...and the next request runs on a fresh thread, on the model that was active.
     let r = engine
         .recommend(Request { input: input(), current_medications: vec![] }, RecommendOptions::default(), kb())
+        .await
         .expect("serves again");
     assert_eq!(r.model.id, "tiny-fixture-2", "the restart serves the active model");
     assert_eq!(engine.worker().restarts(), 1);
