@@ -71,9 +71,8 @@ impl Engine {
     /// the active model is untouched. Returns the description of the model it replaced.
     pub async fn install(&self, dir: &Path) -> Result<String> {
         let (env, dir, options) = (self.env.clone(), dir.to_owned(), self.options);
-        let (bundle, backend) = tokio::task::spawn_blocking(move || load(&env, &dir, options))
-            .await
-            .map_err(join_error)??;
+        let (bundle, backend) =
+            tokio::task::spawn_blocking(move || load(&env, &dir, options)).await.map_err(join_error)??;
         self.worker.swap(bundle, backend).await
     }
 

@@ -4,17 +4,20 @@
 //! in Rust (ONNX Runtime) → install gate. Each stage records the hash of its inputs in
 //! `<work>/<stage>/stage.json`; a stage whose inputs are unchanged and whose outputs exist
 //! is skipped, so an interrupted refinement resumes where it stopped. Python reports
-//! progress as JSON lines on stdout; its other output goes to `<work>/<stage>.log`.
+//! progress as JSON lines on stdout; its other output goes to `<work>/<stage>.log`. The
+//! stages run as `tokio::process` children whose lines are read asynchronously, so a
+//! refinement never blocks an async thread.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use leader_infer::runtime::{Device, SessionOptions};
 use leader_infer::{Bundle, Engine};
 use leader_store::Store;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
 
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
 use crate::export::{ExportOptions, export_dataset};
@@ -115,7 +118,7 @@ fn mark(dir: &Path, key: &str) -> Result<()> {
 }
 
 /// Runs one Python stage, forwarding its progress lines.
-fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn RefineProgress) -> Result<()> {
+async fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn RefineProgress) -> Result<()> {
     let (py, root) = python()?;
     let log_path = work.join(format!("{stage}.log"));
     let log = std::fs::File::create(&log_path)
@@ -133,7 +136,8 @@ fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn RefinePr
         .spawn()
         .map_err(|e| ServiceError::Invalid(format!("cannot start {}: {e}", py.display())))?;
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+        let mut lines = BufReader::new(out).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
                 let done = v.get("done").and_then(serde_json::Value::as_u64).unwrap_or(0);
                 let total = v.get("total").and_then(serde_json::Value::as_u64).unwrap_or(0);
@@ -142,7 +146,8 @@ fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn RefinePr
             }
         }
     }
-    let status = child.wait().map_err(|e| ServiceError::Invalid(format!("the {stage} stage did not finish: {e}")))?;
+    let status =
+        child.wait().await.map_err(|e| ServiceError::Invalid(format!("the {stage} stage did not finish: {e}")))?;
     if !status.success() {
         let tail: Vec<String> =
             std::fs::read_to_string(&log_path).unwrap_or_default().lines().rev().take(5).map(str::to_owned).collect();
@@ -224,7 +229,7 @@ pub async fn refine(
         targs.extend(["--teacher-epochs", "1", "--max-len", "64", "--teacher-batch", "8"].map(String::from));
     }
     let teacher_key = digest(&[&dataset_key, &targs[5..].join(" ")]);
-    run_stage(work, "teacher", &teacher_dir, &teacher_key, &targs, "hidden.npy", progress, &mut skipped)?;
+    run_stage(work, "teacher", &teacher_dir, &teacher_key, &targs, "hidden.npy", progress, &mut skipped).await?;
 
     // 3. Student.
     let student_dir = work.join("student");
@@ -245,7 +250,7 @@ pub async fn refine(
         sargs.extend(["--student-epochs", "3"].map(String::from));
     }
     let student_key = digest(&[&teacher_key, &sargs[7..].join(" ")]);
-    run_stage(work, "student", &student_dir, &student_key, &sargs, "student.pt", progress, &mut skipped)?;
+    run_stage(work, "student", &student_dir, &student_key, &sargs, "student.pt", progress, &mut skipped).await?;
 
     // 4. Export + parity (Python), then the bundle is verified by Rust below.
     let candidate = work.join("candidate");
@@ -268,7 +273,7 @@ pub async fn refine(
         "the hospital's own records (stay on site)".into(),
     ];
     let export_key = digest(&[&student_key, "export"]);
-    run_stage(work, "export", &candidate, &export_key, &eargs, "model.onnx", progress, &mut skipped)?;
+    run_stage(work, "export", &candidate, &export_key, &eargs, "model.onnx", progress, &mut skipped).await?;
     // The teacher as an ONNX bundle too, for teacher mode.
     let teacher_bundle = work.join("teacher-bundle");
     let xargs: Vec<String> = vec![
@@ -292,7 +297,8 @@ pub async fn refine(
         "model.onnx",
         progress,
         &mut skipped,
-    )?;
+    )
+    .await?;
 
     // The store signs what it made (its key, created on first use beside the store), so its
     // own candidates install without --allow-unsigned; the signature covers the digest.
@@ -337,7 +343,7 @@ pub async fn refine(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn run_stage(
+async fn run_stage(
     work: &Path,
     name: &str,
     dir: &Path,
@@ -353,6 +359,6 @@ fn run_stage(
         return Ok(());
     }
     progress.stage(name, None);
-    run_python(work, name, args, progress)?;
+    run_python(work, name, args, progress).await?;
     mark(dir, key)
 }
