@@ -43,20 +43,25 @@ impl Store {
     /// looser existing files are tightened.
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            files::create_private_dir(parent)
-                .map_err(|e| StoreError::Conflict(format!("cannot create {}: {e}", parent.display())))?;
+            files::create_private_dir(parent).map_err(|e| {
+                tracing::warn!(path = %parent.display(), error = %e, "cannot create the store's folder");
+                StoreError::Open { what: "folder", error_kind: e.kind() }
+            })?;
         }
         let existed = path.exists();
         if !existed {
             match files::create_private_file(path) {
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(StoreError::Conflict(format!("cannot create {}: {e}", path.display()))),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot create the store's file");
+                    return Err(StoreError::Open { what: "file", error_kind: e.kind() });
+                }
             }
         }
         if let Err(e) = files::secure_store_files(path) {
             // Not fatal (e.g. a store another account owns and lets this one use): say so.
-            eprintln!("leader-rx: could not restrict the store's files to their owner: {}", e.kind());
+            tracing::warn!(error = %e.kind(), "could not restrict the store's files to their owner");
         }
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
@@ -143,7 +148,7 @@ impl Store {
         if self.path.is_some()
             && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await
         {
-            eprintln!("leader-rx: the store's write-ahead log was not checkpointed on close: {e}");
+            tracing::warn!(error = %e, "the store's write-ahead log was not checkpointed on close");
         }
         self.pool.close().await;
     }
@@ -162,7 +167,7 @@ impl Store {
         let n = crate::audit::chain_unhashed(&mut tx).await?;
         tx.commit().await?;
         if n > 0 {
-            eprintln!("leader-rx: chained {n} audit events written before the audit hash chain existed");
+            tracing::info!(events = n, "chained audit events written before the audit hash chain existed");
         }
         Ok(())
     }

@@ -15,6 +15,9 @@ pub enum StoreError {
     Import(#[from] ImportError),
     #[error("{0}")]
     Conflict(String),
+    /// The store's folder or file could not be created (the path is in the log).
+    #[error("cannot create the store's {what}: {error_kind}")]
+    Open { what: &'static str, error_kind: std::io::ErrorKind },
     #[error("{0}")]
     NotFound(String),
     #[error("the store holds invalid data in {table}.{column}: {problem}")]

@@ -89,12 +89,12 @@ pub fn secure_store_files(db: &Path) -> io::Result<()> {
         tightened += usize::from(tighten(&f, FILE_MODE)?);
     }
     if tightened > 0 {
-        eprintln!("leader-rx: restricted {tightened} store file(s) to owner read/write (0600)");
+        tracing::info!(files = tightened, "restricted store files to owner read/write (0600)");
     }
     if let Some(dir) = db.parent().filter(|d| d.file_name().is_some_and(|n| n == DATA_DIR_NAME))
         && tighten(dir, DIR_MODE)?
     {
-        eprintln!("leader-rx: restricted the data folder to its owner (0700)");
+        tracing::info!("restricted the data folder to its owner (0700)");
     }
     Ok(())
 }
