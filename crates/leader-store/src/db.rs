@@ -145,7 +145,14 @@ impl Store {
     /// checkpoint that cannot run (another process is reading) is not an error; SQLite
     /// checkpoints again when the last connection closes.
     pub async fn close(self) {
-        if self.path.is_some()
+        // An empty log (a read-only session on a checkpointed store) needs nothing; asking
+        // would take a connection, which a just-released one may not be yet.
+        let wal_empty = self.path.as_ref().is_none_or(|p| {
+            let mut wal = p.clone().into_os_string();
+            wal.push("-wal");
+            std::fs::metadata(wal).map(|m| m.len() == 0).unwrap_or(false)
+        });
+        if !wal_empty
             && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await
         {
             tracing::warn!(error = %e, "the store's write-ahead log was not checkpointed on close");
