@@ -412,4 +412,25 @@ impl Resolved {
         };
         Ok(Resolved { db, json: cli.json, opened: Default::default() })
     }
+
+    /// Opens the store (closed, its WAL checkpointed, when the command ends).
+    pub async fn open(&self) -> anyhow::Result<leader_store::Store> {
+        use anyhow::Context as _;
+        let store = leader_store::Store::open(&self.db)
+            .await
+            .with_context(|| format!("cannot open the store {}", self.db.display()))?;
+        self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store.clone());
+        Ok(store)
+    }
+
+    /// Opens the service's context on the store (closed when the command ends, like
+    /// [`Resolved::open`]) with these inference settings.
+    pub async fn context(&self, session: leader_service::SessionOptions) -> anyhow::Result<leader_service::Context> {
+        use anyhow::Context as _;
+        let ctx = leader_service::Context::open(&self.db, session)
+            .await
+            .with_context(|| format!("cannot open the store {}", self.db.display()))?;
+        self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(ctx.store.clone());
+        Ok(ctx)
+    }
 }

@@ -3,14 +3,15 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use leader_core::CodeSystem;
-use leader_store::{MimicVersion, NoProgress, PatientRecord, Stats, Store};
+use leader_store::{MimicVersion, NoProgress, Stats, Store};
 use serde::Serialize;
 
 use crate::args::{
     AuditArgs, AuditCmd, BackupArgs, BenchCmd, Cli, Command, ExportCmd, Import, PatientCmd, Resolved, SettingsCmd,
 };
+use crate::output::{emit, print_stats, print_timeline};
 use crate::progress::Bars;
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -55,43 +56,8 @@ async fn dispatch(command: Command, cfg: Resolved) -> Result<()> {
     }
 }
 
-pub async fn open(cfg: &Resolved) -> Result<Store> {
-    let store = Store::open(&cfg.db).await.with_context(|| format!("cannot open the store {}", cfg.db.display()))?;
-    cfg.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store.clone());
-    Ok(store)
-}
-
-/// Writes one line to the output buffer.
-#[macro_export]
-macro_rules! outln {
-    ($w:expr) => {{
-        $w.push('\n');
-    }};
-    ($w:expr, $($arg:tt)*) => {{
-        use std::fmt::Write as _;
-        let _ = writeln!($w, $($arg)*);
-    }};
-}
-
-/// Prints `value` as JSON, or the text `text` writes for people. Output is written in
-/// one piece; a closed pipe (`leader patient list | head`) is not an error.
-pub fn emit<T: Serialize>(cfg: &Resolved, value: &T, text: impl FnOnce(&mut String, &T)) -> Result<()> {
-    let mut w = String::new();
-    if cfg.json {
-        w = serde_json::to_string_pretty(value)?;
-        w.push('\n');
-    } else {
-        text(&mut w, value);
-    }
-    use std::io::Write as _;
-    match std::io::stdout().lock().write_all(w.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
 async fn import(cfg: &Resolved, what: Import) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let bars = Bars::new(!cfg.json);
     match what {
         Import::MimicIv { dir } => {
@@ -159,49 +125,13 @@ async fn import(cfg: &Resolved, what: Import) -> Result<()> {
 }
 
 async fn stats(cfg: &Resolved) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let s = store.stats().await?;
     emit(cfg, &s, print_stats)
 }
 
-fn print_stats(w: &mut String, s: &Stats) {
-    outln!(
-        w,
-        "patients        {:>9}  ({} synthetic; {} with one visit, {} with two or more)",
-        s.patients,
-        s.synthetic_patients,
-        s.patients_single_visit,
-        s.patients_multi_visit
-    );
-    for (source, n) in &s.patients_by_source {
-        outln!(w, "  from {source:<10}{n:>9}");
-    }
-    outln!(w, "visits          {:>9}", s.visits);
-    outln!(w, "diagnoses       {:>9}", s.diagnoses);
-    outln!(w, "procedures      {:>9}", s.procedures);
-    outln!(
-        w,
-        "prescriptions   {:>9}  ({:.1}% mapped to a medication code; {} distinct medications at ATC level {})",
-        s.prescriptions,
-        100.0 * s.mapped_share,
-        s.distinct_medications,
-        s.medication_atc_level
-    );
-    outln!(w, "code titles     {:>9}", s.code_titles);
-    outln!(w, "ATC map rows    {:>9}", s.atc_map_rows);
-    outln!(w, "interactions    {:>9}", s.ddi_pairs);
-    outln!(w, "models          {:>9}", s.models);
-    outln!(w, "audit events    {:>9}", s.audit_events);
-    if !s.top_unmapped.is_empty() {
-        outln!(w, "most frequent unmapped drug names (extend the map with `leader import atc-map`):");
-        for (drug, n) in &s.top_unmapped {
-            outln!(w, "  {n:>7}  {drug}");
-        }
-    }
-}
-
 async fn patient_list(cfg: &Resolved, search: Option<&str>) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let mut list = store.patients().await?;
     if let Some(q) = search {
         let q = q.to_lowercase();
@@ -236,70 +166,14 @@ async fn patient_list(cfg: &Resolved, search: Option<&str>) -> Result<()> {
 }
 
 async fn patient_show(cfg: &Resolved, id: &str) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let level = store.medication_atc_level().await?;
     let record = store.patient(id).await?;
     emit(cfg, &record, |w, r| print_timeline(w, r, level))
 }
 
-fn print_timeline(w: &mut String, r: &PatientRecord, level: u8) {
-    let p = &r.patient;
-    outln!(
-        w,
-        "patient {} ({}; sex {}; born {}{})",
-        p.id,
-        p.source,
-        p.sex.as_str(),
-        p.birth_year.map_or("?".into(), |y| y.to_string()),
-        if p.synthetic { "; SYNTHETIC" } else { "" }
-    );
-    let title = |c: &leader_core::Code| r.titles.get(&c.to_string()).map_or("(no title)", String::as_str).to_owned();
-    for (i, v) in r.visits.iter().enumerate() {
-        outln!(w);
-        outln!(
-            w,
-            "visit {} of {}: admission {} on {} (age {}{})",
-            i + 1,
-            r.visits.len(),
-            v.admission_id,
-            v.admit_time.date_string(),
-            p.age_at(v).map_or("?".into(), |a| a.to_string()),
-            v.profile.admission_type.as_deref().map(|t| format!(", {t}")).unwrap_or_default()
-        );
-        outln!(w, "  diagnoses");
-        for c in &v.diagnoses {
-            outln!(w, "    {:<18} {}", c.to_string(), title(c));
-        }
-        if !v.procedures.is_empty() {
-            outln!(w, "  procedures");
-            for c in &v.procedures {
-                outln!(w, "    {:<18} {}", c.to_string(), title(c));
-            }
-        }
-        outln!(w, "  medications (ATC level {level} or the cohort's own code)");
-        for m in v.medications(level) {
-            let mut names: Vec<&str> = v
-                .prescriptions
-                .iter()
-                .filter(|p| p.medication.as_ref().and_then(|c| c.at_atc_level(level)).as_ref() == Some(&m))
-                .map(|p| p.drug.as_str())
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join("; ");
-            let more = if names.len() > 3 { format!("; +{} more", names.len() - 3) } else { String::new() };
-            let class = r.titles.get(&m.to_string()).map(|t| format!("{t}: ")).unwrap_or_default();
-            outln!(w, "    {:<18} {class}{shown}{more}", m.to_string());
-        }
-        let unmapped = v.prescriptions.iter().filter(|p| p.medication.is_none()).count();
-        if unmapped > 0 {
-            outln!(w, "    ({unmapped} prescription rows without a medication code)");
-        }
-    }
-}
-
 async fn demo(cfg: &Resolved) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let seeded = store.seed_demo().await?;
     let stats = store.stats().await?;
     #[derive(Serialize)]
@@ -323,7 +197,7 @@ async fn demo(cfg: &Resolved) -> Result<()> {
 }
 
 async fn audit(cfg: &Resolved, a: &AuditArgs) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let events = store.audit_events(a.kind.as_deref(), a.limit).await?;
     emit(cfg, &events, |w, events| {
         for e in events {
@@ -334,7 +208,7 @@ async fn audit(cfg: &Resolved, a: &AuditArgs) -> Result<()> {
 
 /// `leader audit verify`: prints the result, then fails (exit code 1) when the chain is broken.
 async fn audit_verify(cfg: &Resolved) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let v = store.verify_audit().await?;
     emit(cfg, &v, |w, v| {
         outln!(w, "{}", v.one_line());
@@ -353,7 +227,7 @@ async fn audit_verify(cfg: &Resolved) -> Result<()> {
 /// `leader backup FILE [--force]`: verifies the audit chain, copies the store, and records
 /// the copy (with the chain's head) in the audit log.
 async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let audit = store.verify_audit().await?;
     let summary = store.backup(&a.file, a.force).await?;
     store
@@ -382,7 +256,7 @@ async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
 }
 
 async fn atc_level(cfg: &Resolved, level: Option<u8>) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     if let Some(l) = level {
         store.set_medication_atc_level(l).await?;
     }

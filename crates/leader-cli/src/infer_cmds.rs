@@ -4,18 +4,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use leader_core::ddi::{Finding, Role};
+use leader_core::ddi::Role;
 use leader_core::split::Split;
 use leader_core::{Code, Sex};
-use leader_infer::recommend::{RecommendOptions, Status};
-use leader_infer::runtime::{Device, SessionOptions};
-use leader_infer::{Engine, registry::ModelRegistry};
+use leader_infer::recommend::RecommendOptions;
+use leader_infer::registry::ModelRegistry;
 use leader_service::evaluate::EvalOptions;
-use leader_service::recommend::{Answer, Subject};
-use leader_service::{models, samples};
+use leader_service::recommend::Subject;
+use leader_service::{Device, SessionOptions};
+use leader_service::{Responder, models, samples};
 
 use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, RefineArgs, Resolved};
-use crate::commands::{emit, open};
+use crate::output::{emit, excluded_line, print_answer, print_finding, throughput_lines};
 
 fn codes(list: &[String]) -> Result<Vec<Code>> {
     list.iter().map(|s| s.parse::<Code>().map_err(anyhow::Error::from)).collect()
@@ -30,14 +30,8 @@ fn registry(cfg: &Resolved) -> Result<ModelRegistry> {
     Ok(models::registry_for(&cfg.db)?)
 }
 
-pub async fn engine(cfg: &Resolved, m: &ModelArgs) -> Result<(Engine, PathBuf)> {
-    let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
-    let engine = Engine::open(&dir, session_options(&m.device, m.threads)?).await?;
-    Ok((engine, dir))
-}
-
 pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
-    let store = open(cfg).await?;
+    let ctx = cfg.context(session_options(&a.model.device, a.model.threads)?).await?;
     let subject = match &a.patient {
         Some(p) => Subject::Patient {
             patient_id: p.clone(),
@@ -69,183 +63,25 @@ pub async fn recommend(cfg: &Resolved, a: &RecommendArgs) -> Result<()> {
         safe_mode: a.safe_mode,
         ..RecommendOptions::default()
     };
-    let (mut answer, digest) = if a.teacher {
-        let dir = match &a.teacher_dir {
-            Some(d) => d.clone(),
-            None => registry(cfg)?
+    let teacher_dir = match (a.teacher, &a.teacher_dir) {
+        (false, _) => None,
+        (true, Some(d)) => Some(d.clone()),
+        (true, None) => Some(
+            ctx.registry
                 .teacher()
                 .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
-        };
-        let options = session_options(&a.model.device, a.model.threads)?;
-        let teacher = leader_infer::teacher::Teacher::open(&dir, options).await?;
-        let level = teacher.manifest().prompt.medication_atc_level;
-        let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
-        (leader_service::recommend::recommend_teacher(&store, &teacher, &subject, opts, &lookups).await?.0, None)
-    } else {
-        let (engine, _) = engine(cfg, &a.model).await?;
-        let digest = engine.bundle().await?.digest.clone();
-        (leader_service::recommend::recommend(&store, &engine, &subject, opts).await?, Some(digest))
+        ),
     };
-    leader_service::recommend::record(&store, &mut answer, digest).await?;
+    let by = match &teacher_dir {
+        Some(dir) => Responder::Teacher { dir },
+        None => Responder::Student { model: a.model.model.as_deref() },
+    };
+    let answer = ctx.recommend(&subject, opts, by).await?;
     emit(cfg, &answer, print_answer)
 }
 
-fn title<'a>(a: &'a Answer, c: &Code) -> &'a str {
-    a.titles.get(&c.to_string()).map_or("", String::as_str)
-}
-
-fn print_answer(w: &mut String, a: &Answer) {
-    let r = &a.recommendation;
-    outln!(
-        w,
-        "model {} {} ({:?}); threshold {:.2}; {:.1} ms",
-        r.model.id,
-        r.model.version,
-        r.model.kind,
-        r.threshold,
-        r.latency_ms
-    );
-    if r.model.kind == leader_infer::bundle::ModelKind::Fixture {
-        outln!(w, "WARNING: this is a test fixture with random weights, not a clinical model");
-    }
-    if let (Some(p), Some(v)) = (&a.patient_id, &a.admission_id) {
-        outln!(w, "patient {p}, admission {v}");
-    }
-    if !r.current_medications.is_empty() {
-        let cur: Vec<String> =
-            r.current_medications.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect();
-        outln!(w, "current medications: {}", cur.join("; "));
-    }
-    let cov = &r.coverage;
-    let named = |codes: &[Code]| -> String {
-        codes.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect::<Vec<_>>().join("; ")
-    };
-    if cov.insufficient {
-        outln!(w);
-        outln!(
-            w,
-            "NO SUGGESTIONS: this model does not know this visit's diagnoses and procedures \
-             ({} of {} diagnoses, {} of {} procedures known): {}",
-            cov.known_diagnoses,
-            cov.diagnoses,
-            cov.known_procedures,
-            cov.procedures,
-            named(&cov.unknown)
-        );
-        outln!(
-            w,
-            "Its suggestions would rest on the patient's profile and history alone; use a model trained on these codes."
-        );
-    } else if !cov.unknown.is_empty() {
-        outln!(w);
-        outln!(
-            w,
-            "partly known visit: {} of {} diagnosis/procedure codes known; not known to the model (ignored): {}",
-            cov.known_diagnoses + cov.known_procedures,
-            cov.diagnoses + cov.procedures,
-            named(&cov.unknown)
-        );
-    }
-    outln!(w);
-    outln!(
-        w,
-        " #  {:<10} {:>5}  {:<20}  {}",
-        "medication",
-        "p",
-        "",
-        "name / evidence (codes whose removal lowers p most)"
-    );
-    let mut below_shown = false;
-    for (i, s) in r.suggestions.iter().enumerate() {
-        if s.status == Status::BelowThreshold && !below_shown {
-            outln!(w, "    -- below the threshold --");
-            below_shown = true;
-        }
-        let bar = "#".repeat((s.probability * 20.0).round() as usize);
-        let flag = match s.status {
-            Status::WithheldInteraction => "  [WITHHELD: interaction]",
-            _ => "",
-        };
-        outln!(
-            w,
-            "{:>2}  {:<10} {:>5.2}  {:<20}  {}{flag}",
-            i + 1,
-            s.medication.to_string(),
-            s.probability,
-            bar,
-            s.name.as_deref().unwrap_or("")
-        );
-        for e in &s.evidence {
-            outln!(w, "{:>42}+{:.3}  {} {}", "", e.delta, e.code, title(a, &e.code));
-        }
-    }
-    let (graded, ungraded): (Vec<&Finding>, Vec<&Finding>) =
-        r.interactions.iter().partition(|f| f.severity != leader_core::ddi::Severity::Unknown);
-    if !graded.is_empty() {
-        outln!(w);
-        outln!(w, "interactions");
-        for f in graded {
-            print_finding(w, f, |c| title(a, c).to_owned());
-        }
-    }
-    if !ungraded.is_empty() {
-        outln!(w);
-        outln!(
-            w,
-            "{} more pair(s) appear only in adjacency tables without a severity (e.g. TWOSIDES); --json lists them",
-            ungraded.len()
-        );
-    }
-    let earlier: Vec<Code> = r.unknown_codes.iter().filter(|c| !cov.unknown.contains(c)).cloned().collect();
-    if !earlier.is_empty() {
-        outln!(w);
-        outln!(w, "earlier visits' codes not known to the model (ignored): {}", named(&earlier));
-    }
-    outln!(w);
-    outln!(w, "These are suggestions with their evidence; the prescriber decides.");
-}
-
-fn role(r: Role) -> &'static str {
-    match r {
-        Role::Suggested => "suggested",
-        Role::Current => "current",
-        Role::Checked => "checked",
-    }
-}
-
-pub fn print_finding(w: &mut String, f: &Finding, title: impl Fn(&Code) -> String) {
-    let level = match f.certainty {
-        leader_core::ddi::Certainty::Drug => "drug-level",
-        leader_core::ddi::Certainty::Class => "class-level: some drugs of the class",
-    };
-    outln!(
-        w,
-        "  {:<15} {} {} ({}) x {} {} ({})  [{level}]",
-        f.severity.as_str().to_uppercase(),
-        f.a,
-        title(&f.a),
-        role(f.a_role),
-        f.b,
-        title(&f.b),
-        role(f.b_role)
-    );
-    for r in &f.rules {
-        let named = |c: &Code| format!("{c} {}", title(c)).trim_end().to_owned();
-        outln!(w, "      {} [{}; {} x {}]", r.severity.as_str(), r.source, named(&r.a), named(&r.b));
-        if let Some(m) = &r.mechanism {
-            outln!(w, "        mechanism:  {m}");
-        }
-        if let Some(m) = &r.management {
-            outln!(w, "        management: {m}");
-        }
-        if let Some(m) = &r.reference {
-            outln!(w, "        reference:  {m}");
-        }
-    }
-}
-
 pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     match cmd {
         DdiCmd::Check { codes: list } => {
             let drugs: Vec<(Code, Role)> = codes(list)?.into_iter().map(|c| (c, Role::Checked)).collect();
@@ -285,18 +121,13 @@ pub async fn ddi(cfg: &Resolved, cmd: &DdiCmd) -> Result<()> {
     }
 }
 
-/// Said when synthetic patients were left out of a store that also holds real ones.
-fn excluded_line(n: usize) -> String {
-    format!("{n} synthetic patients excluded: this store also holds real patients, and the two are never mixed")
-}
-
 pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
-    let store = open(cfg).await?;
+    let ctx = cfg.context(session_options(&a.model.device, a.model.threads)?).await?;
     let split = match a.split.as_str() {
         "all" => None,
         s => Some(Split::parse(s).with_context(|| format!("--split is test, val, train or all, not `{s}`"))?),
     };
-    let (engine, _) = engine(cfg, &a.model).await?;
+    let engine = ctx.engine(a.model.model.as_deref()).await?;
     let opts = EvalOptions {
         split,
         seed: a.seed,
@@ -304,7 +135,7 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         safe_mode: true,
         baselines: a.baselines,
     };
-    let e = leader_service::evaluate::evaluate(&store, &engine, &opts).await?;
+    let e = leader_service::evaluate::evaluate(&ctx.store, &engine, &opts).await?;
     emit(cfg, &e, |w, e| {
         let split = e.split.map_or("all".to_owned(), |s| format!("{s:?}").to_lowercase());
         outln!(
@@ -414,7 +245,7 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
             })
         }
         ModelCmd::Install { dir, force, allow_unsigned, device } => {
-            let store = open(cfg).await?;
+            let store = cfg.open().await?;
             let options = session_options(device, 1)?;
             let report = models::install(&store, &reg, dir, *force, *allow_unsigned, options).await?;
             let installed = report.installed;
@@ -425,7 +256,7 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
             Ok(())
         }
         ModelCmd::Trust { key } => {
-            let store = open(cfg).await?;
+            let store = cfg.open().await?;
             let k = leader_service::keys::trust(&store, &reg, key).await?;
             emit(cfg, &k, |w, k| outln!(w, "trusted key {} {}", k.id, k.label))
         }
@@ -442,7 +273,7 @@ pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {
             emit(cfg, &sig, |w, s| outln!(w, "signed bundle {} with key {} {}", s.digest, k.id, k.label))
         }
         ModelCmd::Rollback => {
-            let store = open(cfg).await?;
+            let store = cfg.open().await?;
             let p = models::rollback(&store, &reg).await?;
             emit(cfg, &p, |w, p| {
                 outln!(
@@ -465,30 +296,16 @@ struct BenchOutput {
     teacher: Option<leader_infer::bench::TeacherBenchReport>,
 }
 
-/// One line per measured batch size.
-fn throughput_lines(w: &mut String, rows: &[leader_infer::bench::Throughput], unit: &str) {
-    for t in rows {
-        outln!(
-            w,
-            "batch {:<3}, {} {unit}    {:.1} visits/s (median batch {:.2} ms)",
-            t.batch,
-            t.threads,
-            t.visits_per_s,
-            t.median_batch_ms
-        );
-    }
-}
-
 pub async fn bench_infer(
     cfg: &Resolved,
     m: &ModelArgs,
     iterations: usize,
     teacher: Option<(Option<PathBuf>, usize)>,
 ) -> Result<()> {
-    let store = open(cfg).await?;
-    let dir = models::resolve(&registry(cfg)?, m.model.as_deref())?;
+    let ctx = cfg.context(session_options(&m.device, 1)?).await?;
+    let dir = models::resolve(&ctx.registry, m.model.as_deref())?;
     let bundle = leader_infer::Bundle::open(&dir)?;
-    let records = store.all_patients().await?;
+    let records = ctx.store.all_patients().await?;
     let inputs: Vec<_> = samples::samples(&records, bundle.manifest.input.medication_atc_level, 42, None)
         .into_iter()
         .map(|s| s.input)
@@ -496,7 +313,7 @@ pub async fn bench_infer(
     if inputs.is_empty() {
         bail!("the store has no visits to benchmark with: run `leader demo` or import a cohort");
     }
-    let device = session_options(&m.device, 1)?.device;
+    let device = ctx.session.device;
     // The teacher's prompts for the same visits (its own medication level), rendered as in
     // teacher mode.
     let teacher = match teacher {
@@ -504,7 +321,8 @@ pub async fn bench_infer(
         Some((dir, n)) => {
             let dir = match dir {
                 Some(d) => d,
-                None => registry(cfg)?
+                None => ctx
+                    .registry
                     .teacher()
                     .context("no teacher bundle is installed (`leader refine` installs one); or pass --teacher-dir")?,
             };
@@ -512,12 +330,10 @@ pub async fn bench_infer(
             let tm: leader_infer::teacher::TeacherManifest =
                 serde_json::from_str(&text).context("the teacher's manifest")?;
             let level = tm.prompt.medication_atc_level;
-            let lookups = leader_service::recommend::Lookups::load(&store, level).await?;
-            let mut titles: std::collections::BTreeMap<String, String> =
-                lookups.names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let names = ctx.store.medication_names(level).await?;
             let visits: Vec<_> = samples::samples(&records, level, 42, None).into_iter().map(|s| s.input).collect();
             let codes: Vec<Code> = visits.iter().flat_map(|v| v.input_codes()).collect();
-            titles.extend(store.titles_of(&codes).await?);
+            let titles = leader_service::recommend::prompt_titles(&ctx.store, &names, &codes).await?;
             let prompts: Vec<String> =
                 visits.iter().map(|v| leader_core::prompt::render(v, &titles, &tm.prompt.options)).collect();
             Some((dir, prompts, n))
@@ -595,7 +411,7 @@ pub async fn bench_infer(
 }
 
 pub async fn export_dataset(cfg: &Resolved, a: &ExportArgs) -> Result<()> {
-    let store = open(cfg).await?;
+    let store = cfg.open().await?;
     let mut opts = leader_service::export::ExportOptions { seed: a.seed, folds: a.folds, ..Default::default() };
     if a.max_visits == 0 {
         bail!("--max-visits must be at least 1");
@@ -685,8 +501,7 @@ impl leader_service::refine::RefineProgress for RefineBars {
 }
 
 pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
-    let store = open(cfg).await?;
-    let reg = registry(cfg)?;
+    let ctx = cfg.context(SessionOptions::default()).await?;
     let work = a.out.clone().unwrap_or_else(|| models::beside_store(&cfg.db, "refine"));
     let opts = leader_service::refine::RefineOptions {
         work,
@@ -705,7 +520,7 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
         started: std::sync::Mutex::new(std::time::Instant::now()),
     };
     let started = std::time::Instant::now();
-    let report = leader_service::refine::refine(&store, &reg, &opts, &bars).await?;
+    let report = leader_service::refine::refine(&ctx.store, &ctx.registry, &opts, &bars).await?;
     bars.end();
     let total = started.elapsed().as_secs_f64();
     emit(cfg, &report, |w, r| {
@@ -778,15 +593,9 @@ pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
 
 /// `leader export fhir`: the visit's latest decision as a FHIR R4 Bundle.
 pub async fn export_fhir(cfg: &Resolved, patient: &str, visit: Option<&str>, out: Option<&Path>) -> Result<()> {
-    let store = open(cfg).await?;
-    let built = leader_service::fhir_export::decision_bundle(
-        &store,
-        &registry(cfg)?,
-        session_options("cpu", 1)?,
-        patient,
-        visit,
-    )
-    .await?;
+    let ctx = cfg.context(session_options("cpu", 1)?).await?;
+    let built =
+        leader_service::fhir_export::decision_bundle(&ctx.store, &ctx.registry, ctx.session, patient, visit).await?;
     match out {
         None => emit(cfg, &built.bundle, |w, b| outln!(w, "{}", serde_json::to_string_pretty(b).unwrap_or_default())),
         Some(path) => {
@@ -840,8 +649,8 @@ pub async fn serve(cfg: &Resolved, a: crate::args::ServeArgs) -> Result<()> {
         systems,
     };
     let state = leader_cds::State::new(app, config).await?;
-    // One line per request on stderr: service, status, latency; never patient data.
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+    // One line per request on stderr (the logging set up in main): service, status,
+    // latency; never patient data.
     eprintln!("LEADER Rx CDS Hooks service at {base_url} (discovery: GET {base_url}); stop with Ctrl-C");
     leader_cds::serve(state).await?;
     Ok(())

@@ -82,21 +82,45 @@ fn infer_message(e: &InferError) -> String {
     }
 }
 
+impl ServiceError {
+    /// The closed code a front-end branches on (GitButler's error `Code`): one per kind of
+    /// failure, never derived from a message.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServiceError::Store(StoreError::NotFound(_)) => ErrorCode::NotFound,
+            ServiceError::Store(StoreError::Import(_)) => ErrorCode::InvalidInput,
+            ServiceError::Store(StoreError::Conflict(_)) => ErrorCode::Refused,
+            ServiceError::Store(_) => ErrorCode::Internal,
+            ServiceError::Infer(_) => ErrorCode::ModelUnavailable,
+            ServiceError::Invalid(_)
+            | ServiceError::NoData(_)
+            | ServiceError::File { .. }
+            | ServiceError::PythonMissing
+            | ServiceError::UnreadableRecord { .. }
+            | ServiceError::Encode { .. } => ErrorCode::InvalidInput,
+            ServiceError::Refused(_) | ServiceError::RefineStage { .. } => ErrorCode::Refused,
+        }
+    }
+
+    /// The message safe to show: the store's and the engine's errors are reworded (their
+    /// own texts may name files or SQL); the service's own variants carry no paths.
+    pub fn user_message(&self) -> String {
+        match self {
+            ServiceError::Store(StoreError::NotFound(m) | StoreError::Conflict(m)) => m.clone(),
+            ServiceError::Store(StoreError::Import(i)) => import_message(i),
+            ServiceError::Store(StoreError::Open { .. }) => self.to_string(),
+            ServiceError::Store(_) => "the patient store reported an error (see the log)".into(),
+            ServiceError::Infer(i) => infer_message(i),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl From<ServiceError> for IpcError {
     fn from(e: ServiceError) -> Self {
         // Full detail to the log (no patient data is ever in these errors), a safe message to the UI.
-        eprintln!("leader-rx: {e}");
-        match &e {
-            ServiceError::Store(StoreError::NotFound(m)) => IpcError::new(ErrorCode::NotFound, m.clone()),
-            ServiceError::Store(StoreError::Import(i)) => IpcError::new(ErrorCode::InvalidInput, import_message(i)),
-            ServiceError::Store(StoreError::Conflict(m)) => IpcError::new(ErrorCode::Refused, m.clone()),
-            ServiceError::Store(_) => {
-                IpcError::new(ErrorCode::Internal, "the patient store reported an error (see the log)")
-            }
-            ServiceError::Infer(i) => IpcError::new(ErrorCode::ModelUnavailable, infer_message(i)),
-            ServiceError::Invalid(m) => IpcError::new(ErrorCode::InvalidInput, m.clone()),
-            ServiceError::Refused(m) => IpcError::new(ErrorCode::Refused, m.clone()),
-        }
+        tracing::warn!(error = %e, "command failed");
+        IpcError::new(e.code(), e.user_message())
     }
 }
 
@@ -194,13 +218,7 @@ pub struct InteractionCheck {
     pub titles: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum CodeKind {
-    Diagnosis,
-    Procedure,
-    Medication,
-}
+pub use leader_core::CodeKind;
 
 /// What `start_import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -259,11 +277,11 @@ impl App {
 
     /// Opens the store as it is, adding nothing (`leader serve`).
     pub async fn open_store(db_path: &Path, session: SessionOptions) -> IpcResult<App> {
-        let store = Store::open(db_path).await?;
+        let crate::Context { store, db_path, registry, session } = crate::Context::open(db_path, session).await?;
         Ok(App {
             store,
-            db_path: db_path.to_owned(),
-            registry: crate::models::registry_for(db_path)?,
+            db_path,
+            registry,
             session,
             engine: Mutex::new(None),
             teacher: Mutex::new(None),
@@ -355,13 +373,9 @@ impl App {
         if query.len() > MAX_QUERY {
             return Err(IpcError::new(ErrorCode::InvalidInput, "the search text is too long"));
         }
-        let systems: &[&str] = match kind {
-            CodeKind::Diagnosis => &["ICD10CM", "ICD9CM", "SNOMED"],
-            CodeKind::Procedure => &["ICD10PCS", "ICD9PCS", "SNOMED"],
-            CodeKind::Medication => &["ATC", "RXNORM"],
-        };
+        let systems: Vec<&str> = kind.systems().iter().map(|s| s.as_str()).collect();
         let level = self.store.medication_atc_level().await?;
-        Ok(self.store.search_codes(query, systems, limit.clamp(1, 50), level).await?)
+        Ok(self.store.search_codes(query, &systems, limit.clamp(1, 50), level).await?)
     }
 
     pub async fn recommend(&self, req: RecommendRequest) -> IpcResult<Answer> {
@@ -453,13 +467,7 @@ impl App {
         let lookups = self.lookups(level).await?;
         let findings = lookups.kb.screen(drugs);
         let codes: Vec<Code> = drugs.iter().map(|(c, _)| c.clone()).collect();
-        let mut titles: std::collections::BTreeMap<String, String> =
-            self.store.titles_of(&codes).await?.into_iter().collect();
-        for c in &codes {
-            if let Some(n) = lookups.names.get(&c.to_string()) {
-                titles.entry(c.to_string()).or_insert_with(|| n.clone());
-            }
-        }
+        let titles = lookups.titles(&self.store, &codes).await?;
         Ok(InteractionCheck { findings, titles })
     }
 
@@ -629,6 +637,7 @@ pub type SharedApp = Arc<App>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{FileKind, FileOp};
 
     #[test]
     fn the_ipc_error_shape_is_pinned() {
@@ -679,5 +688,71 @@ mod tests {
             (e.code, e.message.as_str()),
             (ErrorCode::Internal, "the patient store reported an error (see the log)")
         );
+        // A failed refine stage: its stage and exit status, not its log's path nor its tail.
+        let e: IpcError = ServiceError::RefineStage { stage: "teacher".into(), status: "exit status: 1".into() }.into();
+        assert_eq!(e.code, ErrorCode::Refused);
+        assert!(!e.message.contains('/') && e.message.contains("teacher"), "{}", e.message);
+        // A file error names the kind of file, never its path.
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        for kind in [FileKind::Dataset, FileKind::FhirBundle, FileKind::RefineWork, FileKind::KeyFile] {
+            let e: IpcError = ServiceError::file(kind, FileOp::Write, Path::new("/secret/x"), &io).into();
+            assert!(!e.message.contains("/secret"), "{}", e.message);
+        }
+    }
+
+    /// Real failures of refine, export and store opening, on paths that cannot be created
+    /// (under a regular file): the message shown says what failed, not where.
+    #[tokio::test]
+    async fn refine_export_and_store_opening_failures_carry_no_paths() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let file = tmp.path().join("secret-file");
+        std::fs::write(&file, "x").expect("write");
+        let below = file.join("secret-dir");
+        let shown = |e: IpcError| {
+            assert!(!e.message.contains("secret"), "{}", e.message);
+            assert!(!e.message.contains(&*tmp.path().to_string_lossy()), "{}", e.message);
+        };
+
+        // Store opening.
+        let err = Store::open(&below.join("store.db")).await.expect_err("cannot create");
+        assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+        shown(err.into());
+
+        let app = App::open(&tmp.path().join("data/store.db"), SessionOptions::default()).await.expect("open");
+        // Export: the dataset and the FHIR Bundle.
+        let err = crate::export::export_dataset(&app.store, &below.join("dataset"), &Default::default())
+            .await
+            .expect_err("cannot write");
+        assert!(matches!(err, ServiceError::File { kind: FileKind::Dataset, .. }), "{err:?}");
+        shown(err.into());
+        let err = crate::fhir_export::write_bundle(&below.join("b.json"), &serde_json::json!({})).expect_err("no");
+        assert!(matches!(err, ServiceError::File { kind: FileKind::FhirBundle, .. }), "{err:?}");
+        shown(err.into());
+
+        // Refine: no Python (a path-free message) or a working folder that cannot be made.
+        let opts = RefineOptions {
+            work: below.join("work"),
+            teacher: None,
+            device: leader_infer::runtime::Device::Cpu,
+            tiny: true,
+            seed: 1,
+            alpha: 1.0,
+            force: false,
+            install: false,
+            keep_work: false,
+        };
+        struct Quiet;
+        impl RefineProgress for Quiet {
+            fn stage(&self, _: &str, _: Option<u64>) {}
+            fn update(&self, _: u64, _: u64, _: &str) {}
+            fn skipped(&self, _: &str) {}
+        }
+        let err = crate::refine::refine(&app.store, &app.registry, &opts, &Quiet).await.expect_err("refused");
+        assert!(
+            matches!(err, ServiceError::PythonMissing | ServiceError::File { kind: FileKind::RefineWork, .. }),
+            "{err:?}"
+        );
+        shown(err.into());
+        app.close().await;
     }
 }

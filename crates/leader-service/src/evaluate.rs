@@ -7,7 +7,7 @@ use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::samples::{exclude_synthetic_when_mixed, samples};
-use crate::{Result, ServiceError};
+use crate::{NoData, Result, ServiceError};
 
 /// The default source of the DDI-rate adjacency (`leader import ddi ... --source twosides`).
 pub const ADJACENCY_SOURCE: &str = "twosides";
@@ -84,10 +84,7 @@ pub async fn evaluate(store: &Store, engine: &Engine, opts: &EvalOptions) -> Res
         .map(|s| EvalSample { input: s.input, truth: s.truth })
         .collect();
     if chosen.is_empty() {
-        return Err(ServiceError::Invalid(
-            "no visit with diagnoses and mapped medications in that split: import a cohort (and a drug map) first"
-                .into(),
-        ));
+        return Err(ServiceError::NoData(NoData::Evaluate));
     }
     let adjacency = Adjacency::new(store.ddi_source_pairs(&opts.adjacency_source).await?);
     let kb =

@@ -29,7 +29,7 @@ use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::samples::{Sample, exclude_synthetic_when_mixed, samples};
-use crate::{Result, ServiceError};
+use crate::{FileKind, FileOp, NoData, Result, ServiceError};
 
 pub const DATASET_FORMAT: u32 = 1;
 
@@ -145,8 +145,12 @@ pub fn vocabularies(samples: &[Sample]) -> (Vocabularies, Vec<Code>) {
     )
 }
 
-fn io(path: &Path, e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Invalid(format!("cannot write {}: {e}", path.display()))
+fn io(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ServiceError {
+    let e = match e.into().downcast::<std::io::Error>() {
+        Ok(io) => *io,
+        Err(other) => std::io::Error::other(other),
+    };
+    ServiceError::file(FileKind::Dataset, FileOp::Write, path, &e)
 }
 
 pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> Result<DatasetManifest> {
@@ -158,19 +162,16 @@ pub async fn export_dataset(store: &Store, out: &Path, opts: &ExportOptions) -> 
     }
     let all = samples(&records, level, opts.seed, opts.folds);
     if all.is_empty() {
-        return Err(ServiceError::Invalid(
-            "the store has no visit with diagnoses and mapped medications to export".into(),
-        ));
+        return Err(ServiceError::NoData(NoData::Export));
     }
     let (vocabularies, labels) = vocabularies(&all);
     let encoder = Encoder { limits: opts.limits, vocabularies };
     let label_index: BTreeMap<&Code, usize> = labels.iter().enumerate().map(|(i, c)| (c, i)).collect();
 
     // Titles for the prompt: dictionary titles and medication display names.
-    let mut titles: BTreeMap<String, String> = store.medication_names(level).await?.into_iter().collect();
     let codes: BTreeSet<Code> = all.iter().flat_map(|s| s.input.input_codes()).collect();
     let codes: Vec<Code> = codes.into_iter().collect();
-    titles.extend(store.titles_of(&codes).await?);
+    let titles = crate::recommend::prompt_titles(store, &store.medication_names(level).await?, &codes).await?;
     let source = crate::evaluate::ADJACENCY_SOURCE;
     let adjacency = Adjacency::new(store.ddi_source_pairs(source).await?);
     let names: Vec<String> = labels.iter().map(ToString::to_string).collect();

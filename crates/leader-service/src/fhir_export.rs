@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{Action, Decision};
 use crate::recommend::Subject;
-use crate::{Result, ServiceError};
+use crate::{FileKind, FileOp, Result, Rule, ServiceError};
 
 /// What an export wrote (the app shows it; the CLI prints it with `--json`).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -99,9 +99,8 @@ async fn latest_decision(
             "no decision has been recorded for this visit yet".into(),
         ))
     })?;
-    let decision: Decision = serde_json::from_value(event.payload).map_err(|_| {
-        ServiceError::Invalid(format!("the decision recorded as audit event {} cannot be read", event.id))
-    })?;
+    let decision: Decision = serde_json::from_value(event.payload)
+        .map_err(|_| ServiceError::UnreadableRecord { kind: "decision", id: event.id })?;
     Ok((event.id, event.at, event.actor, decision))
 }
 
@@ -119,12 +118,8 @@ pub async fn decision_bundle(
             .visits
             .iter()
             .position(|v| v.admission_id == a)
-            .ok_or_else(|| ServiceError::Invalid("that admission is not one of this patient's visits".into()))?,
-        None => record
-            .visits
-            .len()
-            .checked_sub(1)
-            .ok_or_else(|| ServiceError::Invalid("this patient has no visits".into()))?,
+            .ok_or(ServiceError::Invalid(Rule::AdmissionNotOfPatient))?,
+        None => record.visits.len().checked_sub(1).ok_or(ServiceError::Invalid(Rule::PatientHasNoVisits))?,
     };
     let visit = &record.visits[index];
     let (decision_id, at, actor, decision) = latest_decision(store, patient_id, &visit.admission_id).await?;
@@ -420,10 +415,9 @@ pub async fn decision_bundle(
 /// Writes `bundle` to `path` (write-then-rename; folder and file owner-only, as the store's).
 pub fn write_bundle(path: &Path, bundle: &Value) -> Result<()> {
     use std::io::Write as _;
-    let text = serde_json::to_string_pretty(bundle)
-        .map_err(|_| ServiceError::Invalid("the Bundle could not be written".into()))?;
+    let text = serde_json::to_string_pretty(bundle).map_err(|_| ServiceError::Encode { what: "FHIR Bundle" })?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fail = |_| ServiceError::Invalid("the FHIR Bundle could not be written to the chosen file".into());
+    let fail = |e: std::io::Error| ServiceError::file(FileKind::FhirBundle, FileOp::Write, path, &e);
     leader_store::files::create_private_dir(dir).map_err(fail)?;
     let tmp = dir.join(format!(".{}.part", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
     // A part file left by an interrupted export is ours to replace.

@@ -8,7 +8,7 @@ use leader_infer::signing::{PublicKey, SecretKey, SignatureFile, sign_bundle};
 use leader_store::Store;
 use serde::Serialize;
 
-use crate::{Result, ServiceError};
+use crate::{FileKind, FileOp, Result, Rule, ServiceError};
 
 /// The largest public key file read (a key is one short line).
 const MAX_KEY_FILE: u64 = 4096;
@@ -41,16 +41,14 @@ pub fn list(registry: &ModelRegistry) -> Result<Vec<KeyEntry>> {
 
 /// Trusts the public key in `file` for this store's installs; written to the audit log.
 pub async fn trust(store: &Store, registry: &ModelRegistry, file: &Path) -> Result<KeyEntry> {
-    let ring = registry
-        .keys()
-        .ok_or_else(|| ServiceError::Invalid("this models folder belongs to no store's key ring".into()))?;
-    let meta = std::fs::metadata(file).map_err(|e| ServiceError::Invalid(format!("cannot read the key file: {e}")))?;
+    let ring = registry.keys().ok_or(ServiceError::Invalid(Rule::NoKeyRing))?;
+    let meta = std::fs::metadata(file).map_err(|e| ServiceError::file(FileKind::KeyFile, FileOp::Read, file, &e))?;
     if !meta.is_file() || meta.len() > MAX_KEY_FILE {
-        return Err(ServiceError::Invalid("the key file is not a public key file (one short line)".into()));
+        return Err(ServiceError::Invalid(Rule::NotAKeyFile));
     }
     let bytes = leader_infer::integrity::read_regular(file)
-        .map_err(|e| ServiceError::Invalid(format!("cannot read the key file: {e}")))?;
-    let key = PublicKey::parse(&String::from_utf8_lossy(&bytes)).map_err(ServiceError::Invalid)?;
+        .map_err(|e| ServiceError::file(FileKind::KeyFile, FileOp::Read, file, &e))?;
+    let key = PublicKey::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| ServiceError::Invalid(Rule::BadKey(e)))?;
     ring.add_trusted(&key)?;
     let payload = serde_json::json!({ "key_id": key.id(), "label": key.label(), "public_key": key.hex() });
     store.append_audit(&crate::models::actor(), "model-key-trusted", &payload).await?;
@@ -69,14 +67,11 @@ pub fn sign(registry: &ModelRegistry, dir: &Path, key_file: Option<&Path>) -> Re
                 let mut public = f.as_os_str().to_owned();
                 public.push(".pub");
                 std::fs::write(&public, key.public().to_text())
-                    .map_err(|e| ServiceError::Invalid(format!("cannot write the public key file: {e}")))?;
+                    .map_err(|e| ServiceError::file(FileKind::PublicKeyFile, FileOp::Write, Path::new(&public), &e))?;
             }
             key
         }
-        None => registry
-            .keys()
-            .ok_or_else(|| ServiceError::Invalid("this models folder belongs to no store's key ring".into()))?
-            .store_key()?,
+        None => registry.keys().ok_or(ServiceError::Invalid(Rule::NoKeyRing))?.store_key()?,
     };
     let sig = sign_bundle(dir, &key)?;
     Ok((sig, entry(&key.public(), if key_file.is_some() { "file" } else { "store" })))

@@ -18,7 +18,7 @@ use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
-use crate::{Result, ServiceError};
+use crate::{FileKind, FileOp, Refusal, Result, Rule, ServiceError};
 
 /// How far below the active model's PRAUC a candidate may be.
 pub const PRAUC_TOLERANCE: f64 = 0.01;
@@ -64,12 +64,8 @@ fn claim(root: &Path, db: &Path) -> Result<()> {
                 .and_then(|v| v.get("store").and_then(|s| s.as_str()).map(str::to_owned));
             match recorded {
                 Some(r) if r == owner => Ok(()),
-                Some(_) => Err(ServiceError::Refused(
-                    "the models folder belongs to another store (its store.json names a different store file); \
-                     each store keeps its own models: unset LEADER_MODELS or point it at this store's folder"
-                        .into(),
-                )),
-                None => Err(ServiceError::Invalid("the models folder's store.json is not readable".into())),
+                Some(_) => Err(ServiceError::Refused(Refusal::OtherStore)),
+                None => Err(ServiceError::Invalid(Rule::UnreadableClaim)),
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -89,12 +85,10 @@ fn claim(root: &Path, db: &Path) -> Result<()> {
             match write() {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => claim(root, db),
-                Err(e) => {
-                    Err(ServiceError::Invalid(format!("cannot record which store the models folder belongs to: {e}")))
-                }
+                Err(e) => Err(ServiceError::file(FileKind::ModelsClaim, FileOp::Write, &file, &e)),
             }
         }
-        Err(e) => Err(ServiceError::Invalid(format!("cannot read the models folder's store.json: {e}"))),
+        Err(e) => Err(ServiceError::file(FileKind::ModelsClaim, FileOp::Read, &file, &e)),
     }
 }
 
@@ -113,20 +107,12 @@ pub fn resolve(registry: &ModelRegistry, arg: Option<&str>) -> Result<PathBuf> {
                 d.file_name()
                     .is_some_and(|n| n.to_string_lossy() == a || n.to_string_lossy().starts_with(&format!("{a}@")))
             })
-            .ok_or_else(|| {
-                ServiceError::Invalid(format!(
-                    "`{a}` is neither a model bundle folder nor an installed model (see `leader model list`)"
-                ))
-            });
+            .ok_or_else(|| ServiceError::Invalid(Rule::UnknownModel(a.to_owned())));
     }
     if let Some(dir) = registry.active()? {
         return Ok(dir);
     }
-    bundled_default().ok_or_else(|| {
-        ServiceError::Invalid(
-            "no model is installed and no bundled model was found; install one with `leader model install DIR`".into(),
-        )
-    })
+    bundled_default().ok_or(ServiceError::Invalid(Rule::NoModel))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -210,10 +196,10 @@ pub async fn install_teacher(
 ) -> Result<PathBuf> {
     let staged = registry.prepare(src)?;
     if staged.model.kind != leader_infer::bundle::ModelKind::Teacher {
-        return Err(ServiceError::Invalid("the teacher bundle's manifest does not describe a teacher".into()));
+        return Err(ServiceError::Invalid(Rule::NotATeacher));
     }
     if let Some(reason) = check_signature(store, "teacher-install-refused", &staged, allow_unsigned).await? {
-        return Err(ServiceError::Refused(format!("the teacher was not installed: {reason}")));
+        return Err(ServiceError::Refused(Refusal::TeacherSignature(reason)));
     }
     let payload = serde_json::json!({
         "teacher": format!("{} {}", staged.model.id, staged.model.version),
@@ -263,7 +249,7 @@ pub async fn install_with(
     let engine = Engine::open(staged.dir(), options).await?;
     let candidate = engine.bundle().await?;
     if candidate.digest != staged.digest {
-        return Err(ServiceError::Refused("the staged copy changed while it was being installed".into()));
+        return Err(ServiceError::Refused(Refusal::StagedChanged));
     }
     let candidate_name = format!("{} {}", candidate.manifest.model.id, candidate.manifest.model.version);
     let cov = coverage(store, &candidate).await?;
@@ -324,7 +310,7 @@ pub async fn install_with(
     let cand_opts = EvalOptions { baselines: true, ..opts.clone() };
     let cand_eval = match evaluate(store, &engine, &cand_opts).await {
         Ok(e) => Some(e),
-        Err(ServiceError::Invalid(_)) => None, // an empty store: nothing to compare on
+        Err(ServiceError::NoData(_)) => None, // an empty store: nothing to compare on
         Err(e) => return Err(e),
     };
     drop(engine);
@@ -334,7 +320,7 @@ pub async fn install_with(
         report.active = Some(format!("{} {}", m.model.id, m.model.version));
         report.active_eval = match evaluate(store, &active, &opts).await {
             Ok(e) => Some(e),
-            Err(ServiceError::Invalid(_)) => None,
+            Err(ServiceError::NoData(_)) => None,
             Err(e) => return Err(e),
         };
     }
@@ -410,11 +396,10 @@ pub async fn install_with(
             "restored": restored.as_ref().map(|p| p.display().to_string()).map_err(ToString::to_string),
         });
         audit(store, "model-install-reverted", &payload).await?;
-        let r = restored.map_err(|r| format!("; restoring the previous model failed too: {r}")).err();
-        return Err(ServiceError::Refused(format!(
-            "the new model could not be activated ({e}); the previous model was restored{}",
-            r.unwrap_or_default()
-        )));
+        return Err(ServiceError::Refused(Refusal::Activation {
+            cause: Box::new(e),
+            restore_failed: restored.err().map(Box::new),
+        }));
     }
     Ok(report)
 }
@@ -424,11 +409,11 @@ pub async fn install_with(
 /// the store, and be served.
 async fn activate(store: &Store, registry: &ModelRegistry, dir: &Path, digest: &str, serve: &dyn Serve) -> Result<()> {
     if resolve(registry, None)? != dir {
-        return Err(ServiceError::Refused("the active-model pointer does not name the installed model".into()));
+        return Err(ServiceError::Refused(Refusal::PointerMismatch));
     }
     let bundle = Bundle::open(dir)?;
     if !digest.is_empty() && bundle.digest != digest {
-        return Err(ServiceError::Refused("the installed model is not the one that was evaluated".into()));
+        return Err(ServiceError::Refused(Refusal::NotEvaluated));
     }
     record_bundle(store, dir, &bundle).await?;
     serve.serve(dir).await

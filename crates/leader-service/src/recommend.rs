@@ -11,7 +11,7 @@ use leader_infer::recommend::{RecommendOptions, Recommendation, Request};
 use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, ServiceError};
+use crate::{Result, Rule, ServiceError};
 
 /// What to recommend for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,8 +98,7 @@ pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<Str
         withheld_for_coverage: r.coverage.insufficient,
         safe_mode: r.safe_mode,
     };
-    let payload =
-        serde_json::to_value(&rec).map_err(|e| ServiceError::Invalid(format!("recommendation record: {e}")))?;
+    let payload = serde_json::to_value(&rec).map_err(|_| ServiceError::Encode { what: "recommendation record" })?;
     let id = store.append_audit(&crate::models::actor(), "recommendation", &payload).await?;
     answer.recommendation_id = Some(id);
     Ok(id)
@@ -111,9 +110,8 @@ pub async fn recorded(store: &Store, id: i64) -> Result<RecommendationRecord> {
         .audit_event(id)
         .await?
         .filter(|e| e.kind == "recommendation")
-        .ok_or_else(|| ServiceError::Invalid("the decision names no recorded recommendation".into()))?;
-    serde_json::from_value(event.payload)
-        .map_err(|_| ServiceError::Invalid(format!("the recommendation recorded as audit event {id} cannot be read")))
+        .ok_or(ServiceError::Invalid(Rule::NoRecordedRecommendation))?;
+    serde_json::from_value(event.payload).map_err(|_| ServiceError::UnreadableRecord { kind: "recommendation", id })
 }
 
 fn input_digest(req: &Request) -> String {
@@ -133,14 +131,14 @@ pub async fn request_for(
         Subject::Patient { patient_id, admission_id, extra_current } => {
             let record = store.patient(patient_id).await?;
             let index = match admission_id {
-                Some(a) => record.visits.iter().position(|v| &v.admission_id == a).ok_or_else(|| {
-                    ServiceError::Invalid("that admission is not one of this patient's visits".into())
-                })?,
-                None => record
+                Some(a) => record
                     .visits
-                    .len()
-                    .checked_sub(1)
-                    .ok_or_else(|| ServiceError::Invalid("this patient has no visits".into()))?,
+                    .iter()
+                    .position(|v| &v.admission_id == a)
+                    .ok_or_else(|| ServiceError::Invalid(Rule::AdmissionNotOfPatient))?,
+                None => {
+                    record.visits.len().checked_sub(1).ok_or_else(|| ServiceError::Invalid(Rule::PatientHasNoVisits))?
+                }
             };
             let input = HistoryInput::for_visit(&record.patient, &record.visits, index, atc_level);
             let mut current: Vec<Code> = Vec::new();
@@ -166,7 +164,7 @@ pub async fn request_for(
         }
         Subject::AdHoc { diagnoses, procedures, current, age, sex } => {
             if diagnoses.is_empty() {
-                return Err(ServiceError::Invalid("give at least one diagnosis code".into()));
+                return Err(ServiceError::Invalid(Rule::NoDiagnosis));
             }
             let history_meds: Vec<Code> = current.iter().filter_map(|c| c.at_atc_level(atc_level)).collect();
             let previous = if history_meds.is_empty() {
@@ -204,6 +202,31 @@ impl Lookups {
         let names = Arc::new(store.medication_names(level).await?);
         Ok(Lookups { level, kb, names })
     }
+
+    /// Display titles of `codes`: the dictionary's title, else the medication's display
+    /// name. Every answer and interaction check names its codes this way.
+    pub async fn titles(&self, store: &Store, codes: &[Code]) -> Result<BTreeMap<String, String>> {
+        let mut titles: BTreeMap<String, String> = store.titles_of(codes).await?.into_iter().collect();
+        for c in codes {
+            if let Some(n) = self.names.get(&c.to_string()) {
+                titles.entry(c.to_string()).or_insert_with(|| n.clone());
+            }
+        }
+        Ok(titles)
+    }
+}
+
+/// The titles a prompt is rendered with: the medications' display names, overridden by the
+/// dictionary's titles of `codes`. The same, in the same precedence, for the training
+/// prompts (`export-dataset`), teacher mode and the teacher's benchmark.
+pub async fn prompt_titles(
+    store: &Store,
+    names: &HashMap<String, String>,
+    codes: &[Code],
+) -> Result<BTreeMap<String, String>> {
+    let mut titles: BTreeMap<String, String> = names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    titles.extend(store.titles_of(codes).await?);
+    Ok(titles)
 }
 
 pub async fn recommend(store: &Store, engine: &Engine, subject: &Subject, opts: RecommendOptions) -> Result<Answer> {
@@ -231,12 +254,7 @@ pub async fn recommend_with(
         codes.extend([f.a.clone(), f.b.clone()]);
         codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
     }
-    let mut titles: BTreeMap<String, String> = store.titles_of(&codes).await?.into_iter().collect();
-    for c in &codes {
-        if let Some(n) = names.get(&c.to_string()) {
-            titles.entry(c.to_string()).or_insert_with(|| n.clone());
-        }
-    }
+    let titles = lookups.titles(store, &codes).await?;
     Ok(Answer {
         patient_id,
         admission_id,
@@ -261,15 +279,14 @@ pub async fn recommend_teacher(
     let m = teacher.manifest();
     let level = m.prompt.medication_atc_level;
     if lookups.level != level {
-        return Err(ServiceError::Invalid("the teacher's medication level differs from the loaded names".into()));
+        return Err(ServiceError::Invalid(Rule::TeacherLevel));
     }
     let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
     let kb = &lookups.kb;
     let names = &lookups.names;
     let codes: Vec<Code> = req.input.input_codes();
     // The same titles, in the same precedence, as `export-dataset` used for training prompts.
-    let mut prompt_titles: BTreeMap<String, String> = names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    prompt_titles.extend(store.titles_of(&codes).await?);
+    let prompt_titles = prompt_titles(store, names, &codes).await?;
     let prompt = leader_core::prompt::render(&req.input, &prompt_titles, &m.prompt.options);
     let probs = teacher.predict(vec![prompt.clone()]).await?;
     let model = leader_infer::recommend::ModelRef {

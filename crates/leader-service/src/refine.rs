@@ -22,7 +22,7 @@ use tokio::process::Command;
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
 use crate::export::{ExportOptions, export_dataset};
 use crate::models::{GateReport, install, install_teacher};
-use crate::{Result, ServiceError};
+use crate::{FileKind, FileOp, Result, ServiceError};
 
 /// Receives progress: a stage starts (with its total when known), advances, ends.
 pub trait RefineProgress: Send + Sync {
@@ -94,7 +94,7 @@ pub fn python() -> Result<(PathBuf, PathBuf)> {
         .flat_map(|d| [d.join("pipeline"), d.join("../lib/leader-rx/pipeline")])
         .find(|p| p.join(".venv/bin/python").is_file() && p.join("leader_pipeline").is_dir())
         .map(|p| (p.join(".venv/bin/python"), p))
-        .ok_or_else(|| ServiceError::Invalid("the pipeline's Python environment was not found: run `scripts/bootstrap.sh python` and set LEADER_PYTHON (scripts/env.sh does)".into()))
+        .ok_or(ServiceError::PythonMissing)
 }
 
 fn digest(parts: &[&str]) -> String {
@@ -112,9 +112,9 @@ fn stage_key(dir: &Path) -> Option<String> {
 }
 
 fn mark(dir: &Path, key: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| ServiceError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Create, dir, &e))?;
     std::fs::write(dir.join("stage.json"), serde_json::json!({ "key": key }).to_string())
-        .map_err(|e| ServiceError::Invalid(format!("cannot write {}: {e}", dir.display())))
+        .map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Write, dir, &e))
 }
 
 /// Runs one Python stage, forwarding its progress lines.
@@ -122,7 +122,7 @@ async fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn Re
     let (py, root) = python()?;
     let log_path = work.join(format!("{stage}.log"));
     let log = std::fs::File::create(&log_path)
-        .map_err(|e| ServiceError::Invalid(format!("cannot write {}: {e}", log_path.display())))?;
+        .map_err(|e| ServiceError::file(FileKind::StageLog, FileOp::Write, &log_path, &e))?;
     let mut child = Command::new(&py)
         .arg("-m")
         .arg("leader_pipeline")
@@ -134,7 +134,7 @@ async fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn Re
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
         .spawn()
-        .map_err(|e| ServiceError::Invalid(format!("cannot start {}: {e}", py.display())))?;
+        .map_err(|e| ServiceError::file(FileKind::Python, FileOp::Start, &py, &e))?;
     if let Some(out) = child.stdout.take() {
         let mut lines = BufReader::new(out).lines();
         while let Ok(Some(line)) = lines.next_line().await {
@@ -146,16 +146,18 @@ async fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn Re
             }
         }
     }
-    let status =
-        child.wait().await.map_err(|e| ServiceError::Invalid(format!("the {stage} stage did not finish: {e}")))?;
+    let status = child.wait().await.map_err(|e| {
+        tracing::warn!(stage, error = %e, "a refine stage did not finish");
+        ServiceError::RefineStage { stage: stage.to_owned(), status: "did not finish".into() }
+    })?;
     if !status.success() {
         let tail: Vec<String> =
             std::fs::read_to_string(&log_path).unwrap_or_default().lines().rev().take(5).map(str::to_owned).collect();
         let last = tail.into_iter().rev().collect::<Vec<_>>().join(" | ");
-        return Err(ServiceError::Refused(format!(
-            "the {stage} stage failed ({status}); see {}: {last}",
-            log_path.display()
-        )));
+        // The log's tail is the pipeline's own output (tracebacks, file names): it goes to
+        // the log, never into the message.
+        tracing::warn!(stage, %status, log = %log_path.display(), tail = %last, "a refine stage failed");
+        return Err(ServiceError::RefineStage { stage: stage.to_owned(), status: status.to_string() });
     }
     Ok(())
 }
@@ -168,13 +170,13 @@ pub async fn refine(
 ) -> Result<RefineReport> {
     // The Python stages run in the pipeline's folder: every path handed to them is absolute.
     let work = &std::path::absolute(&opts.work)
-        .map_err(|e| ServiceError::Invalid(format!("cannot resolve the working folder: {e}")))?;
+        .map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Resolve, &opts.work, &e))?;
     // The Python environment is checked before anything is written.
     python()?;
     // Owner-only: the working folder holds the exported dataset (patient ids, prompts) while
     // the run lasts.
     leader_store::files::create_private_dir(work)
-        .map_err(|e| ServiceError::Invalid(format!("cannot create {}: {e}", work.display())))?;
+        .map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Create, work, &e))?;
     let _ = leader_store::files::tighten(work, leader_store::files::DIR_MODE);
     let _scrub = ScrubDataset { work: work.clone(), keep: opts.keep_work };
     let mut skipped = Vec::new();
@@ -200,7 +202,7 @@ pub async fn refine(
     } else {
         let _ = std::fs::remove_dir_all(&dataset);
         std::fs::rename(&fresh, &dataset)
-            .map_err(|e| ServiceError::Invalid(format!("cannot move the dataset into place: {e}")))?;
+            .map_err(|e| ServiceError::file(FileKind::Dataset, FileOp::Move, &dataset, &e))?;
         mark(&dataset, &dataset_key)?;
     }
     let ds = dataset.display().to_string();

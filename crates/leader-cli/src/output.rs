@@ -1,0 +1,307 @@
+//! The terminal output shared by every command: JSON or text, one piece per command, and
+//! the text forms of the service's answers (a recommendation, an interaction finding, a
+//! patient's timeline). Commands call the service and hand its values to these.
+
+use anyhow::Result;
+use leader_core::Code;
+use leader_core::ddi::{Finding, Role};
+use leader_infer::recommend::Status;
+use leader_service::recommend::Answer;
+use leader_store::{PatientRecord, Stats};
+use serde::Serialize;
+
+use crate::args::Resolved;
+
+/// Writes one line to the output buffer.
+#[macro_export]
+macro_rules! outln {
+    ($w:expr) => {{
+        $w.push('\n');
+    }};
+    ($w:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($w, $($arg)*);
+    }};
+}
+
+/// Prints `value` as JSON, or the text `text` writes for people. Output is written in
+/// one piece; a closed pipe (`leader patient list | head`) is not an error.
+pub fn emit<T: Serialize>(cfg: &Resolved, value: &T, text: impl FnOnce(&mut String, &T)) -> Result<()> {
+    let mut w = String::new();
+    if cfg.json {
+        w = serde_json::to_string_pretty(value)?;
+        w.push('\n');
+    } else {
+        text(&mut w, value);
+    }
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(w.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+pub fn print_stats(w: &mut String, s: &Stats) {
+    outln!(
+        w,
+        "patients        {:>9}  ({} synthetic; {} with one visit, {} with two or more)",
+        s.patients,
+        s.synthetic_patients,
+        s.patients_single_visit,
+        s.patients_multi_visit
+    );
+    for (source, n) in &s.patients_by_source {
+        outln!(w, "  from {source:<10}{n:>9}");
+    }
+    outln!(w, "visits          {:>9}", s.visits);
+    outln!(w, "diagnoses       {:>9}", s.diagnoses);
+    outln!(w, "procedures      {:>9}", s.procedures);
+    outln!(
+        w,
+        "prescriptions   {:>9}  ({:.1}% mapped to a medication code; {} distinct medications at ATC level {})",
+        s.prescriptions,
+        100.0 * s.mapped_share,
+        s.distinct_medications,
+        s.medication_atc_level
+    );
+    outln!(w, "code titles     {:>9}", s.code_titles);
+    outln!(w, "ATC map rows    {:>9}", s.atc_map_rows);
+    outln!(w, "interactions    {:>9}", s.ddi_pairs);
+    outln!(w, "models          {:>9}", s.models);
+    outln!(w, "audit events    {:>9}", s.audit_events);
+    if !s.top_unmapped.is_empty() {
+        outln!(w, "most frequent unmapped drug names (extend the map with `leader import atc-map`):");
+        for (drug, n) in &s.top_unmapped {
+            outln!(w, "  {n:>7}  {drug}");
+        }
+    }
+}
+
+pub fn print_timeline(w: &mut String, r: &PatientRecord, level: u8) {
+    let p = &r.patient;
+    outln!(
+        w,
+        "patient {} ({}; sex {}; born {}{})",
+        p.id,
+        p.source,
+        p.sex.as_str(),
+        p.birth_year.map_or("?".into(), |y| y.to_string()),
+        if p.synthetic { "; SYNTHETIC" } else { "" }
+    );
+    let title = |c: &leader_core::Code| r.titles.get(&c.to_string()).map_or("(no title)", String::as_str).to_owned();
+    for (i, v) in r.visits.iter().enumerate() {
+        outln!(w);
+        outln!(
+            w,
+            "visit {} of {}: admission {} on {} (age {}{})",
+            i + 1,
+            r.visits.len(),
+            v.admission_id,
+            v.admit_time.date_string(),
+            p.age_at(v).map_or("?".into(), |a| a.to_string()),
+            v.profile.admission_type.as_deref().map(|t| format!(", {t}")).unwrap_or_default()
+        );
+        outln!(w, "  diagnoses");
+        for c in &v.diagnoses {
+            outln!(w, "    {:<18} {}", c.to_string(), title(c));
+        }
+        if !v.procedures.is_empty() {
+            outln!(w, "  procedures");
+            for c in &v.procedures {
+                outln!(w, "    {:<18} {}", c.to_string(), title(c));
+            }
+        }
+        outln!(w, "  medications (ATC level {level} or the cohort's own code)");
+        for m in v.medications(level) {
+            let mut names: Vec<&str> = v
+                .prescriptions
+                .iter()
+                .filter(|p| p.medication.as_ref().and_then(|c| c.at_atc_level(level)).as_ref() == Some(&m))
+                .map(|p| p.drug.as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join("; ");
+            let more = if names.len() > 3 { format!("; +{} more", names.len() - 3) } else { String::new() };
+            let class = r.titles.get(&m.to_string()).map(|t| format!("{t}: ")).unwrap_or_default();
+            outln!(w, "    {:<18} {class}{shown}{more}", m.to_string());
+        }
+        let unmapped = v.prescriptions.iter().filter(|p| p.medication.is_none()).count();
+        if unmapped > 0 {
+            outln!(w, "    ({unmapped} prescription rows without a medication code)");
+        }
+    }
+}
+
+fn title<'a>(a: &'a Answer, c: &Code) -> &'a str {
+    a.titles.get(&c.to_string()).map_or("", String::as_str)
+}
+
+pub fn print_answer(w: &mut String, a: &Answer) {
+    let r = &a.recommendation;
+    outln!(
+        w,
+        "model {} {} ({:?}); threshold {:.2}; {:.1} ms",
+        r.model.id,
+        r.model.version,
+        r.model.kind,
+        r.threshold,
+        r.latency_ms
+    );
+    if r.model.kind == leader_infer::bundle::ModelKind::Fixture {
+        outln!(w, "WARNING: this is a test fixture with random weights, not a clinical model");
+    }
+    if let (Some(p), Some(v)) = (&a.patient_id, &a.admission_id) {
+        outln!(w, "patient {p}, admission {v}");
+    }
+    if !r.current_medications.is_empty() {
+        let cur: Vec<String> =
+            r.current_medications.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect();
+        outln!(w, "current medications: {}", cur.join("; "));
+    }
+    let cov = &r.coverage;
+    let named = |codes: &[Code]| -> String {
+        codes.iter().map(|c| format!("{c} {}", title(a, c)).trim().to_owned()).collect::<Vec<_>>().join("; ")
+    };
+    if cov.insufficient {
+        outln!(w);
+        outln!(
+            w,
+            "NO SUGGESTIONS: this model does not know this visit's diagnoses and procedures \
+             ({} of {} diagnoses, {} of {} procedures known): {}",
+            cov.known_diagnoses,
+            cov.diagnoses,
+            cov.known_procedures,
+            cov.procedures,
+            named(&cov.unknown)
+        );
+        outln!(
+            w,
+            "Its suggestions would rest on the patient's profile and history alone; use a model trained on these codes."
+        );
+    } else if !cov.unknown.is_empty() {
+        outln!(w);
+        outln!(
+            w,
+            "partly known visit: {} of {} diagnosis/procedure codes known; not known to the model (ignored): {}",
+            cov.known_diagnoses + cov.known_procedures,
+            cov.diagnoses + cov.procedures,
+            named(&cov.unknown)
+        );
+    }
+    outln!(w);
+    outln!(
+        w,
+        " #  {:<10} {:>5}  {:<20}  {}",
+        "medication",
+        "p",
+        "",
+        "name / evidence (codes whose removal lowers p most)"
+    );
+    let mut below_shown = false;
+    for (i, s) in r.suggestions.iter().enumerate() {
+        if s.status == Status::BelowThreshold && !below_shown {
+            outln!(w, "    -- below the threshold --");
+            below_shown = true;
+        }
+        let bar = "#".repeat((s.probability * 20.0).round() as usize);
+        let flag = match s.status {
+            Status::WithheldInteraction => "  [WITHHELD: interaction]",
+            _ => "",
+        };
+        outln!(
+            w,
+            "{:>2}  {:<10} {:>5.2}  {:<20}  {}{flag}",
+            i + 1,
+            s.medication.to_string(),
+            s.probability,
+            bar,
+            s.name.as_deref().unwrap_or("")
+        );
+        for e in &s.evidence {
+            outln!(w, "{:>42}+{:.3}  {} {}", "", e.delta, e.code, title(a, &e.code));
+        }
+    }
+    let (graded, ungraded): (Vec<&Finding>, Vec<&Finding>) =
+        r.interactions.iter().partition(|f| f.severity != leader_core::ddi::Severity::Unknown);
+    if !graded.is_empty() {
+        outln!(w);
+        outln!(w, "interactions");
+        for f in graded {
+            print_finding(w, f, |c| title(a, c).to_owned());
+        }
+    }
+    if !ungraded.is_empty() {
+        outln!(w);
+        outln!(
+            w,
+            "{} more pair(s) appear only in adjacency tables without a severity (e.g. TWOSIDES); --json lists them",
+            ungraded.len()
+        );
+    }
+    let earlier: Vec<Code> = r.unknown_codes.iter().filter(|c| !cov.unknown.contains(c)).cloned().collect();
+    if !earlier.is_empty() {
+        outln!(w);
+        outln!(w, "earlier visits' codes not known to the model (ignored): {}", named(&earlier));
+    }
+    outln!(w);
+    outln!(w, "These are suggestions with their evidence; the prescriber decides.");
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::Suggested => "suggested",
+        Role::Current => "current",
+        Role::Checked => "checked",
+    }
+}
+
+pub fn print_finding(w: &mut String, f: &Finding, title: impl Fn(&Code) -> String) {
+    let level = match f.certainty {
+        leader_core::ddi::Certainty::Drug => "drug-level",
+        leader_core::ddi::Certainty::Class => "class-level: some drugs of the class",
+    };
+    outln!(
+        w,
+        "  {:<15} {} {} ({}) x {} {} ({})  [{level}]",
+        f.severity.as_str().to_uppercase(),
+        f.a,
+        title(&f.a),
+        role(f.a_role),
+        f.b,
+        title(&f.b),
+        role(f.b_role)
+    );
+    for r in &f.rules {
+        let named = |c: &Code| format!("{c} {}", title(c)).trim_end().to_owned();
+        outln!(w, "      {} [{}; {} x {}]", r.severity.as_str(), r.source, named(&r.a), named(&r.b));
+        if let Some(m) = &r.mechanism {
+            outln!(w, "        mechanism:  {m}");
+        }
+        if let Some(m) = &r.management {
+            outln!(w, "        management: {m}");
+        }
+        if let Some(m) = &r.reference {
+            outln!(w, "        reference:  {m}");
+        }
+    }
+}
+
+/// Said when synthetic patients were left out of a store that also holds real ones.
+pub fn excluded_line(n: usize) -> String {
+    format!("{n} synthetic patients excluded: this store also holds real patients, and the two are never mixed")
+}
+
+/// One line per measured batch size.
+pub fn throughput_lines(w: &mut String, rows: &[leader_infer::bench::Throughput], unit: &str) {
+    for t in rows {
+        outln!(
+            w,
+            "batch {:<3}, {} {unit}    {:.1} visits/s (median batch {:.2} ms)",
+            t.batch,
+            t.threads,
+            t.visits_per_s,
+            t.median_batch_ms
+        );
+    }
+}
