@@ -207,9 +207,9 @@ fn db_path(handle: &AppHandle) -> Result<PathBuf, IpcError> {
 }
 
 /// Logs to stderr, filtered by `LEADER_LOG` (as the CLI: `off`, `warn`, `debug`, or per
-/// crate); by default LEADER Rx's own crates at `info`, others at `warn`. An IPC error's
-/// details (paths, a refine stage's log tail) go here, never to the web view, and never
-/// patient data.
+/// crate); by default LEADER Rx's own crates at `info`, sqlx at `error`, others at `warn`.
+/// An IPC error's details (paths, a refine stage's log tail) go here, never to the web view,
+/// and never patient data.
 fn init_logging() {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
