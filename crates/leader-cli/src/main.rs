@@ -40,7 +40,16 @@ fn init_logging() {
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    // One thread for a command (it awaits one thing at a time; blocking work goes to
+    // `spawn_blocking`, and SQLite has its own thread): a short command such as `patient
+    // show` then pays no worker start-up and hand-offs. The HTTP service serves requests
+    // side by side on two.
+    let runtime = if matches!(cli.command, args::Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use leader_core::Code;
-use leader_core::ddi::{Finding, KnowledgeBase, Role};
+use leader_core::ddi::{Certainty, Finding, KnowledgeBase, Role};
 use leader_core::encode::{Coverage, HistoryInput};
 use serde::{Deserialize, Serialize};
 
@@ -208,11 +208,15 @@ pub fn assemble(
     }
 }
 
-/// Safe mode: for each contraindicated or major finding, withhold the suggestion with the
-/// lower probability (or the suggestion, when the other drug is a current medication).
+/// Safe mode: for each contraindicated or major finding at drug level, withhold the
+/// suggestion with the lower probability (or the suggestion, when the other drug is a
+/// current medication). A class-level finding ("some drugs of this class interact", e.g.
+/// a statin class because one withdrawn member is on the QT list) is shown, never acted
+/// on: withholding every class one of whose members is on a rule would hold back most
+/// classes once the curated list covers the QT group.
 pub fn withhold(suggestions: &mut [Suggestion], findings: &[Finding]) {
     let prob: HashMap<Code, f32> = suggestions.iter().map(|s| (s.medication.clone(), s.probability)).collect();
-    for f in findings.iter().filter(|f| f.severity.is_high()) {
+    for f in findings.iter().filter(|f| f.severity.is_high() && f.certainty == Certainty::Drug) {
         let victim = match (f.a_role, f.b_role) {
             (Role::Suggested, Role::Suggested) => {
                 if prob.get(&f.a).copied().unwrap_or(0.0) < prob.get(&f.b).copied().unwrap_or(0.0) {
@@ -250,4 +254,43 @@ pub fn predicted_set(probs: &[f32], threshold: f32, labels: &[Code], kb: Option<
         set = set.into_iter().zip(&sugg).filter(|(_, s)| s.status == Status::Suggested).map(|(i, _)| i).collect();
     }
     set
+}
+
+#[cfg(test)]
+mod tests {
+    use leader_core::CodeSystem;
+    use leader_core::ddi::Severity;
+
+    use super::*;
+
+    fn suggestion(code: &str, probability: f32) -> Suggestion {
+        Suggestion {
+            medication: Code::new(CodeSystem::Atc, code).expect("atc"),
+            name: None,
+            probability,
+            status: Status::Suggested,
+            evidence: vec![],
+        }
+    }
+
+    fn finding(suggested: &str, current: &str, certainty: Certainty) -> Finding {
+        Finding {
+            a: Code::new(CodeSystem::Atc, suggested).expect("atc"),
+            a_role: Role::Suggested,
+            b: Code::new(CodeSystem::Atc, current).expect("atc"),
+            b_role: Role::Current,
+            severity: Severity::Major,
+            certainty,
+            rules: vec![],
+        }
+    }
+
+    #[test]
+    fn safe_mode_acts_on_drug_level_findings_only() {
+        let mut s = vec![suggestion("M01A", 0.9), suggestion("C10A", 0.8)];
+        let findings = [finding("M01A", "B01AA03", Certainty::Drug), finding("C10A", "C07AA07", Certainty::Class)];
+        withhold(&mut s, &findings);
+        assert_eq!(s[0].status, Status::WithheldInteraction, "the whole NSAID class interacts with warfarin");
+        assert_eq!(s[1].status, Status::Suggested, "one member of the class on a rule is a possibility, shown, not acted on");
+    }
 }
