@@ -206,26 +206,8 @@ fn db_path(handle: &AppHandle) -> Result<PathBuf, IpcError> {
     Ok(dir.join("leader-rx").join("leader.sqlite"))
 }
 
-/// Logs to stderr, filtered by `LEADER_LOG` (as the CLI: `off`, `warn`, `debug`, or per
-/// crate); by default LEADER Rx's own crates at `info`, sqlx at `error`, others at `warn`.
-/// An IPC error's details (paths, a refine stage's log tail) go here, never to the web view,
-/// and never patient data.
-fn init_logging() {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    let filter = std::env::var("LEADER_LOG").ok().and_then(|v| v.parse::<Targets>().ok()).unwrap_or_else(|| {
-        Targets::new()
-            .with_default(LevelFilter::WARN)
-            .with_target("leader", LevelFilter::INFO)
-            .with_target("sqlx", LevelFilter::ERROR)
-    });
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).with_ansi(ansi);
-    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
-}
-
 fn main() {
-    init_logging();
+    leader_service::logging::init();
     let result = tauri::Builder::default()
         .setup(|tauri_app| {
             let handle = tauri_app.handle().clone();

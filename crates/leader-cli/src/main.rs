@@ -19,27 +19,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Logs to stderr, filtered by `LEADER_LOG` (`off`, `warn`, `debug`, or per crate:
-/// `warn,leader_service=debug`); by default LEADER Rx's own crates at `info`, others at
-/// `warn` (sqlx at `error`: its slow-statement warnings are for developers). Events carry
-/// what failed and where (paths, a stage's log tail), never patient data.
-fn init_logging() {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    let filter = std::env::var("LEADER_LOG").ok().and_then(|v| v.parse::<Targets>().ok()).unwrap_or_else(|| {
-        Targets::new()
-            .with_default(LevelFilter::WARN)
-            .with_target("leader", LevelFilter::INFO)
-            .with_target("sqlx", LevelFilter::ERROR)
-    });
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).with_ansi(ansi);
-    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
-}
-
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    init_logging();
+    leader_service::logging::init();
     // One thread for a command (it awaits one thing at a time; blocking work goes to
     // `spawn_blocking`, and SQLite has its own thread): a short command such as `patient
     // show` then pays no worker start-up and hand-offs. The HTTP service serves requests

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod export;
 pub mod fhir_export;
 pub mod keys;
+pub mod logging;
 pub mod models;
 pub mod recommend;
 pub mod refine;

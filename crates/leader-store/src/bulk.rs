@@ -30,6 +30,7 @@ pub(crate) async fn bulk_insert<T>(
 /// multi-row `INSERT`s of `MAX_PARAMS / columns` rows. Those full-size statements all have
 /// the same text, so they are prepared once and kept in the connection's statement cache
 /// (a streamed import runs thousands of them); only the shorter last one is not kept.
+/// Each statement is built while SQLite runs the previous one on its own thread.
 pub(crate) async fn bulk_insert_owned<T>(
     conn: &mut SqliteConnection,
     head: &str,
@@ -39,14 +40,24 @@ pub(crate) async fn bulk_insert_owned<T>(
 ) -> Result<()> {
     let per = (MAX_PARAMS / columns).max(1);
     let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
+    let mut build = move |rows: &mut std::iter::Peekable<std::vec::IntoIter<T>>| {
+        rows.peek()?;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
         let mut n = 0;
         qb.push_values(rows.by_ref().take(per), |mut b, row| {
             n += 1;
             bind(&mut b, row);
         });
-        qb.build().persistent(n == per).execute(&mut *conn).await?;
+        Some((qb, n == per))
+    };
+    let mut next = build(&mut rows);
+    while let Some((mut qb, full)) = next.take() {
+        let run = qb.build().persistent(full).execute(&mut *conn);
+        // `run` hands the statement to SQLite's thread on its first poll; the next one is
+        // built meanwhile.
+        let (ran, built) = tokio::join!(run, async { build(&mut rows) });
+        ran?;
+        next = built;
     }
     Ok(())
 }
