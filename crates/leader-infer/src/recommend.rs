@@ -291,6 +291,10 @@ mod tests {
         let findings = [finding("M01A", "B01AA03", Certainty::Drug), finding("C10A", "C07AA07", Certainty::Class)];
         withhold(&mut s, &findings);
         assert_eq!(s[0].status, Status::WithheldInteraction, "the whole NSAID class interacts with warfarin");
-        assert_eq!(s[1].status, Status::Suggested, "one member of the class on a rule is a possibility, shown, not acted on");
+        assert_eq!(
+            s[1].status,
+            Status::Suggested,
+            "one member of the class on a rule is a possibility, shown, not acted on"
+        );
     }
 }

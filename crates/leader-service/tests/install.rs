@@ -94,7 +94,11 @@ async fn a_failed_activation_restores_the_previous_model_and_it_keeps_serving() 
     let served = Mutex::new(Vec::new());
     let serve = |d: &Path| -> leader_service::Result<()> {
         served.lock().expect("lock").push(d.to_owned());
-        if d == first_dir { Ok(()) } else { Err(ServiceError::Infer(leader_service::InferError::Inference("injected activation failure".into()))) }
+        if d == first_dir {
+            Ok(())
+        } else {
+            Err(ServiceError::Infer(leader_service::InferError::Inference("injected activation failure".into())))
+        }
     };
     let serve = InstallThen(&engine, serve);
     let err = install_with(&store, &registry, &second, true, false, SessionOptions::default(), &serve)

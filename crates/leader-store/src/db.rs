@@ -152,9 +152,7 @@ impl Store {
             wal.push("-wal");
             std::fs::metadata(wal).map(|m| m.len() == 0).unwrap_or(false)
         });
-        if !wal_empty
-            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await
-        {
+        if !wal_empty && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
             tracing::warn!(error = %e, "the store's write-ahead log was not checkpointed on close");
         }
         self.pool.close().await;
