@@ -185,7 +185,8 @@ pub struct RecommendArgs {
     /// Also list this many below the threshold.
     #[arg(long, default_value_t = 5)]
     pub top_k: usize,
-    /// Withhold the lower-probability member of contraindicated/major pairs.
+    /// Withhold the lower-probability member of contraindicated/major pairs at drug level
+    /// (class-level "some members interact" findings are shown, not acted on).
     #[arg(long)]
     pub safe_mode: bool,
     /// Skip the occlusion evidence.

@@ -237,8 +237,8 @@ export function RequestOptions({
           Safe mode
         </label>
         <span id="safe-mode-hint" class="muted small">
-          Withholds the lower-probability member of every contraindicated or major pair, and any suggestion that forms
-          one with a current medication.
+          Withholds the lower-probability member of every contraindicated or major pair at drug level, and any
+          suggestion that forms one with a current medication. Class-level findings are shown, not acted on.
         </span>
       </div>
       {teacher ? (
