@@ -417,7 +417,8 @@ impl Resolved {
     /// Opens the store (closed, its WAL checkpointed, when the command ends).
     pub async fn open(&self) -> anyhow::Result<leader_store::Store> {
         use anyhow::Context as _;
-        let store = leader_store::Store::open(&self.db)
+        // One connection: a command does one thing at a time (`serve` opens its own store).
+        let store = leader_store::Store::open_single(&self.db)
             .await
             .with_context(|| format!("cannot open the store {}", self.db.display()))?;
         self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(store.clone());
@@ -427,11 +428,7 @@ impl Resolved {
     /// Opens the service's context on the store (closed when the command ends, like
     /// [`Resolved::open`]) with these inference settings.
     pub async fn context(&self, session: leader_service::SessionOptions) -> anyhow::Result<leader_service::Context> {
-        use anyhow::Context as _;
-        let ctx = leader_service::Context::open(&self.db, session)
-            .await
-            .with_context(|| format!("cannot open the store {}", self.db.display()))?;
-        self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(ctx.store.clone());
-        Ok(ctx)
+        let store = self.open().await?;
+        Ok(leader_service::Context::on_store(store, &self.db, session)?)
     }
 }

@@ -37,7 +37,12 @@ pub enum Responder<'a> {
 impl Context {
     /// Opens (creating when absent) the store at `db_path`, and its models folder.
     pub async fn open(db_path: &Path, session: SessionOptions) -> Result<Context> {
-        let store = Store::open(db_path).await?;
+        Context::on_store(Store::open(db_path).await?, db_path, session)
+    }
+
+    /// The context on `store`, already open on `db_path` (e.g. with
+    /// [`Store::open_single`] for a one-shot command).
+    pub fn on_store(store: Store, db_path: &Path, session: SessionOptions) -> Result<Context> {
         Ok(Context { store, db_path: db_path.to_owned(), registry: crate::models::registry_for(db_path)?, session })
     }
 

@@ -36,12 +36,30 @@ pub struct Store {
 /// Page size of a new store, in bytes (SQLite's default is 4 KiB).
 const PAGE_SIZE: u32 = 16 * 1024;
 
+/// How much of a store file SQLite reads through a memory map (see [`Store::open`]).
+const MMAP_SIZE: u64 = 256 << 20;
+
 impl Store {
     /// Opens (creating if missing) the store at `path` and migrates it. When an existing
     /// file needs migrating it is first copied to `<path>.before-v<N>.bak`. New folders are
     /// created 0700 and the database 0600 (SQLite gives its WAL and SHM files the same mode);
     /// looser existing files are tightened.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, 4).await
+    }
+
+    /// [`Store::open`] with one connection, for a command that does one thing at a time
+    /// (the CLI's, except `serve`). A dropped connection goes back to the pool in a task
+    /// that first pings it on SQLite's thread; with more than one allowed, a call right
+    /// after another opens a second connection (file, WAL index, pragmas and a schema
+    /// parse: about a millisecond, most of a short command) instead of waiting the few
+    /// microseconds for the first. The store's own code never holds two connections at once
+    /// (an in-memory store has one too, and the tests run on it).
+    pub async fn open_single(path: &Path) -> Result<Store> {
+        Store::open_with(path, 1).await
+    }
+
+    async fn open_with(path: &Path, connections: u32) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             files::create_private_dir(parent).map_err(|e| {
                 tracing::warn!(path = %parent.display(), error = %e, "cannot create the store's folder");
@@ -74,8 +92,23 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Reads through a memory map of the first 256 MiB: a page is read in place
+            // rather than copied into a buffer the connection allocates first, which on a
+            // fresh connection (every CLI command) is most of a short read's time. SQLite
+            // still writes with write(), and the WAL is read as before. The cost: an I/O
+            // error under the map (a disk failing mid-read) ends the process with SIGBUS
+            // instead of an error, which for a local file in the user's own folder is the
+            // trade SQLite's documentation describes and desktop applications make.
+            .pragma("mmap_size", MMAP_SIZE.to_string())
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        // No ping before handing out an idle connection: a connection to a local file does
+        // not go stale the way a network connection does, and the ping is a round trip to
+        // SQLite's thread on every call.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await?;
         let store = Store { pool, path: Some(path.to_owned()) };
         if existed && store.is_current().await {
             return Ok(store);
@@ -132,6 +165,11 @@ impl Store {
         Ok(store)
     }
 
+    /// A connection from the pool: the one way the store's methods take one.
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.pool.acquire().await?)
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
@@ -167,7 +205,7 @@ impl Store {
         if !matches!(head, Some(None)) {
             return Ok(());
         }
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let n = crate::audit::chain_unhashed(&mut tx).await?;
         tx.commit().await?;
@@ -179,7 +217,7 @@ impl Store {
 
     /// Walks the audit log's hash chain ([`crate::audit::verify`]).
     pub async fn verify_audit(&self) -> Result<AuditVerification> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         crate::audit::verify(&mut conn).await
     }
 

@@ -187,19 +187,19 @@ pub(crate) async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource
 impl Store {
     /// Every interaction rule of every source (or of `only` sources).
     pub async fn knowledge_base(&self, only: Option<&[String]>) -> Result<KnowledgeBase> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         knowledge_base(&mut conn, only).await
     }
 
     /// The interaction sources loaded, with their pair counts.
     pub async fn ddi_sources(&self) -> Result<Vec<DdiSource>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         sources(&mut conn).await
     }
 
     /// The unordered pairs of one source, as `SYSTEM:VALUE` strings (the DDI-rate adjacency).
     pub async fn ddi_source_pairs(&self, source: &str) -> Result<Vec<(String, String)>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         source_pairs(&mut conn, source).await
     }
 }

@@ -81,7 +81,7 @@ impl Store {
     /// [`import::check_visit_patients`] before commit, and a child row's visit id comes
     /// from the visits this import wrote. Imports of other kinds keep enforcement on.
     async fn bulk_connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         if self.path().is_some() {
             conn.close_on_drop();
             sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
@@ -119,7 +119,7 @@ impl Store {
 
     /// The drug → ATC mapping tables, as the importers use them.
     pub async fn atc_mapper(&self) -> Result<import::atc::AtcMapper> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         import::atc::AtcMapper::load(&mut conn).await
     }
 

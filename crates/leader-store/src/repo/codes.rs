@@ -224,7 +224,8 @@ async fn search_codes(
 impl Store {
     /// The ATC level of the medication vocabulary (3 by default; 4 selectable).
     pub async fn medication_atc_level(&self) -> Result<u8> {
-        medication_atc_level(self.pool()).await
+        let mut conn = self.conn().await?;
+        medication_atc_level(&mut *conn).await
     }
 
     /// Sets the ATC level of the medication vocabulary (3 or 4; anything else is refused).
@@ -234,27 +235,27 @@ impl Store {
 
     /// Titles of the given codes (`SYSTEM:VALUE` → title); codes without one are left out.
     pub async fn titles_of(&self, codes: &[Code]) -> Result<HashMap<String, String>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         titles_of(&mut conn, codes).await
     }
 
     /// Writes titles (inserting or replacing), recording their `source`.
     pub async fn upsert_titles(&self, titles: &[(Code, String)], source: &str) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         upsert_titles(&mut conn, titles, source).await
     }
 
     /// Display names for medication codes at `level` (`SYSTEM:VALUE` → name): the store's
     /// title when it has one, else the drug names prescribed under that code.
     pub async fn medication_names(&self, level: u8) -> Result<HashMap<String, String>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         medication_names(&mut conn, level).await
     }
 
     /// Type-ahead over code titles and codes of `systems` (at most `limit` hits);
     /// medication searches also match the drug names prescribed under a class at `level`.
     pub async fn search_codes(&self, query: &str, systems: &[&str], limit: i64, level: u8) -> Result<Vec<CodeHit>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         search_codes(&mut conn, query, systems, limit, level).await
     }
 

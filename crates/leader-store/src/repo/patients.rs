@@ -1,8 +1,9 @@
 //! Patients: the list, and records with every visit, code, prescription and title.
 //!
 //! A request reads each table once (one patient's rows, or everyone's) through the `*Row`
-//! structs below and groups the rows by visit and patient in memory: a record costs six
-//! queries, and so does every record of the store.
+//! structs below and groups the rows by visit and patient in memory: every record of the
+//! store costs six queries, and one patient's record one (each table's rows as a JSON
+//! array, so the whole record crosses from SQLite's thread in one hand-off, not one per row).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -68,13 +69,15 @@ impl TryFrom<PatientSummaryRow> for PatientSummary {
     }
 }
 
-#[derive(sqlx::FromRow)]
+// Each `*Row` reads from a result row (`FromRow`) and, fields in column order, from a JSON
+// array (`Deserialize`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PatientRow {
     id: String,
     source: String,
     sex: String,
     birth_year: Option<i64>,
-    synthetic: bool,
+    synthetic: i64,
 }
 
 impl TryFrom<PatientRow> for Patient {
@@ -86,12 +89,12 @@ impl TryFrom<PatientRow> for Patient {
             id: r.id,
             source: r.source,
             birth_year: r.birth_year.map(|y| y as i32),
-            synthetic: r.synthetic,
+            synthetic: r.synthetic != 0,
         })
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct VisitRow {
     id: i64,
     patient_id: String,
@@ -128,7 +131,7 @@ impl TryFrom<VisitRow> for Visit {
 }
 
 /// A diagnosis or procedure row with its code's title.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct CodedRow {
     visit_id: i64,
     system: String,
@@ -136,7 +139,7 @@ struct CodedRow {
     title: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct PrescriptionRow {
     visit_id: i64,
     drug: String,
@@ -266,12 +269,23 @@ enum Scope<'a> {
     WithVisits,
 }
 
-/// The SQL reading `$columns` of `$from` in `$order`, for [`Scope::Patient`] (`$one`
-/// limits it to the patient `?1`) and for [`Scope::WithVisits`] (`$all`).
+/// The SQL reading `$columns` of `$from` in `$order`: for [`Scope::Patient`] (`$one`
+/// limits it to the patient `?1`) as one JSON array of rows, each an array of the columns;
+/// for [`Scope::WithVisits`] (`$all`) as rows.
 macro_rules! scoped {
     ($columns:literal, $from:literal, $one:literal, $all:literal, $order:literal) => {
         [
-            concat!("SELECT ", $columns, " FROM ", $from, " ", $one, " ORDER BY ", $order),
+            concat!(
+                "(SELECT json_group_array(json_array(",
+                $columns,
+                ") ORDER BY ",
+                $order,
+                ") FROM ",
+                $from,
+                " ",
+                $one,
+                ")"
+            ),
             concat!("SELECT ", $columns, " FROM ", $from, " ", $all, " ORDER BY ", $order),
         ]
     };
@@ -314,26 +328,61 @@ const PRESCRIPTIONS: [&str; 2] = scoped!(
     "x.id"
 );
 
-impl Scope<'_> {
-    /// Hands `each` every row of one of the tables above (`sql`) in this scope, as they
-    /// come (never the whole table at once: a store's prescriptions can be millions).
-    async fn each<R>(
-        self,
-        conn: &mut SqliteConnection,
-        sql: [&'static str; 2],
-        mut each: impl FnMut(R) -> Result<()>,
-    ) -> Result<()>
-    where
-        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
-    {
-        let mut rows = match self {
-            Scope::Patient(id) => sqlx::query_as(sql[0]).bind(id).fetch(&mut *conn),
-            Scope::WithVisits => sqlx::query_as(sql[1]).fetch(&mut *conn),
-        };
-        while let Some(row) = rows.try_next().await? {
-            each(row)?;
+/// The tables above in the order [`load_records`] reads them.
+const TABLES: [([&str; 2], &str); 5] = [
+    (PATIENTS, "patients"),
+    (VISITS, "visits"),
+    (DIAGNOSES, "diagnoses"),
+    (PROCEDURES, "procedures"),
+    (PRESCRIPTIONS, "prescriptions"),
+];
+
+/// Where [`load_records`] reads rows from.
+enum Rows<'c> {
+    /// One patient's rows of every table, fetched in one query: a JSON array per table.
+    One([String; 5]),
+    /// Every patient's rows, one query per table, streamed.
+    All(&'c mut SqliteConnection),
+}
+
+impl<'c> Rows<'c> {
+    async fn open(conn: &'c mut SqliteConnection, scope: Scope<'_>) -> Result<Rows<'c>> {
+        static ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("SELECT {}", TABLES.iter().map(|(sql, _)| sql[0]).collect::<Vec<_>>().join(", "))
+        });
+        match scope {
+            Scope::Patient(id) => {
+                let (a, b, c, d, e) = sqlx::query_as(&ONE).bind(id).fetch_one(&mut *conn).await?;
+                Ok(Rows::One([a, b, c, d, e]))
+            }
+            Scope::WithVisits => Ok(Rows::All(conn)),
         }
-        Ok(())
+    }
+
+    /// Hands `each` every row of table `t` (an index into [`TABLES`]), as they come when
+    /// streaming (never the whole table at once: a store's prescriptions can be millions).
+    async fn each<R>(&mut self, t: usize, mut each: impl FnMut(R) -> Result<()>) -> Result<()>
+    where
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + serde::de::DeserializeOwned + Send + Unpin,
+    {
+        let (sql, table) = TABLES[t];
+        match self {
+            Rows::One(json) => {
+                let rows: Vec<R> = serde_json::from_str(&json[t]).map_err(|_| StoreError::Corrupt {
+                    table,
+                    column: "*",
+                    problem: "not the record's columns".into(),
+                })?;
+                rows.into_iter().try_for_each(each)
+            }
+            Rows::All(conn) => {
+                let mut rows = sqlx::query_as(sql[1]).fetch(&mut **conn);
+                while let Some(row) = rows.try_next().await? {
+                    each(row)?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -341,62 +390,60 @@ impl Scope<'_> {
 async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<Vec<PatientRecord>> {
     let mut records = Vec::new();
     let mut by_patient: HashMap<String, usize> = HashMap::new();
-    scope
-        .each(conn, PATIENTS, |p: PatientRow| {
-            by_patient.insert(p.id.clone(), records.len());
-            records.push(PatientRecord { patient: Patient::try_from(p)?, visits: Vec::new(), titles: BTreeMap::new() });
-            Ok(())
-        })
-        .await?;
+    let mut rows = Rows::open(conn, scope).await?;
+    rows.each(0, |p: PatientRow| {
+        by_patient.insert(p.id.clone(), records.len());
+        records.push(PatientRecord { patient: Patient::try_from(p)?, visits: Vec::new(), titles: BTreeMap::new() });
+        Ok(())
+    })
+    .await?;
     if records.is_empty() {
         return Ok(records);
     }
 
     // Visit row id -> (record, visit) positions.
     let mut by_visit: HashMap<i64, (usize, usize)> = HashMap::new();
-    scope
-        .each(conn, VISITS, |v: VisitRow| {
-            let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
-            let visit = Visit::try_from(v)?;
-            if let Some(r) = patient {
-                by_visit.insert(id, (r, records[r].visits.len()));
-                records[r].visits.push(visit);
+    rows.each(1, |v: VisitRow| {
+        let (id, patient) = (v.id, by_patient.get(&v.patient_id).copied());
+        let visit = Visit::try_from(v)?;
+        if let Some(r) = patient {
+            by_visit.insert(id, (r, records[r].visits.len()));
+            records[r].visits.push(visit);
+        }
+        Ok(())
+    })
+    .await?;
+
+    for (t, procedures) in [(2, false), (3, true)] {
+        let table = TABLES[t].1;
+        rows.each(t, |row: CodedRow| {
+            let code = stored_code(&row.system, &row.code, table)?;
+            if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
+                let record = &mut records[r];
+                if let Some(t) = row.title {
+                    record.titles.insert(code.to_string(), t);
+                }
+                let visit = &mut record.visits[v];
+                if procedures { &mut visit.procedures } else { &mut visit.diagnoses }.push(code);
             }
             Ok(())
         })
         .await?;
-
-    for (sql, table, procedures) in [(DIAGNOSES, "diagnoses", false), (PROCEDURES, "procedures", true)] {
-        scope
-            .each(conn, sql, |row: CodedRow| {
-                let code = stored_code(&row.system, &row.code, table)?;
-                if let Some(&(r, v)) = by_visit.get(&row.visit_id) {
-                    let record = &mut records[r];
-                    if let Some(t) = row.title {
-                        record.titles.insert(code.to_string(), t);
-                    }
-                    let visit = &mut record.visits[v];
-                    if procedures { &mut visit.procedures } else { &mut visit.diagnoses }.push(code);
-                }
-                Ok(())
-            })
-            .await?;
     }
 
     let mut medications: HashSet<Code> = HashSet::new();
-    scope
-        .each(conn, PRESCRIPTIONS, |row: PrescriptionRow| {
-            let visit_id = row.visit_id;
-            let prescription = Prescription::try_from(row)?;
-            if let Some(&(r, v)) = by_visit.get(&visit_id) {
-                if let Some(m) = prescription.medication.as_ref().filter(|m| !medications.contains(*m)) {
-                    medications.insert(m.clone());
-                }
-                records[r].visits[v].prescriptions.push(prescription);
+    rows.each(4, |row: PrescriptionRow| {
+        let visit_id = row.visit_id;
+        let prescription = Prescription::try_from(row)?;
+        if let Some(&(r, v)) = by_visit.get(&visit_id) {
+            if let Some(m) = prescription.medication.as_ref().filter(|m| !medications.contains(*m)) {
+                medications.insert(m.clone());
             }
-            Ok(())
-        })
-        .await?;
+            records[r].visits[v].prescriptions.push(prescription);
+        }
+        Ok(())
+    })
+    .await?;
 
     // Titles of the medication classes and of their ATC level 3, in one query.
     let titled: Vec<Code> = medications
@@ -406,6 +453,7 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    drop(rows);
     let titles = titles_of(conn, &titled).await?;
     if !titles.is_empty() {
         for record in &mut records {
@@ -430,13 +478,13 @@ async fn load_records(conn: &mut SqliteConnection, scope: Scope<'_>) -> Result<V
 impl Store {
     /// `leader patient list`: every patient with their visit count and latest visit.
     pub async fn patients(&self) -> Result<Vec<PatientSummary>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         list_patients(&mut conn).await
     }
 
     /// One patient's record; [`StoreError::NotFound`] when the store has no such patient.
     pub async fn patient(&self, id: &str) -> Result<PatientRecord> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         load_records(&mut conn, Scope::Patient(id))
             .await?
             .pop()
@@ -446,7 +494,7 @@ impl Store {
     /// Every patient's record (for evaluation and dataset export), in id order; patients
     /// without a visit are left out.
     pub async fn all_patients(&self) -> Result<Vec<PatientRecord>> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         load_records(&mut conn, Scope::WithVisits).await
     }
 }

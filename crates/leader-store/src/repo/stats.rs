@@ -106,7 +106,7 @@ async fn stats(conn: &mut SqliteConnection) -> Result<Stats> {
 impl Store {
     /// `leader stats`.
     pub async fn stats(&self) -> Result<Stats> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.conn().await?;
         stats(&mut conn).await
     }
 }
