@@ -42,14 +42,16 @@ pub use error::{ImportError, Result, StoreError};
 pub use import::atc::AtcMapSummary;
 pub use import::mimic::MimicVersion;
 pub use import::{ImportSummary, NoProgress, Progress};
-pub use repo::{AuditEvent, CodeHit, LEADER_TITLES, PatientRecord, PatientSummary, Stats, now_utc};
+pub use repo::{
+    AuditEvent, CodeHit, LEADER_TITLES, PRACTICE_MIN_VISITS, PatientRecord, PatientSummary, PracticeRow, Stats, now_utc,
+};
 
 impl Store {
     async fn write(&self, batch: import::Batch, progress: &dyn Progress) -> Result<ImportSummary> {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::write_batch(&mut tx, &batch, &mapper, progress).await?;
-        repo::refresh_summaries(&mut tx).await?;
+        repo::refresh_derived(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -66,7 +68,7 @@ impl Store {
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::mimic::import(&mut tx, dir, version, &mapper, progress).await?;
         import::check_visit_patients(&mut tx).await?;
-        repo::refresh_summaries(&mut tx).await?;
+        repo::refresh_derived(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -96,7 +98,7 @@ impl Store {
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::synthea::import(&mut tx, dir, &mapper, progress).await?;
         import::check_visit_patients(&mut tx).await?;
-        repo::refresh_summaries(&mut tx).await?;
+        repo::refresh_derived(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -112,7 +114,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::fhir::import(&mut tx, path, systems, &mapper, progress).await?;
-        repo::refresh_summaries(&mut tx).await?;
+        repo::refresh_derived(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -127,6 +129,7 @@ impl Store {
     pub async fn import_atc_map(&self, file: &Path, progress: &dyn Progress) -> Result<AtcMapSummary> {
         let mut tx = self.pool().begin().await?;
         let summary = import::atc::import_atc_map(&mut tx, file, progress).await?;
+        repo::refresh_practice(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
     }

@@ -8,12 +8,22 @@ mod audit;
 mod codes;
 mod models;
 mod patients;
+mod practice;
 mod stats;
 
 pub use audit::{AuditEvent, AuditWriter, NewEvent, append_audit, now_utc};
 pub use codes::{CodeHit, LEADER_TITLES};
 pub use patients::{PatientRecord, PatientSummary};
+pub use practice::{MIN_VISITS as PRACTICE_MIN_VISITS, PracticeRow};
 pub use stats::Stats;
 
 pub(crate) use codes::{seed_atc_names, titled_codes, upsert_titles};
 pub(crate) use patients::refresh_summaries;
+pub(crate) use practice::refresh_practice;
+
+/// Rebuilds every derived table (the patient list, past practice per class) inside an
+/// import's transaction.
+pub(crate) async fn refresh_derived(conn: &mut sqlx::SqliteConnection) -> crate::error::Result<()> {
+    refresh_summaries(conn).await?;
+    refresh_practice(conn).await
+}

@@ -42,3 +42,7 @@ mod records;
 // The curated interactions against the ONC high-priority list (coverage measured, printed,
 // at least 95%), and the QT group rule.
 mod onc_coverage;
+
+// Past practice per class (the candidates' statistics): equal to a count over the records,
+// overall and per diagnosis, and rebuilt by every import.
+mod practice;
