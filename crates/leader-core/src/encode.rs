@@ -113,16 +113,32 @@ impl HistoryInput {
 
     /// This input with every occurrence of `code` removed.
     pub fn without(&self, code: &Code) -> HistoryInput {
+        self.without_all(std::slice::from_ref(code))
+    }
+
+    /// This input with every occurrence of each of `codes` removed.
+    pub fn without_all(&self, codes: &[Code]) -> HistoryInput {
+        let keep = |list: &[Code]| list.iter().filter(|c| !codes.contains(c)).cloned().collect();
         let strip = |v: &VisitCodes| VisitCodes {
-            diagnoses: v.diagnoses.iter().filter(|c| *c != code).cloned().collect(),
-            procedures: v.procedures.iter().filter(|c| *c != code).cloned().collect(),
-            medications: v.medications.iter().filter(|c| *c != code).cloned().collect(),
+            diagnoses: keep(&v.diagnoses),
+            procedures: keep(&v.procedures),
+            medications: keep(&v.medications),
         };
         HistoryInput {
             profile: self.profile.clone(),
             previous: self.previous.iter().map(strip).collect(),
             current: strip(&self.current),
         }
+    }
+
+    /// This input with every profile field unknown (`age:?`, `sex:?`, ...).
+    pub fn without_profile(&self) -> HistoryInput {
+        let profile = self
+            .profile
+            .iter()
+            .map(|t| t.split_once(':').map_or_else(|| t.clone(), |(f, _)| format!("{f}:?")))
+            .collect();
+        HistoryInput { profile, ..self.clone() }
     }
 }
 

@@ -215,7 +215,7 @@ pub fn run(dir: &Path, inputs: &[HistoryInput], iterations: usize, device: Devic
     let mut with = Vec::new();
     let mut without = Vec::new();
     for i in inputs.iter().cycle().take(inputs.len().clamp(20, 200)) {
-        let req = Request { input: i.clone(), current_medications: vec![] };
+        let req = Request { input: i.clone(), current_medications: vec![], candidates: vec![] };
         let t = Instant::now();
         recommend(&bundle, &mut backend, &req, &RecommendOptions::default(), &kb)?;
         with.push(t.elapsed().as_secs_f64() * 1e3);

@@ -2,7 +2,15 @@
 //!
 //! Evidence is measured by occlusion: the request is re-run once per distinct input code
 //! with that code removed, all in one batch, and a code's evidence for a medication is
-//! how much its removal lowers that medication's probability.
+//! how much its removal lowers that medication's probability. The codes are grouped by
+//! kind (history medications, current diagnoses, ...) and each group is also removed as a
+//! whole; then each suggestion's top codes are removed together, and a suggestion whose
+//! probability hardly moves is marked `evidence_weak` rather than shown as if explained.
+//!
+//! Interactions are screened at the level the prescriber orders: each suggested class
+//! stands for its first concrete candidate (an ingredient, given by the caller from the
+//! patient's medications and the store's past practice), and for the class itself only
+//! when no candidate is known, which gives a class-level ("possible") finding.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -43,6 +51,43 @@ pub struct Request {
     pub input: HistoryInput,
     /// What the patient takes now; screened against the suggestions.
     pub current_medications: Vec<Code>,
+    /// Concrete drugs for the classes of the medication vocabulary, best first within a
+    /// class; a suggestion lists those of its class (at most [`MAX_CANDIDATES`]).
+    #[serde(default)]
+    pub candidates: Vec<Candidate>,
+}
+
+/// Most candidates listed under one suggestion.
+pub const MAX_CANDIDATES: usize = 3;
+
+/// A suggestion's evidence is *weak* when removing its top codes together lowers its
+/// probability by less than this share of it.
+pub const WEAK_EVIDENCE_SHARE: f32 = 0.1;
+
+/// A concrete drug a prescriber can order for a suggested class, with why it is listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Candidate {
+    /// The class (the model's medication level) it belongs to.
+    pub class: Code,
+    /// The ingredient (ATC level 5).
+    pub drug: Code,
+    /// The route it was ordered by, as recorded (`PO`, `IV`, ...), when known.
+    pub route: Option<String>,
+    pub name: Option<String>,
+    pub basis: CandidateBasis,
+}
+
+/// Why a candidate is listed. Statistics of past practice, never a dosing recommendation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CandidateBasis {
+    /// The patient takes it now: ordered at the previous visit (`last_visit`), or given as
+    /// a current medication.
+    Current { last_visit: bool },
+    /// What this store's visits ordered in the class: `visits` of the `of_visits` visits
+    /// with an order in the class, at visits carrying `diagnosis` (`None`: all visits).
+    /// `share` (0–1) only when `of_visits` is large enough to give one.
+    Practice { visits: u32, of_visits: u32, diagnosis: Option<Code>, share: Option<f32> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,11 +102,62 @@ pub enum Status {
     WithheldInteraction,
 }
 
+/// What kind of input an evidence code is; evidence is grouped this way for reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// A medication of an earlier visit: continued from the previous visit(s).
+    HistoryMedication,
+    /// A diagnosis of the current visit (wherever else it appears).
+    CurrentDiagnosis,
+    /// A procedure of the current visit.
+    CurrentProcedure,
+    /// A diagnosis or procedure of earlier visits only.
+    EarlierCode,
+    /// The profile: age band, sex, admission type and the other profile fields.
+    Profile,
+}
+
+impl EvidenceKind {
+    /// The kind of `code` in `input`: the current visit first, then history medications.
+    pub fn of(input: &HistoryInput, code: &Code) -> EvidenceKind {
+        if input.current.diagnoses.contains(code) {
+            EvidenceKind::CurrentDiagnosis
+        } else if input.current.procedures.contains(code) {
+            EvidenceKind::CurrentProcedure
+        } else if input.previous.iter().any(|v| v.medications.contains(code)) {
+            EvidenceKind::HistoryMedication
+        } else {
+            EvidenceKind::EarlierCode
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evidence {
     pub code: Code,
     /// How much removing this code lowers the probability.
     pub delta: f32,
+    pub kind: EvidenceKind,
+}
+
+/// One kind of evidence for a suggestion: every code of that kind removed at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct EvidenceGroup {
+    pub kind: EvidenceKind,
+    /// How much removing every code of this kind together lowers the probability.
+    pub delta: f32,
+    /// Its codes that lower the probability most when removed alone, largest first.
+    pub top: Vec<Evidence>,
+}
+
+/// Everything occlusion says about one suggestion.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SuggestionEvidence {
+    pub top: Vec<Evidence>,
+    pub groups: Vec<EvidenceGroup>,
+    pub drop: Option<f32>,
+    pub weak: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -70,7 +166,29 @@ pub struct Suggestion {
     pub name: Option<String>,
     pub probability: f32,
     pub status: Status,
+    /// The input codes whose removal lowers the probability most, largest first.
     pub evidence: Vec<Evidence>,
+    /// The evidence by kind, in [`EvidenceKind`] order, kinds that lower it first.
+    #[serde(default)]
+    pub evidence_groups: Vec<EvidenceGroup>,
+    /// How much removing the `evidence` codes together lowers the probability.
+    #[serde(default)]
+    pub evidence_drop: Option<f32>,
+    /// Removing the `evidence` codes together lowers the probability by less than
+    /// [`WEAK_EVIDENCE_SHARE`] of it (or no code lowers it): the suggestion rests on the
+    /// visit as a whole, and the list is not its reasons.
+    #[serde(default)]
+    pub evidence_weak: bool,
+    /// Concrete drugs of this class, best first (see [`Candidate`]).
+    #[serde(default)]
+    pub candidates: Vec<Candidate>,
+}
+
+impl Suggestion {
+    /// What this suggestion is screened as: its first candidate, else its class.
+    pub fn default_pick(&self) -> &Code {
+        self.candidates.first().map_or(&self.medication, |c| &c.drug)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -86,9 +204,15 @@ pub struct Recommendation {
     pub threshold: f32,
     pub suggestions: Vec<Suggestion>,
     pub current_medications: Vec<Code>,
-    /// Interactions among the suggestions (status `suggested` or `withheld_interaction`)
-    /// and the current medications.
+    /// Interactions among the suggestions (status `suggested` or `withheld_interaction`),
+    /// each as its default pick ([`Suggestion::default_pick`]), and the current
+    /// medications: one finding per pair, strongest rule first.
     pub interactions: Vec<Finding>,
+    /// The same over every choice a prescriber can make: the current medications, every
+    /// candidate and every class of the suggestions. A front-end shows those whose two
+    /// drugs are both chosen, so each choice updates the alerts without another call.
+    #[serde(default)]
+    pub interactions_any_choice: Vec<Finding>,
     /// Input codes the model does not know: they were encoded as unknown.
     pub unknown_codes: Vec<Code>,
     /// How much of the current visit the model knows; when too little
@@ -128,29 +252,78 @@ pub fn recommend(
     if coverage.insufficient {
         // The model does not know this visit: no suggestion, only the current medications
         // screened against each other.
-        let mut r = assemble(&[], &[], threshold, |_| Vec::new(), req, opts, kb, model);
+        let mut r = assemble(&[], &[], threshold, |_| SuggestionEvidence::default(), req, opts, kb, model);
         r.unknown_codes = base.unknown;
         r.coverage = coverage;
         r.latency_ms = started.elapsed().as_secs_f64() * 1e3;
         return Ok(r);
     }
     let codes = if opts.evidence { req.input.input_codes() } else { Vec::new() };
+    let kinds: Vec<EvidenceKind> = codes.iter().map(|c| EvidenceKind::of(&req.input, c)).collect();
+    // Each kind present, removed as a whole; the profile only with evidence on.
+    let mut groups: Vec<(EvidenceKind, HistoryInput)> = [
+        EvidenceKind::HistoryMedication,
+        EvidenceKind::CurrentDiagnosis,
+        EvidenceKind::CurrentProcedure,
+        EvidenceKind::EarlierCode,
+    ]
+    .into_iter()
+    .filter_map(|k| {
+        let of_kind: Vec<Code> = codes.iter().zip(&kinds).filter(|(_, x)| **x == k).map(|(c, _)| c.clone()).collect();
+        (!of_kind.is_empty()).then(|| (k, req.input.without_all(&of_kind)))
+    })
+    .collect();
+    if opts.evidence && !req.input.profile.is_empty() {
+        groups.push((EvidenceKind::Profile, req.input.without_profile()));
+    }
     let mut inputs = vec![req.input.clone()];
     inputs.extend(codes.iter().map(|c| req.input.without(c)));
+    inputs.extend(groups.iter().map(|(_, i)| i.clone()));
     let probs = predict_all(bundle, backend, &inputs)?;
     let p0 = &probs[0];
+    let per_code = &probs[1..=codes.len()];
+    let per_group = &probs[codes.len() + 1..];
 
-    let evidence = |m: usize| -> Vec<Evidence> {
+    let top_of = |m: usize, kind: Option<EvidenceKind>| -> Vec<Evidence> {
         let mut ev: Vec<Evidence> = codes
             .iter()
-            .enumerate()
-            .map(|(j, c)| Evidence { code: c.clone(), delta: p0[m] - probs[j + 1][m] })
+            .zip(&kinds)
+            .zip(per_code)
+            .filter(|((_, k), _)| kind.is_none_or(|want| **k == want))
+            .map(|((c, k), p)| Evidence { code: c.clone(), delta: p0[m] - p[m], kind: *k })
             .filter(|e| e.delta > 1e-4)
             .collect();
         ev.sort_by(|a, b| b.delta.total_cmp(&a.delta));
         ev.truncate(opts.evidence_per_drug);
         ev
     };
+    let mut evidence: HashMap<usize, SuggestionEvidence> = HashMap::new();
+    if opts.evidence {
+        let shown = shown_order(p0, threshold, opts.top_k_below);
+        for &m in &shown {
+            let mut groups: Vec<EvidenceGroup> = groups
+                .iter()
+                .zip(per_group)
+                .map(|((kind, _), p)| EvidenceGroup { kind: *kind, delta: p0[m] - p[m], top: top_of(m, Some(*kind)) })
+                .collect();
+            groups.sort_by(|a, b| (b.delta > 1e-4).cmp(&(a.delta > 1e-4)).then(a.kind.cmp(&b.kind)));
+            evidence.insert(m, SuggestionEvidence { top: top_of(m, None), groups, drop: None, weak: true });
+        }
+        // Each suggestion's top codes removed together, in one more batch.
+        let with_top: Vec<usize> = shown.iter().copied().filter(|m| !evidence[m].top.is_empty()).collect();
+        let joint: Vec<HistoryInput> = with_top
+            .iter()
+            .map(|m| req.input.without_all(&evidence[m].top.iter().map(|e| e.code.clone()).collect::<Vec<_>>()))
+            .collect();
+        let joint_probs = predict_all(bundle, backend, &joint)?;
+        for (m, p) in with_top.iter().zip(&joint_probs) {
+            let e = evidence.get_mut(m).expect("listed above");
+            let drop = p0[*m] - p[*m];
+            e.drop = Some(drop);
+            e.weak = drop < WEAK_EVIDENCE_SHARE * p0[*m];
+        }
+    }
+    let evidence = |m: usize| evidence.get(&m).cloned().unwrap_or_default();
     let mut r = assemble(p0, &bundle.medications, threshold, evidence, req, opts, kb, model);
     r.unknown_codes = base.unknown;
     r.coverage = coverage;
@@ -160,38 +333,70 @@ pub fn recommend(
 
 /// Ranks `probs`, marks the threshold, attaches evidence, screens interactions and applies
 /// safe mode: the part of a recommendation shared by the student and the teacher.
+/// The medications shown: those at or above `threshold`, then `top_k_below` more, most
+/// probable first.
+pub fn shown_order(probs: &[f32], threshold: f32, top_k_below: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    let above = order.iter().take_while(|&&i| probs[i] >= threshold).count();
+    order.truncate((above + top_k_below).min(probs.len()));
+    order
+}
+
+/// The drugs screened: the current medications, then `picks` of each suggestion with
+/// status `suggested`, each code once (a pick that is a current medication stays current:
+/// continuing it is not a new combination).
+fn screened<'a>(
+    current: &[Code],
+    suggestions: &'a [Suggestion],
+    picks: impl Fn(&'a Suggestion) -> Vec<&'a Code>,
+) -> Vec<(Code, Role)> {
+    let mut drugs: Vec<(Code, Role)> = current.iter().map(|c| (c.clone(), Role::Current)).collect();
+    for s in suggestions.iter().filter(|s| s.status == Status::Suggested) {
+        for c in picks(s) {
+            if !drugs.iter().any(|(d, _)| d == c) {
+                drugs.push((c.clone(), Role::Suggested));
+            }
+        }
+    }
+    drugs
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn assemble(
     probs: &[f32],
     labels: &[Code],
     threshold: f32,
-    evidence: impl Fn(usize) -> Vec<Evidence>,
+    evidence: impl Fn(usize) -> SuggestionEvidence,
     req: &Request,
     opts: &RecommendOptions,
     kb: &KnowledgeBase,
     model: ModelRef,
 ) -> Recommendation {
-    let mut order: Vec<usize> = (0..probs.len()).collect();
-    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
-    let above = order.iter().take_while(|&&i| probs[i] >= threshold).count();
-    let shown = &order[..(above + opts.top_k_below).min(order.len())];
-    let mut suggestions: Vec<Suggestion> = shown
-        .iter()
-        .map(|&m| Suggestion {
-            medication: labels[m].clone(),
-            name: None,
-            probability: probs[m],
-            status: if probs[m] >= threshold { Status::Suggested } else { Status::BelowThreshold },
-            evidence: evidence(m),
+    let mut suggestions: Vec<Suggestion> = shown_order(probs, threshold, opts.top_k_below)
+        .into_iter()
+        .map(|m| {
+            let e = evidence(m);
+            let medication = labels[m].clone();
+            let candidates =
+                req.candidates.iter().filter(|c| c.class == medication).take(MAX_CANDIDATES).cloned().collect();
+            Suggestion {
+                medication,
+                name: None,
+                probability: probs[m],
+                status: if probs[m] >= threshold { Status::Suggested } else { Status::BelowThreshold },
+                evidence: e.top,
+                evidence_groups: e.groups,
+                evidence_drop: e.drop,
+                evidence_weak: e.weak,
+                candidates,
+            }
         })
         .collect();
-    let mut drugs: Vec<(Code, Role)> = suggestions
-        .iter()
-        .filter(|s| s.status == Status::Suggested)
-        .map(|s| (s.medication.clone(), Role::Suggested))
-        .collect();
-    drugs.extend(req.current_medications.iter().map(|c| (c.clone(), Role::Current)));
-    let interactions = kb.screen(&drugs);
+    let interactions = kb.screen(&screened(&req.current_medications, &suggestions, |s| vec![s.default_pick()]));
+    let interactions_any_choice = kb.screen(&screened(&req.current_medications, &suggestions, |s| {
+        std::iter::once(&s.medication).chain(s.candidates.iter().map(|c| &c.drug)).collect()
+    }));
     if opts.safe_mode {
         withhold(&mut suggestions, &interactions);
     }
@@ -201,6 +406,7 @@ pub fn assemble(
         suggestions,
         current_medications: req.current_medications.clone(),
         interactions,
+        interactions_any_choice,
         unknown_codes: Vec::new(),
         coverage: Coverage::default(),
         safe_mode: opts.safe_mode,
@@ -214,12 +420,16 @@ pub fn assemble(
 /// a statin class because one withdrawn member is on the QT list) is shown, never acted
 /// on: withholding every class one of whose members is on a rule would hold back most
 /// classes once the curated list covers the QT group.
+/// A finding's codes are the suggestions' default picks ([`Suggestion::default_pick`]).
 pub fn withhold(suggestions: &mut [Suggestion], findings: &[Finding]) {
-    let prob: HashMap<Code, f32> = suggestions.iter().map(|s| (s.medication.clone(), s.probability)).collect();
+    // Default pick -> (suggested class, probability).
+    let owner: HashMap<Code, (Code, f32)> =
+        suggestions.iter().map(|s| (s.default_pick().clone(), (s.medication.clone(), s.probability))).collect();
+    let prob = |c: &Code| owner.get(c).map_or(0.0, |o| o.1);
     for f in findings.iter().filter(|f| f.severity.is_high() && f.certainty == Certainty::Drug) {
         let victim = match (f.a_role, f.b_role) {
             (Role::Suggested, Role::Suggested) => {
-                if prob.get(&f.a).copied().unwrap_or(0.0) < prob.get(&f.b).copied().unwrap_or(0.0) {
+                if prob(&f.a) < prob(&f.b) {
                     &f.a
                 } else {
                     &f.b
@@ -229,7 +439,8 @@ pub fn withhold(suggestions: &mut [Suggestion], findings: &[Finding]) {
             (_, Role::Suggested) => &f.b,
             _ => continue,
         };
-        for s in suggestions.iter_mut().filter(|s| &s.medication == victim && s.status == Status::Suggested) {
+        let Some((class, _)) = owner.get(victim) else { continue };
+        for s in suggestions.iter_mut().filter(|s| &s.medication == class && s.status == Status::Suggested) {
             s.status = Status::WithheldInteraction;
         }
     }
@@ -247,6 +458,10 @@ pub fn predicted_set(probs: &[f32], threshold: f32, labels: &[Code], kb: Option<
                 probability: probs[i],
                 status: Status::Suggested,
                 evidence: vec![],
+                evidence_groups: vec![],
+                evidence_drop: None,
+                evidence_weak: false,
+                candidates: vec![],
             })
             .collect();
         let drugs: Vec<(Code, Role)> = sugg.iter().map(|s| (s.medication.clone(), Role::Suggested)).collect();
@@ -270,6 +485,10 @@ mod tests {
             probability,
             status: Status::Suggested,
             evidence: vec![],
+            evidence_groups: vec![],
+            evidence_drop: None,
+            evidence_weak: false,
+            candidates: vec![],
         }
     }
 

@@ -184,6 +184,19 @@ pub struct ItemDecision {
     pub medication: Code,
     pub action: Action,
     pub replacement: Option<Code>,
+    /// For an accepted suggestion: what the prescriber chose to order (absent: the class).
+    #[serde(default)]
+    pub choice: Option<Choice>,
+}
+
+/// What the prescriber chose to order for an accepted suggestion of a class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Choice {
+    /// An ingredient of the class (ATC level 5), with the route when known.
+    Drug { drug: Code, route: Option<String> },
+    /// The class only: the drug is chosen elsewhere.
+    ClassOnly,
 }
 
 pub use crate::recommend::ShownSuggestion;
@@ -210,6 +223,10 @@ pub struct Decision {
     pub suggestions: Vec<ShownSuggestion>,
     pub decisions: Vec<ItemDecision>,
     pub note: Option<String>,
+    /// The interactions of what was decided (each accepted suggestion as its chosen drug or
+    /// class, each replacement) with the current medications, screened when recorded.
+    #[serde(default)]
+    pub interactions: Vec<crate::recommend::ShownFinding>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -433,7 +450,41 @@ impl App {
                     "a decision names a medication that the recorded recommendation did not suggest",
                 ));
             }
+            if let Some(Choice::Drug { drug, .. }) = &d.choice {
+                if d.action != Action::Accept {
+                    return Err(IpcError::new(
+                        ErrorCode::InvalidInput,
+                        "a drug is chosen only for an accepted suggestion",
+                    ));
+                }
+                let under_class = drug.system() == d.medication.system()
+                    && drug.atc_level() == Some(5)
+                    && drug.value().starts_with(d.medication.value());
+                if !under_class {
+                    return Err(IpcError::new(
+                        ErrorCode::InvalidInput,
+                        "the chosen drug is not an ingredient of the accepted suggestion's class",
+                    ));
+                }
+            }
         }
+        // What was decided, screened against the current medications.
+        let mut drugs: Vec<(Code, Role)> =
+            shown.current_medications.iter().map(|c| (c.clone(), Role::Current)).collect();
+        for d in &req.decisions {
+            let decided = match (d.action, &d.choice, &d.replacement) {
+                (Action::Accept, Some(Choice::Drug { drug, .. }), _) => drug,
+                (Action::Accept, _, _) => &d.medication,
+                (Action::Replace, _, Some(r)) => r,
+                _ => continue,
+            };
+            if !drugs.iter().any(|(c, _)| c == decided) {
+                drugs.push((decided.clone(), Role::Suggested));
+            }
+        }
+        let level = self.store.medication_atc_level().await?;
+        let interactions =
+            self.lookups(level).await?.kb.screen(&drugs).iter().map(crate::recommend::ShownFinding::from).collect();
         let decision = Decision {
             recommendation_id: Some(req.recommendation_id),
             patient_id: shown.patient_id,
@@ -442,6 +493,7 @@ impl App {
             suggestions: shown.suggestions,
             decisions: req.decisions,
             note: req.note,
+            interactions,
         };
         let payload = serde_json::to_value(&decision)
             .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;

@@ -230,26 +230,31 @@ pub async fn decision_bundle(
 
     // Accepted suggestions (or the clinician's replacements) as draft orders.
     let shown: BTreeMap<&Code, f32> = decision.suggestions.iter().map(|s| (&s.medication, s.probability)).collect();
-    let mut ordered: Vec<(Code, String, Option<&Code>)> = Vec::new();
+    // (what is ordered, its url, the suggestion it replaces, the suggested class)
+    let mut ordered: Vec<(Code, String, Option<&Code>, &Code)> = Vec::new();
     for d in &decision.decisions {
         let (med, suggested) = match d.action {
-            Action::Accept => (d.medication.clone(), None),
+            // The ingredient the prescriber chose, else the class.
+            Action::Accept => match &d.choice {
+                Some(crate::app::Choice::Drug { drug, .. }) => (drug.clone(), None),
+                _ => (d.medication.clone(), None),
+            },
             Action::Replace => match &d.replacement {
                 Some(r) => (r.clone(), Some(&d.medication)),
                 None => continue,
             },
             Action::Reject => continue,
         };
-        if ordered.iter().any(|(m, _, _)| *m == med) {
+        if ordered.iter().any(|(m, _, _, _)| *m == med) {
             continue;
         }
         let url = format!("urn:uuid:{}", id_of("MedicationRequest", &med.to_string()));
-        ordered.push((med, url, suggested));
+        ordered.push((med, url, suggested, &d.medication));
     }
     let model_text = format!("{} {}", decision.model.id, decision.model.version);
-    for (med, url, replaced) in &ordered {
+    for (med, url, replaced, class) in &ordered {
         let reasons: Vec<Value> = evidence
-            .get(replaced.unwrap_or(med))
+            .get(*class)
             .into_iter()
             .flatten()
             .filter_map(|c| condition_url.get(c))
@@ -283,7 +288,7 @@ pub async fn decision_bundle(
 
     // Interactions among the ordered drugs and the current medications.
     let kb = store.knowledge_base(None).await?;
-    let mut drugs: Vec<(Code, Role)> = ordered.iter().map(|(m, _, _)| (m.clone(), Role::Suggested)).collect();
+    let mut drugs: Vec<(Code, Role)> = ordered.iter().map(|(m, _, _, _)| (m.clone(), Role::Suggested)).collect();
     for c in &current {
         if !drugs.iter().any(|(d, _)| d == c) {
             drugs.push((c.clone(), Role::Current));
@@ -315,7 +320,11 @@ pub async fn decision_bundle(
         statement_url.insert(c.clone(), url);
     }
     let url_of = |c: &Code| {
-        ordered.iter().find(|(m, _, _)| m == c).map(|(_, u, _)| u.clone()).or_else(|| statement_url.get(c).cloned())
+        ordered
+            .iter()
+            .find(|(m, _, _, _)| m == c)
+            .map(|(_, u, _, _)| u.clone())
+            .or_else(|| statement_url.get(c).cloned())
     };
     let mut issue_urls = Vec::new();
     for f in &findings {
@@ -365,7 +374,7 @@ pub async fn decision_bundle(
     }
 
     // Provenance: who decided, with which model, recorded as which audit event.
-    let mut targets: Vec<Value> = ordered.iter().map(|(_, u, _)| json!({ "reference": u })).collect();
+    let mut targets: Vec<Value> = ordered.iter().map(|(_, u, _, _)| json!({ "reference": u })).collect();
     targets.extend(issue_urls.iter().map(|u| json!({ "reference": u })));
     if targets.is_empty() {
         targets.push(json!({ "reference": encounter_url }));

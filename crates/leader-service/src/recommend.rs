@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leader_core::encode::{HistoryInput, VisitCodes, profile_tokens_from};
 use leader_core::{Code, Profile, Sex};
 use leader_infer::Engine;
-use leader_infer::recommend::{RecommendOptions, Recommendation, Request};
+use leader_infer::recommend::{Candidate, CandidateBasis, MAX_CANDIDATES, RecommendOptions, Recommendation, Request};
 use leader_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -47,14 +47,33 @@ pub struct ShownSuggestion {
     pub medication: Code,
     pub probability: f32,
     pub status: leader_infer::recommend::Status,
+    /// The concrete drugs listed under it, in order.
+    #[serde(default)]
+    pub candidates: Vec<ShownCandidate>,
+}
+
+/// A candidate as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShownCandidate {
+    pub drug: Code,
+    pub route: Option<String>,
 }
 
 /// An interaction warning as shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ShownFinding {
     pub a: Code,
     pub b: Code,
     pub severity: leader_core::ddi::Severity,
+    /// Drug-level or class-level ("possible"); absent in records older than the field.
+    #[serde(default)]
+    pub certainty: Option<leader_core::ddi::Certainty>,
+}
+
+impl From<&leader_core::ddi::Finding> for ShownFinding {
+    fn from(f: &leader_core::ddi::Finding) -> ShownFinding {
+        ShownFinding { a: f.a.clone(), b: f.b.clone(), severity: f.severity, certainty: Some(f.certainty) }
+    }
 }
 
 /// The `recommendation` audit event: what was shown, by which model, on which inputs. The
@@ -70,6 +89,9 @@ pub struct RecommendationRecord {
     pub model_digest: Option<String>,
     pub input_digest: String,
     pub suggestions: Vec<ShownSuggestion>,
+    /// The current medications screened (what a decision's choices are screened against).
+    #[serde(default)]
+    pub current_medications: Vec<Code>,
     pub interactions: Vec<ShownFinding>,
     /// The model knew too little of the visit and withheld every suggestion.
     pub withheld_for_coverage: bool,
@@ -88,13 +110,19 @@ pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<Str
         suggestions: r
             .suggestions
             .iter()
-            .map(|s| ShownSuggestion { medication: s.medication.clone(), probability: s.probability, status: s.status })
+            .map(|s| ShownSuggestion {
+                medication: s.medication.clone(),
+                probability: s.probability,
+                status: s.status,
+                candidates: s
+                    .candidates
+                    .iter()
+                    .map(|c| ShownCandidate { drug: c.drug.clone(), route: c.route.clone() })
+                    .collect(),
+            })
             .collect(),
-        interactions: r
-            .interactions
-            .iter()
-            .map(|f| ShownFinding { a: f.a.clone(), b: f.b.clone(), severity: f.severity })
-            .collect(),
+        current_medications: r.current_medications.clone(),
+        interactions: r.interactions.iter().map(ShownFinding::from).collect(),
         withheld_for_coverage: r.coverage.insufficient,
         safe_mode: r.safe_mode,
     };
@@ -142,22 +170,37 @@ pub async fn request_for(
             };
             let input = HistoryInput::for_visit(&record.patient, &record.visits, index, atc_level);
             let mut current: Vec<Code> = Vec::new();
+            // The previous visit's drugs with the route each was ordered by most often.
+            let mut continued: Vec<(Code, Option<String>)> = Vec::new();
             if index > 0 {
-                for p in &record.visits[index - 1].prescriptions {
+                let prescriptions = &record.visits[index - 1].prescriptions;
+                for p in prescriptions {
                     if let Some(m) = &p.medication
                         && !current.contains(m)
                     {
                         current.push(m.clone());
+                        let mut routes: Vec<&str> = prescriptions
+                            .iter()
+                            .filter(|q| q.medication.as_ref() == Some(m))
+                            .filter_map(|q| q.route.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+                            .collect();
+                        routes.sort_unstable();
+                        let route =
+                            routes.chunk_by(|a, b| a == b).max_by_key(|run| run.len()).map(|run| run[0].to_uppercase());
+                        continued.push((m.clone(), route));
                     }
                 }
             }
+            let mut others: Vec<(Code, Option<String>)> = Vec::new();
             for c in extra_current {
                 if !current.contains(c) {
                     current.push(c.clone());
+                    others.push((c.clone(), None));
                 }
             }
+            let candidates = candidates(store, &input.current.diagnoses, &continued, &others, atc_level).await?;
             Ok((
-                Request { input, current_medications: current },
+                Request { input, current_medications: current, candidates },
                 Some(record.patient.id),
                 Some(record.visits[index].admission_id.clone()),
             ))
@@ -181,9 +224,118 @@ pub async fn request_for(
                     medications: vec![],
                 },
             };
-            Ok((Request { input, current_medications: current.clone() }, None, None))
+            let given: Vec<(Code, Option<String>)> = current.iter().map(|c| (c.clone(), None)).collect();
+            let candidates = candidates(store, diagnoses, &[], &given, atc_level).await?;
+            Ok((Request { input, current_medications: current.clone(), candidates }, None, None))
         }
     }
+}
+
+/// Concrete drugs for every class at `level`, best first within a class, at most
+/// [`MAX_CANDIDATES`] each: the patient's own drugs of the class (`continued`: ordered at the
+/// previous visit, with their route; `given`: current medications typed in), then what this
+/// store's visits ordered in the class, at visits carrying the first of `diagnoses` that has
+/// enough of them, else at all visits (the store's `class_practice`).
+pub async fn candidates(
+    store: &Store,
+    diagnoses: &[Code],
+    continued: &[(Code, Option<String>)],
+    given: &[(Code, Option<String>)],
+    level: u8,
+) -> Result<Vec<Candidate>> {
+    use leader_core::CodeSystem;
+    let is_ingredient = |c: &Code| c.system() == CodeSystem::Atc && c.atc_level() == Some(5);
+    let mut by_class: BTreeMap<Code, Vec<Candidate>> = BTreeMap::new();
+    for (list, last_visit) in [(continued, true), (given, false)] {
+        for (drug, route) in list.iter().filter(|(d, _)| is_ingredient(d)) {
+            let Some(class) = drug.at_atc_level(level) else { continue };
+            let listed = by_class.entry(class.clone()).or_default();
+            if !listed.iter().any(|c| &c.drug == drug) {
+                listed.push(Candidate {
+                    class,
+                    drug: drug.clone(),
+                    route: route.clone(),
+                    name: None,
+                    basis: CandidateBasis::Current { last_visit },
+                });
+            }
+        }
+    }
+    let rows = store.class_practice(level, diagnoses).await?;
+    // (class, diagnosis) -> visits with an order in the class: the class totals.
+    let totals: HashMap<(&str, &str), i64> = rows
+        .iter()
+        .filter(|r| r.is_total())
+        .map(|r| ((r.class_code.as_str(), r.diagnosis.as_str()), r.visits))
+        .collect();
+    let keys: Vec<String> = diagnoses.iter().map(ToString::to_string).collect();
+    let mut classes: Vec<&str> = rows.iter().map(|r| r.class_code.as_str()).collect();
+    classes.dedup();
+    for class_code in classes {
+        let Ok(class) = Code::new(CodeSystem::Atc, class_code) else { continue };
+        // The first diagnosis of the visit with enough visits in this class, else all visits.
+        let scope = keys.iter().map(String::as_str).find(|d| totals.contains_key(&(class_code, *d))).unwrap_or("");
+        let Some(&of_visits) = totals.get(&(class_code, scope)) else { continue };
+        let diagnosis = (!scope.is_empty()).then(|| scope.parse::<Code>().ok()).flatten();
+        let listed = by_class.entry(class.clone()).or_default();
+        // Rows come most-ordered first within a class and diagnosis.
+        for r in rows.iter().filter(|r| r.class_code == class_code && r.diagnosis == scope && !r.is_total()) {
+            if listed.len() >= MAX_CANDIDATES {
+                break;
+            }
+            let Ok(drug) = Code::new(CodeSystem::Atc, &r.ingredient) else { continue };
+            if listed.iter().any(|c| c.drug == drug) {
+                continue;
+            }
+            let share = (of_visits >= leader_store::PRACTICE_MIN_VISITS).then(|| r.visits as f32 / of_visits as f32);
+            listed.push(Candidate {
+                class: class.clone(),
+                drug,
+                route: (!r.route.is_empty()).then(|| r.route.clone()),
+                name: None,
+                basis: CandidateBasis::Practice {
+                    visits: u32::try_from(r.visits).unwrap_or(u32::MAX),
+                    of_visits: u32::try_from(of_visits).unwrap_or(u32::MAX),
+                    diagnosis: diagnosis.clone(),
+                    share,
+                },
+            });
+        }
+    }
+    Ok(by_class
+        .into_values()
+        .flat_map(|mut v| {
+            v.truncate(MAX_CANDIDATES);
+            v
+        })
+        .collect())
+}
+
+/// Fills the display names of the answer's candidates from `titles`.
+fn name_candidates(rec: &mut Recommendation, titles: &BTreeMap<String, String>) {
+    for c in rec.suggestions.iter_mut().flat_map(|s| s.candidates.iter_mut()) {
+        c.name = titles.get(&c.drug.to_string()).cloned();
+    }
+}
+
+/// Every code an answer shows: the input, the current medications, the candidates and
+/// both sides and rules of every finding.
+fn shown_codes(req: &Request, rec: &Recommendation) -> Vec<Code> {
+    let mut codes: Vec<Code> = req.input.input_codes();
+    codes.extend(req.current_medications.iter().cloned());
+    codes.extend(rec.suggestions.iter().flat_map(|s| s.candidates.iter().map(|c| c.drug.clone())));
+    for d in rec.suggestions.iter().flat_map(|s| &s.candidates) {
+        if let CandidateBasis::Practice { diagnosis: Some(d), .. } = &d.basis {
+            codes.push(d.clone());
+        }
+    }
+    for f in rec.interactions.iter().chain(&rec.interactions_any_choice) {
+        codes.extend([f.a.clone(), f.b.clone()]);
+        codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
+    }
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 /// What every recommendation reads besides the patient: the interaction rules and the
@@ -248,13 +400,8 @@ pub async fn recommend_with(
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }
-    let mut codes: Vec<Code> = req.input.input_codes();
-    codes.extend(req.current_medications.iter().cloned());
-    for f in &rec.interactions {
-        codes.extend([f.a.clone(), f.b.clone()]);
-        codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
-    }
-    let titles = lookups.titles(store, &codes).await?;
+    let titles = lookups.titles(store, &shown_codes(&req, &rec)).await?;
+    name_candidates(&mut rec, &titles);
     Ok(Answer {
         patient_id,
         admission_id,
@@ -296,18 +443,13 @@ pub async fn recommend_teacher(
     };
     let meds = &teacher.bundle().medications;
     let mut rec =
-        leader_infer::recommend::assemble(&probs[0], meds, m.threshold, |_| Vec::new(), &req, &opts, kb, model);
+        leader_infer::recommend::assemble(&probs[0], meds, m.threshold, |_| Default::default(), &req, &opts, kb, model);
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }
     rec.latency_ms = started.elapsed().as_secs_f64() * 1e3;
-    let mut all = codes;
-    all.extend(req.current_medications.iter().cloned());
-    for f in &rec.interactions {
-        all.extend([f.a.clone(), f.b.clone()]);
-        all.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
-    }
-    let titles: BTreeMap<String, String> = store.titles_of(&all).await?.into_iter().collect();
+    let titles = lookups.titles(store, &shown_codes(&req, &rec)).await?;
+    name_candidates(&mut rec, &titles);
     let input_digest = input_digest(&req);
     Ok((
         Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None },

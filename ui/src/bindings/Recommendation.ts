@@ -7,10 +7,17 @@ import type { Suggestion } from "./Suggestion";
 
 export type Recommendation = { model: ModelRef, threshold: number, suggestions: Array<Suggestion>, current_medications: Array<Code>, 
 /**
- * Interactions among the suggestions (status `suggested` or `withheld_interaction`)
- * and the current medications.
+ * Interactions among the suggestions (status `suggested` or `withheld_interaction`),
+ * each as its default pick ([`Suggestion::default_pick`]), and the current
+ * medications: one finding per pair, strongest rule first.
  */
 interactions: Array<Finding>, 
+/**
+ * The same over every choice a prescriber can make: the current medications, every
+ * candidate and every class of the suggestions. A front-end shows those whose two
+ * drugs are both chosen, so each choice updates the alerts without another call.
+ */
+interactions_any_choice: Array<Finding>, 
 /**
  * Input codes the model does not know: they were encoded as unknown.
  */

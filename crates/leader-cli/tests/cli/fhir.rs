@@ -91,12 +91,14 @@ async fn decide(db: &Path, patient: &str, replacement: Option<&str>) -> i64 {
         .await
         .expect("recommendation");
     let shown: Vec<_> = answer.recommendation.suggestions.iter().map(|s| s.medication.clone()).collect();
-    let mut decisions = vec![ItemDecision { medication: shown[0].clone(), action: Action::Accept, replacement: None }];
+    let mut decisions =
+        vec![ItemDecision { medication: shown[0].clone(), action: Action::Accept, replacement: None, choice: None }];
     if let Some(r) = replacement {
         decisions.push(ItemDecision {
             medication: shown[1].clone(),
             action: Action::Replace,
             replacement: Some(r.parse().expect("code")),
+            choice: None,
         });
     }
     app.record_decision(DecisionRequest {

@@ -28,6 +28,7 @@ fn request() -> Request {
             },
         },
         current_medications: vec![],
+        candidates: vec![],
     }
 }
 

@@ -45,7 +45,7 @@ fn kb() -> Arc<KnowledgeBase> {
 #[tokio::test]
 async fn a_recommendation_carries_probabilities_evidence_and_unknown_codes() {
     let engine = Engine::start(&fixture(), SessionOptions::default()).expect("engine");
-    let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")] };
+    let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")], candidates: vec![] };
     let r = engine
         .recommend(req, RecommendOptions { top_k_below: 13, ..Default::default() }, kb())
         .await
@@ -64,7 +64,7 @@ async fn a_recommendation_carries_probabilities_evidence_and_unknown_codes() {
     // Independent check of one evidence value: removing the top code and re-running.
     let top = r.suggestions.iter().find(|s| !s.evidence.is_empty()).expect("one with evidence");
     let e = &top.evidence[0];
-    let without = Request { input: input().without(&e.code), current_medications: vec![] };
+    let without = Request { input: input().without(&e.code), current_medications: vec![], candidates: vec![] };
     let r2 = engine
         .recommend(without, RecommendOptions { top_k_below: 13, evidence: false, ..Default::default() }, kb())
         .await
@@ -81,7 +81,7 @@ async fn interactions_with_current_medications_are_screened_and_safe_mode_withho
     let dir = copy_fixture();
     edit_manifest(dir.path(), |m| m["threshold"] = 0.0.into());
     engine.install(dir.path()).await.expect("install the zero-threshold copy");
-    let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")] };
+    let req = Request { input: input(), current_medications: vec![c("ATC:B01AA03")], candidates: vec![] };
     let r = engine
         .recommend(req.clone(), RecommendOptions { evidence: false, ..Default::default() }, kb())
         .await
@@ -118,7 +118,11 @@ async fn a_broken_model_is_refused_and_the_previous_one_keeps_serving() {
     assert_eq!(old, "tiny-fixture 1");
     assert_eq!(engine.manifest().await.expect("manifest").model.id, "tiny-fixture-2", "swapped without a restart");
     let r = engine
-        .recommend(Request { input: input(), current_medications: vec![] }, RecommendOptions::default(), kb())
+        .recommend(
+            Request { input: input(), current_medications: vec![], candidates: vec![] },
+            RecommendOptions::default(),
+            kb(),
+        )
         .await
         .expect("serves");
     assert_eq!(r.model.id, "tiny-fixture-2");
@@ -193,13 +197,15 @@ async fn group_thresholds_decide_for_first_visits_and_visits_with_history() {
     let engine = Engine::start(dir.path(), SessionOptions::default()).expect("engine");
     let opts = RecommendOptions { top_k_below: 13, evidence: false, ..Default::default() };
     let later = engine
-        .recommend(Request { input: input(), current_medications: vec![] }, opts.clone(), kb())
+        .recommend(Request { input: input(), current_medications: vec![], candidates: vec![] }, opts.clone(), kb())
         .await
         .expect("ok");
     let mut first_input = input();
     first_input.previous.clear();
-    let first =
-        engine.recommend(Request { input: first_input, current_medications: vec![] }, opts, kb()).await.expect("ok");
+    let first = engine
+        .recommend(Request { input: first_input, current_medications: vec![], candidates: vec![] }, opts, kb())
+        .await
+        .expect("ok");
     assert_eq!((later.threshold, first.threshold), (0.1, 0.9));
     for r in [&later, &first] {
         assert!(r.suggestions.iter().all(|s| (s.probability >= r.threshold) == (s.status == Status::Suggested)));
@@ -221,7 +227,11 @@ async fn a_dead_worker_is_restarted_on_the_next_request() {
     assert!(matches!(err, InferError::WorkerGone), "{err}");
     // ...and the next request runs on a fresh thread, on the model that was active.
     let r = engine
-        .recommend(Request { input: input(), current_medications: vec![] }, RecommendOptions::default(), kb())
+        .recommend(
+            Request { input: input(), current_medications: vec![], candidates: vec![] },
+            RecommendOptions::default(),
+            kb(),
+        )
         .await
         .expect("serves again");
     assert_eq!(r.model.id, "tiny-fixture-2", "the restart serves the active model");
