@@ -275,6 +275,17 @@ pub struct EvaluateArgs {
     /// Also score "repeat the previous visit" and "most frequent" on the same visits.
     #[arg(long)]
     pub baselines: bool,
+    /// Also measure the interaction alerts shown on every stored visit with a previous
+    /// visit: per visit, by severity, class-level share, as screened now (concrete
+    /// candidates) and as classes, and the curated high-severity pairs caught.
+    #[arg(long)]
+    pub alerts: bool,
+    /// Also run the evidence deletion test on the split's visits: removing each suggestion's
+    /// top evidence codes vs as many random codes (RANDOM_DRAWS draws).
+    #[arg(long)]
+    pub evidence_faithfulness: bool,
+    #[arg(long, default_value_t = 5, value_name = "RANDOM_DRAWS")]
+    pub draws: usize,
     #[command(flatten)]
     pub model: ModelArgs,
 }

@@ -135,8 +135,31 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
         safe_mode: true,
         baselines: a.baselines,
     };
-    let e = leader_service::evaluate::evaluate(&ctx.store, &engine, &opts).await?;
-    emit(cfg, &e, |w, e| {
+    let evaluation = leader_service::evaluate::evaluate(&ctx.store, &engine, &opts).await?;
+    let alerts = if a.alerts {
+        let level = engine.manifest().await?.input.medication_atc_level;
+        let lookups = leader_service::recommend::Lookups::load(&ctx.store, level).await?;
+        Some(leader_service::quality::alert_burden(&ctx.store, &engine, &lookups).await?)
+    } else {
+        None
+    };
+    let evidence = if a.evidence_faithfulness {
+        Some(leader_service::quality::evidence_faithfulness(&ctx.store, &engine, split, a.seed, a.draws).await?)
+    } else {
+        None
+    };
+    #[derive(serde::Serialize)]
+    struct Out {
+        #[serde(flatten)]
+        evaluation: leader_service::evaluate::Evaluation,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alerts: Option<leader_service::quality::AlertBurden>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        evidence_faithfulness: Option<leader_service::quality::EvidenceFaithfulness>,
+    }
+    let out = Out { evaluation, alerts, evidence_faithfulness: evidence };
+    emit(cfg, &out, |w, o| {
+        let e = &o.evaluation;
         let split = e.split.map_or("all".to_owned(), |s| format!("{s:?}").to_lowercase());
         outln!(
             w,
@@ -215,7 +238,72 @@ pub async fn evaluate(cfg: &Resolved, a: &EvaluateArgs) -> Result<()> {
                 e.adjacency_source
             );
         }
+        if let Some(b) = &o.alerts {
+            print_alert_burden(w, b);
+        }
+        if let Some(f) = &o.evidence_faithfulness {
+            outln!(w);
+            outln!(
+                w,
+                "evidence deletion test: {} suggestions on {} visits; removing the top evidence codes lowers p by \
+                 {:.4} on average, removing 3 random input codes by {:.4} ({} draws): ratio {:.2} (goal >= 3); \
+                 {:.1}% of suggestions marked \"evidence weak\"",
+                f.suggestions,
+                f.visits,
+                f.mean_drop_top,
+                f.mean_drop_random,
+                f.draws,
+                f.ratio,
+                100.0 * f.weak_share
+            );
+        }
     })
+}
+
+fn print_alert_burden(w: &mut String, b: &leader_service::quality::AlertBurden) {
+    outln!(w);
+    outln!(
+        w,
+        "interaction alerts on {} visits with a previous visit ({} suggested classes, {} with a concrete candidate)",
+        b.visits,
+        b.suggestions,
+        b.suggestions_with_candidates
+    );
+    outln!(
+        w,
+        "{:<28} {:>9} {:>11} {:>8} {:>8} {:>8} {:>8}",
+        "",
+        "per visit",
+        "class-level",
+        "contra",
+        "major",
+        "moderate",
+        "unknown"
+    );
+    for (name, c) in [("screened as classes (before)", &b.before), ("screened as candidates (now)", &b.after)] {
+        let sev = |k: &str| c.per_visit_by_severity.get(k).copied().unwrap_or(0.0);
+        outln!(
+            w,
+            "{name:<28} {:>9.2} {:>10.1}% {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            c.per_visit,
+            100.0 * c.class_level_share,
+            sev("contraindicated"),
+            sev("major"),
+            sev("moderate"),
+            sev("unknown")
+        );
+    }
+    outln!(
+        w,
+        "curated contraindicated/major pairs formed by the concrete drugs: {}, shown: {} ({:.1}%)",
+        b.curated_high_pairs,
+        b.curated_high_caught,
+        if b.curated_high_pairs == 0 {
+            100.0
+        } else {
+            100.0 * b.curated_high_caught as f64 / b.curated_high_pairs as f64
+        }
+    );
 }
 
 pub async fn model(cfg: &Resolved, cmd: &ModelCmd) -> Result<()> {

@@ -196,7 +196,7 @@ pub fn print_answer(w: &mut String, a: &Answer) {
         "medication",
         "p",
         "",
-        "name / evidence (codes whose removal lowers p most)"
+        "name; candidates; evidence by kind (drop in p when removed)"
     );
     let mut below_shown = false;
     for (i, s) in r.suggestions.iter().enumerate() {
@@ -218,17 +218,70 @@ pub fn print_answer(w: &mut String, a: &Answer) {
             bar,
             s.name.as_deref().unwrap_or("")
         );
-        for e in &s.evidence {
-            outln!(w, "{:>42}+{:.3}  {} {}", "", e.delta, e.code, title(a, &e.code));
+        for (i, c) in s.candidates.iter().enumerate() {
+            let pick = if i == 0 { "*" } else { " " };
+            let name = c.name.as_deref().unwrap_or("");
+            let route = c.route.as_deref().unwrap_or("");
+            outln!(w, "{:>8}{pick} {:<9} {name} {route}: {}", "", c.drug.value(), candidate_basis(a, c));
         }
+        if s.candidates.is_empty() && s.status != Status::BelowThreshold {
+            outln!(w, "{:>10}no ingredient of this class ordered in this store: class only", "");
+        }
+        if s.evidence_weak && !s.evidence.is_empty() {
+            outln!(w, "{:>10}evidence weak for this suggestion: removing its top codes hardly changes p", "");
+        }
+        for g in s.evidence_groups.iter().filter(|g| g.delta > 1e-3) {
+            let mut codes: Vec<String> =
+                g.top.iter().map(|e| format!("{} {}", e.code, title(a, &e.code)).trim_end().to_owned()).collect();
+            if g.kind == leader_infer::recommend::EvidenceKind::Profile {
+                codes.push("age band, sex, admission type and the other profile fields".to_owned());
+            }
+            outln!(w, "{:>10}{:<33} -{:.3}  {}", "", evidence_kind(g.kind), g.delta, codes.join("; "));
+        }
+    }
+    let has_candidates = r.suggestions.iter().any(|s| !s.candidates.is_empty());
+    if has_candidates {
+        outln!(w);
+        outln!(
+            w,
+            "* = screened for interactions. Candidates: the patient's own drugs, then what this store's visits \
+             ordered in the class (past practice, not a dosing recommendation)."
+        );
     }
     let (graded, ungraded): (Vec<&Finding>, Vec<&Finding>) =
         r.interactions.iter().partition(|f| f.severity != leader_core::ddi::Severity::Unknown);
-    if !graded.is_empty() {
+    let (drug_level, possible): (Vec<&Finding>, Vec<&Finding>) =
+        graded.into_iter().partition(|f| f.certainty == leader_core::ddi::Certainty::Drug);
+    if !drug_level.is_empty() {
         outln!(w);
         outln!(w, "interactions");
-        for f in graded {
+        for f in drug_level {
             print_finding(w, f, |c| title(a, c).to_owned());
+        }
+    }
+    if !possible.is_empty() {
+        outln!(w);
+        outln!(
+            w,
+            "possible interactions (a suggested class without a concrete drug; some drugs of the class interact)"
+        );
+        for f in possible {
+            let (class, other) = if f.a_role == Role::Suggested { (&f.a, &f.b) } else { (&f.b, &f.a) };
+            let example = f
+                .rules
+                .iter()
+                .flat_map(|r| [&r.a, &r.b])
+                .find(|c| c.value().starts_with(class.value()) && *c != class)
+                .map(|c| format!(" (e.g. {} {})", c, title(a, c)).replace(" )", ")"))
+                .unwrap_or_default();
+            outln!(
+                w,
+                "  possible: some drugs of {} {} interact with {} {}{example}",
+                class,
+                title(a, class),
+                other,
+                title(a, other)
+            );
         }
     }
     if !ungraded.is_empty() {
@@ -246,6 +299,42 @@ pub fn print_answer(w: &mut String, a: &Answer) {
     }
     outln!(w);
     outln!(w, "These are suggestions with their evidence; the prescriber decides.");
+}
+
+/// Why a candidate is listed, in words.
+fn candidate_basis(a: &Answer, c: &leader_infer::recommend::Candidate) -> String {
+    use leader_infer::recommend::CandidateBasis;
+    match &c.basis {
+        CandidateBasis::Current { last_visit: true } => "continue (last visit)".to_owned(),
+        CandidateBasis::Current { last_visit: false } => "continue (current medication)".to_owned(),
+        CandidateBasis::Practice { visits, of_visits, diagnosis, share } => {
+            let at = match diagnosis {
+                Some(d) => format!("visits with {d} {}", title(a, d)).trim_end().to_owned(),
+                None => "all visits".to_owned(),
+            };
+            match share {
+                Some(sh) => {
+                    format!("{:.0}% of {} orders at {at} in this store (n = {of_visits})", sh * 100.0, c.class.value())
+                }
+                None => format!(
+                    "ordered at {visits} of {of_visits} visits with a {} order ({at}); too few for a share",
+                    c.class.value()
+                ),
+            }
+        }
+    }
+}
+
+/// A kind of evidence, as the app labels it.
+pub fn evidence_kind(k: leader_infer::recommend::EvidenceKind) -> &'static str {
+    use leader_infer::recommend::EvidenceKind as K;
+    match k {
+        K::HistoryMedication => "continued from the previous visit",
+        K::CurrentDiagnosis => "current diagnoses",
+        K::CurrentProcedure => "current procedures",
+        K::EarlierCode => "earlier diagnoses and procedures",
+        K::Profile => "profile",
+    }
 }
 
 fn role(r: Role) -> &'static str {

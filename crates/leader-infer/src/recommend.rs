@@ -168,7 +168,7 @@ pub struct Suggestion {
     pub status: Status,
     /// The input codes whose removal lowers the probability most, largest first.
     pub evidence: Vec<Evidence>,
-    /// The evidence by kind, in [`EvidenceKind`] order, kinds that lower it first.
+    /// The evidence by kind, the kind whose removal lowers the probability most first.
     #[serde(default)]
     pub evidence_groups: Vec<EvidenceGroup>,
     /// How much removing the `evidence` codes together lowers the probability.
@@ -306,7 +306,7 @@ pub fn recommend(
                 .zip(per_group)
                 .map(|((kind, _), p)| EvidenceGroup { kind: *kind, delta: p0[m] - p[m], top: top_of(m, Some(*kind)) })
                 .collect();
-            groups.sort_by(|a, b| (b.delta > 1e-4).cmp(&(a.delta > 1e-4)).then(a.kind.cmp(&b.kind)));
+            groups.sort_by(|a, b| b.delta.total_cmp(&a.delta).then(a.kind.cmp(&b.kind)));
             evidence.insert(m, SuggestionEvidence { top: top_of(m, None), groups, drop: None, weak: true });
         }
         // Each suggestion's top codes removed together, in one more batch.

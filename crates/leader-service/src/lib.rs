@@ -10,6 +10,7 @@ pub mod fhir_export;
 pub mod keys;
 pub mod logging;
 pub mod models;
+pub mod quality;
 pub mod recommend;
 pub mod refine;
 pub mod samples;

@@ -35,6 +35,10 @@ mod names;
 // Models per store, the coverage gate, explicit runtime paths, decisions on recorded answers.
 mod stores;
 
+// Concrete candidates, interactions on them (alert burden, curated pairs caught), grouped
+// evidence and its deletion test, decisions naming the chosen ingredient.
+mod candidates;
+
 pub fn leader(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leader"))
         .arg("--db")

@@ -15,15 +15,18 @@ fn atc(s: &str) -> bool {
 }
 
 /// Every ATC code in `v` (string values anywhere, object keys aside) with the name shown for
-/// it: the `name` beside it in the same object, else the answer's `titles`. A code without
-/// either maps to "".
+/// it: the `name` beside it in the same object when it is the object's own code (a
+/// suggestion's `medication`, a candidate's `drug`), else the answer's `titles`. A code
+/// without either maps to "".
 fn named_codes(v: &Value, titles: &BTreeMap<String, String>, out: &mut BTreeMap<String, String>) {
     match v {
         Value::Object(o) => {
             let beside = o.get("name").and_then(Value::as_str).unwrap_or("");
-            for x in o.values() {
+            for (key, x) in o {
                 if let Some(s) = x.as_str().filter(|s| atc(s)) {
-                    let name = if beside.is_empty() { titles.get(s).map_or("", String::as_str) } else { beside };
+                    let own = matches!(key.as_str(), "medication" | "drug");
+                    let name =
+                        if beside.is_empty() || !own { titles.get(s).map_or("", String::as_str) } else { beside };
                     let e = out.entry(s.to_owned()).or_default();
                     if e.is_empty() {
                         *e = name.to_owned();
