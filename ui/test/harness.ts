@@ -1,6 +1,10 @@
 // Test entry page: installs mockIPC (and mocked events) answering every command of
 // docs/IPC.md from the samples in src/mocks/ (plus the small hand-made fixtures in
 // test/fixtures/), records each call on window.__calls, then loads the real app.
+// `recommend` answers DEMO-001 (the timeline sample's patient) with the CLI's answer for it
+// (recommend_demo001.json, plus a hand-made NSAID suggestion), anything else with the CLI's
+// answer for DEMO-012 (recommend.json), whose candidates and interactions over every choice
+// exercise the ingredient picks.
 //
 // Tests steer it through window.__mock: `fail[cmd] = { code, message }` makes that command
 // reject; `delay[cmd] = ms` delays its answer.
@@ -14,12 +18,14 @@ import modelsSample from "../src/mocks/models.json";
 import patientsSample from "../src/mocks/patients.json";
 import timelineSample from "../src/mocks/patient_timeline.json";
 import recommendSample from "../src/mocks/recommend.json";
+import demo001Sample from "../src/mocks/recommend_demo001.json";
 import teacherSample from "../src/mocks/recommend_teacher.json";
 import statsSample from "../src/mocks/stats.json";
 import extraCodes from "./fixtures/codes.json";
 import fhirImportSample from "./fixtures/import_fhir.json";
 import nsaid from "./fixtures/recommend_demo001_nsaid.json";
 import type { Answer } from "../src/bindings/Answer";
+import type { Code } from "../src/bindings/Code";
 import type { AppInfo } from "../src/bindings/AppInfo";
 import type { AuditBreak } from "../src/bindings/AuditBreak";
 import type { AuditEvent } from "../src/bindings/AuditEvent";
@@ -51,6 +57,8 @@ interface MockControl {
   delay: Record<string, number>;
   /** Makes `audit_verify` report this break. */
   chainBreak?: AuditBreak;
+  /** Changes each `recommend` answer before it is recorded and returned. */
+  editAnswer?: (a: Answer) => void;
 }
 declare global {
   interface Window {
@@ -65,6 +73,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const patients = patientsSample as PatientSummary[];
 const timeline = timelineSample as unknown as PatientRecord;
 const recommendAnswer = recommendSample as unknown as Answer;
+const demo001Answer = demo001Sample as unknown as Answer;
 const teacherAnswer = teacherSample as unknown as Answer;
 const models = modelsSample as unknown as ModelEntry[];
 const audit = auditSample as unknown as AuditEvent[];
@@ -76,10 +85,15 @@ const stats = statsSample as unknown as Stats;
 const catalogue: Titles = {
   ...timeline.titles,
   ...recommendAnswer.titles,
+  ...demo001Answer.titles,
   ...teacherAnswer.titles,
   ...extraCodes.titles,
 };
-for (const s of [...recommendAnswer.recommendation.suggestions, ...teacherAnswer.recommendation.suggestions])
+for (const s of [
+  ...recommendAnswer.recommendation.suggestions,
+  ...demo001Answer.recommendation.suggestions,
+  ...teacherAnswer.recommendation.suggestions,
+])
   if (s.name) catalogue[s.medication] = s.name;
 
 function kindOf(code: string): CodeKind | null {
@@ -167,6 +181,7 @@ function withNsaid(a: Answer, safeMode: boolean): Answer {
   const at = r.suggestions.findIndex((x) => x.medication === nsaid.insert_after);
   r.suggestions.splice(at + 1, 0, s);
   r.interactions.unshift(nsaid.finding as Finding);
+  r.interactions_any_choice.unshift(nsaid.finding as Finding);
   r.safe_mode = safeMode;
   out.titles = { ...out.titles, ...nsaid.titles };
   return out;
@@ -179,7 +194,7 @@ function answerFor(req: RecommendRequest): Answer {
     t.recommendation.safe_mode = req.safe_mode;
     return t;
   }
-  if (subj.kind === "patient" && subj.patient_id === "DEMO-001") return withNsaid(recommendAnswer, req.safe_mode);
+  if (subj.kind === "patient" && subj.patient_id === "DEMO-001") return withNsaid(demo001Answer, req.safe_mode);
   const a = clone(recommendAnswer);
   a.patient_id = subj.kind === "patient" ? subj.patient_id : null;
   a.admission_id = subj.kind === "patient" ? subj.admission_id : null;
@@ -192,6 +207,7 @@ const shown = new Map<number, Answer>();
 
 function recommend(req: RecommendRequest): Answer {
   const a = answerFor(req);
+  window.__mock.editAnswer?.(a);
   const id = nextAuditId++;
   a.recommendation_id = id;
   shown.set(id, clone(a));
@@ -206,6 +222,23 @@ function recommend(req: RecommendRequest): Answer {
 }
 
 // ---------------------------------------------------------------- interactions
+
+/** What a decision orders: each accepted suggestion's chosen drug (else its class), each replacement. */
+function orderedBy(d: DecisionRequest["decisions"]): Code[] {
+  return d
+    .filter((x) => x.action !== "reject")
+    .map((x) =>
+      x.action === "replace" ? x.replacement! : x.choice?.kind === "drug" ? x.choice.drug : x.medication,
+    );
+}
+
+/** Like the service: the findings among what is ordered and the current medications that involve an ordered drug. */
+function decidedFindings(a: Answer, ordered: Code[]): Finding[] {
+  const screened = new Set([...ordered, ...a.recommendation.current_medications]);
+  return a.recommendation.interactions_any_choice.filter(
+    (f) => screened.has(f.a) && screened.has(f.b) && (ordered.includes(f.a) || ordered.includes(f.b)),
+  );
+}
 
 function checkInteractions(codes: string[]) {
   const findings = checkFindings.filter((f) => codes.includes(f.a) && codes.includes(f.b));
@@ -237,13 +270,9 @@ function exportFhir(patientId: string, admissionId: string | null): FhirExport {
   });
   if (!event) throw { code: "not_found", message: "no decision has been recorded for this visit yet" };
   const d = event.payload as unknown as Decision;
-  const ordered = d.decisions
-    .filter((x) => x.action !== "reject")
-    .map((x) => (x.action === "replace" ? x.replacement! : x.medication));
-  const answer = patientId === "DEMO-001" ? withNsaid(recommendAnswer, false) : recommendAnswer;
-  const alerts = answer.recommendation.interactions.filter(
-    (f) => f.severity !== "unknown" && (ordered.includes(f.a) || ordered.includes(f.b)),
-  );
+  const ordered = orderedBy(d.decisions);
+  const answer = patientId === "DEMO-001" ? withNsaid(demo001Answer, false) : recommendAnswer;
+  const alerts = decidedFindings(answer, ordered).filter((f) => f.severity !== "unknown");
   const visit = patientId === timeline.patient.id ? timeline.visits.find((v) => v.admission_id === admissionId) : undefined;
   return {
     file: `${appInfo.db_path.replace(/[^/]*$/, "")}fhir/${patientId}_${admissionId ?? "latest"}_decision-${event.id}.json`,
@@ -280,18 +309,29 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       const req = args.decision as DecisionRequest;
       const a = shown.get(req.recommendation_id);
       if (!a) throw { code: "invalid_input", message: "The decision names no recorded recommendation." };
+      // Like the service: a chosen drug is an ingredient (ATC level 5) of the suggested class.
+      for (const x of req.decisions)
+        if (x.choice?.kind === "drug" && !(x.choice.drug.startsWith(x.medication) && /^ATC:\w{7}$/.test(x.choice.drug)))
+          throw { code: "invalid_input", message: `${x.choice.drug} is not an ingredient of ${x.medication}.` };
       const d: Decision = {
         recommendation_id: req.recommendation_id,
         patient_id: a.patient_id,
         admission_id: a.admission_id,
         model: a.recommendation.model,
-        suggestions: a.recommendation.suggestions.map(({ medication, probability, status }) => ({
+        suggestions: a.recommendation.suggestions.map(({ medication, probability, status, candidates }) => ({
           medication,
           probability,
           status,
+          candidates: candidates.map(({ drug, route }) => ({ drug, route })),
         })),
         decisions: req.decisions,
         note: req.note,
+        interactions: decidedFindings(a, orderedBy(req.decisions)).map(({ a, b, severity, certainty }) => ({
+          a,
+          b,
+          severity,
+          certainty,
+        })),
       };
       const id = nextAuditId++;
       recorded.unshift({
