@@ -1,9 +1,11 @@
 // Interaction findings, shared by the visit composer and the pharmacist check.
 // Pairs known only from adjacency tables (severity "unknown", no text) are collapsed into a
-// count so that they do not bury the graded warnings.
+// count so that they do not bury the graded warnings. Class-level findings (a class broader than
+// the rule: only some of its drugs interact) are collapsed as "possible", never styled with their
+// rule's severity, so that they cannot pass for a drug-level contraindication.
 
 import { SeverityTag } from "./components";
-import { ROLE_LABEL, nameOf, plural, severityRank } from "./format";
+import { ROLE_LABEL, SEVERITY_LABEL, nameOf, plural, severityRank } from "./format";
 import type { Finding } from "./bindings/Finding";
 import type { InteractionRule } from "./bindings/InteractionRule";
 import type { Titles } from "./format";
@@ -23,11 +25,18 @@ export function certaintyText(f: Finding): string {
     : "Class-level: a medication class broader than the rule; some of its members interact.";
 }
 
-function Rule({ rule }: { rule: InteractionRule }) {
+/** One rule; `plain`: its severity in words, without the severity colours (class-level findings). */
+function Rule({ rule, plain = false }: { rule: InteractionRule; plain?: boolean }) {
   return (
     <li class="rule" data-testid="rule" data-source={rule.source}>
       <div class="rule-head">
-        <SeverityTag severity={rule.severity} />
+        {plain ? (
+          <span class="rule-sev-plain" data-testid="rule-severity-plain">
+            for the drugs it names: {SEVERITY_LABEL[rule.severity].toLowerCase()}
+          </span>
+        ) : (
+          <SeverityTag severity={rule.severity} />
+        )}
         <span>
           Source: <strong data-testid="rule-source">{rule.source}</strong> · rule{" "}
           <code class="code">{rule.a}</code> × <code class="code">{rule.b}</code>
@@ -59,7 +68,9 @@ export function findingId(f: Finding, prefix = "finding"): string {
   return `${prefix}-${f.a}-${f.b}`.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
+/** A finding in full; a class-level one as a `PossibleFinding`, opened. */
 export function FindingCard({ finding, titles, id }: { finding: Finding; titles: Titles; id?: string }) {
+  if (finding.certainty === "class") return <PossibleFinding finding={finding} titles={titles} id={id} open />;
   const graded = finding.rules.filter((r) => !isBare(r));
   const bare = finding.rules.filter(isBare);
   return (
@@ -93,6 +104,66 @@ export function FindingCard({ finding, titles, id }: { finding: Finding; titles:
   );
 }
 
+/** Whether a rule's side `r` is `code` or lies within it or above it (ATC codes nest by prefix). */
+const covers = (code: string, r: string) => r.startsWith(code) || code.startsWith(r);
+
+/**
+ * "possible: some drugs of this class interact with Clarithromycin (e.g. Ticagrelor)": what a
+ * class-level finding says, naming a drug of its strongest rule as the example.
+ */
+export function possibleText(f: Finding, titles: Titles): string {
+  const rule = [...f.rules].sort((x, y) => severityRank(y.severity) - severityRank(x.severity))[0];
+  if (!rule) return `possible: some drugs of ${nameOf(f.a, titles)} interact with ${nameOf(f.b, titles)}`;
+  // Orient the rule to the finding: ra is the rule's side for f.a.
+  const [ra, rb] = covers(f.a, rule.a) && covers(f.b, rule.b) ? [rule.a, rule.b] : [rule.b, rule.a];
+  // A side is a class here when the rule names something narrower inside it.
+  const aClass = ra !== f.a && ra.startsWith(f.a);
+  const bClass = rb !== f.b && rb.startsWith(f.b);
+  const n = (c: string) => nameOf(c, titles);
+  if (aClass && bClass)
+    return `possible: some drugs of ${n(f.a)} interact with some drugs of ${n(f.b)} (e.g. ${n(ra)} with ${n(rb)})`;
+  const [cls, eg, other] = bClass ? [f.b, rb, f.a] : [f.a, ra, f.b];
+  return `possible: some drugs of this class (${n(cls)}) interact with ${n(other)} (e.g. ${n(eg)})`;
+}
+
+/** A class-level finding, collapsed: the possibility in one line, the rules inside, no severity colours. */
+export function PossibleFinding({
+  finding,
+  titles,
+  id,
+  open = false,
+}: {
+  finding: Finding;
+  titles: Titles;
+  id?: string;
+  open?: boolean;
+}) {
+  const graded = finding.rules.filter((r) => !isBare(r));
+  return (
+    <details
+      class="finding-possible"
+      id={id}
+      open={open}
+      data-testid="possible-finding"
+      data-a={finding.a}
+      data-b={finding.b}
+      data-certainty={finding.certainty}
+    >
+      <summary data-testid="possible-text">{possibleText(finding, titles)}</summary>
+      <p class="small" data-testid="certainty" data-certainty={finding.certainty}>
+        {certaintyText(finding)} Whether this pair interacts depends on which drug of the class is ordered.
+      </p>
+      {graded.length ? (
+        <ul class="rules">
+          {graded.map((r, i) => (
+            <Rule key={i} rule={r} plain />
+          ))}
+        </ul>
+      ) : null}
+    </details>
+  );
+}
+
 export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort((x, y) => severityRank(y.severity) - severityRank(x.severity));
 }
@@ -108,7 +179,8 @@ export function FindingsList({
   testid?: string;
   idPrefix?: string;
 }) {
-  const graded = sortFindings(findings.filter((f) => f.severity !== "unknown"));
+  const graded = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty !== "class"));
+  const possible = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty === "class"));
   const unknown = findings.filter((f) => f.severity === "unknown");
   return (
     <div class="findings" data-testid={testid}>
@@ -116,12 +188,20 @@ export function FindingsList({
         <p data-testid="no-graded-findings">
           No contraindicated, major or moderate interaction was found in the loaded sources. This is not proof
           that the combination is safe.
+          {possible.length ? " Class-level possibilities follow: they depend on the drug ordered." : ""}
         </p>
       ) : (
         graded.map((f) => (
           <FindingCard key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} />
         ))
       )}
+      {possible.length ? (
+        <div class="possible-findings" data-testid="possible-findings" data-count={possible.length}>
+          {possible.map((f) => (
+            <PossibleFinding key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} />
+          ))}
+        </div>
+      ) : null}
       {unknown.length ? (
         <details class="unknown-pairs" data-testid="unknown-pairs" data-count={unknown.length}>
           <summary>

@@ -1,6 +1,8 @@
 // Small pure helpers shared by the screens.
 
+import type { Candidate } from "./bindings/Candidate";
 import type { Code } from "./bindings/Code";
+import type { EvidenceKind } from "./bindings/EvidenceKind";
 import type { PatientRecord } from "./bindings/PatientRecord";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { Role } from "./bindings/Role";
@@ -116,4 +118,49 @@ export function mergeProgress(list: ProgressEvent[], ev: ProgressEvent): Progres
   const copy = [...list];
   copy[i] = next;
   return copy;
+}
+
+/** `ATC:J01D` → `J01D`: a code's value, for running text. */
+export function codeValue(code: Code): string {
+  return code.replace(/^[A-Z][A-Z0-9]*:/, "");
+}
+
+/**
+ * Why a candidate is listed, in words: "continue: Azithromycin PO — last visit", or
+ * "Ceftriaxone IV — 71% of J01D orders at visits with Pneumonia in this store (n = 45)".
+ * `lead` names the drug (and its route), `reason` is the rest.
+ */
+export function candidateText(c: Candidate, titles: Titles): { lead: string; reason: string } {
+  const drug = [c.name ?? nameOf(c.drug, titles), c.route].filter(Boolean).join(" ");
+  const b = c.basis;
+  if (b.kind === "current")
+    return { lead: `continue: ${drug}`, reason: b.last_visit ? "last visit" : "current medication" };
+  const cls = codeValue(c.class);
+  const where = b.diagnosis ? `visits with ${nameOf(b.diagnosis, titles)}` : "all visits";
+  if (b.share !== null)
+    return {
+      lead: drug,
+      reason: `${Math.round(b.share * 100)}% of ${cls} orders at ${where} in this store (n = ${b.of_visits})`,
+    };
+  const orders = b.diagnosis
+    ? `visits with a ${cls} order and ${nameOf(b.diagnosis, titles)}`
+    : `visits with a ${cls} order`;
+  return {
+    lead: drug,
+    reason: `ordered at ${b.visits} of ${b.of_visits} ${orders} in this store — too few for a share`,
+  };
+}
+
+export const EVIDENCE_KIND_LABEL: Record<EvidenceKind, string> = {
+  history_medication: "continued from the previous visit",
+  current_diagnosis: "current diagnoses",
+  current_procedure: "current procedures",
+  earlier_code: "earlier diagnoses and procedures",
+  profile: "profile",
+};
+
+/** A probability difference in points: "+9.3 pts", "−4.0 pts". */
+export function pts(delta: number): string {
+  const v = (Math.abs(delta) * 100).toFixed(1);
+  return `${delta < 0 ? "−" : "+"}${v} pts`;
 }

@@ -27,6 +27,7 @@ after(async () => {
   await server?.close();
 });
 
+// The CLI's answer for DEMO-012 of the demo store (see src/mocks/recommend.json).
 const answer = { ...JSON.parse(readFileSync(join(ROOT, "src", "mocks", "recommend.json"), "utf8")), recommendation_id: 41 };
 const record = JSON.parse(readFileSync(join(ROOT, "src", "mocks", "patient_timeline.json"), "utf8"));
 const seed = { record, admission_id: record.visits.at(-1).admission_id };
@@ -129,8 +130,8 @@ test("composer state: the decision, or why it cannot be recorded", () => {
   const replaceOpen = { [first.medication]: { action: "replace", replacement: null } };
   assert.equal(m.decisionOf(answer, replaceOpen, ""), `Choose a replacement for ${first.name ?? first.medication}.`);
   const choices = {
-    [first.medication]: { action: "replace", replacement: "ATC:X" },
-    [second.medication]: { action: "accept", replacement: "ATC:ignored" },
+    [first.medication]: { action: "replace", replacement: "ATC:X", pick: null },
+    [second.medication]: { action: "accept", replacement: "ATC:ignored", pick: null },
   };
   assert.equal(
     m.decisionOf({ ...answer, recommendation_id: null }, choices, ""),
@@ -139,8 +140,14 @@ test("composer state: the decision, or why it cannot be recorded", () => {
   assert.deepEqual(m.decisionOf(answer, choices, "  "), {
     recommendation_id: 41,
     decisions: [
-      { medication: first.medication, action: "replace", replacement: "ATC:X" },
-      { medication: second.medication, action: "accept", replacement: null },
+      { medication: first.medication, action: "replace", replacement: "ATC:X", choice: null },
+      // Accepted without a pick: the first candidate.
+      {
+        medication: second.medication,
+        action: "accept",
+        replacement: null,
+        choice: { kind: "drug", drug: second.candidates[0].drug, route: second.candidates[0].route },
+      },
     ],
     note: null,
   });
@@ -161,4 +168,97 @@ test("composer state: choosing or editing the note un-records; recording and exp
   const err = { code: "busy", message: "b" };
   assert.deepEqual(run([{ type: "export_started" }, { type: "export_failed", error: err }]).exportError, err);
   assert.equal(run([{ type: "suggest_failed", error: err }, { type: "dismiss_error" }]).error, null);
+});
+
+// ---------------------------------------------------------------- candidates and interactions
+
+const sugg = (code) => answer.recommendation.suggestions.find((s) => s.medication === code);
+const pairs = (findings) => findings.map((f) => `${f.a}×${f.b}:${f.severity}:${f.certainty}`).sort();
+/** A state showing `answer`, after `actions`. */
+const shown = (actions = []) =>
+  run([{ type: "suggest_done", answer, teacher: null, key: "k" }, ...actions], m.initialState(null, false));
+const pick = (medication, p) => ({ type: "pick", medication, pick: p });
+const drug = (code) => {
+  const c = answer.recommendation.suggestions.flatMap((s) => s.candidates).find((x) => x.drug === code);
+  return { kind: "drug", drug: c.drug, route: c.route };
+};
+
+test("composer state: the sample has what these tests rely on", () => {
+  // Macrolides: azithromycin (current, the default) or clarithromycin; a clarithromycin ×
+  // azithromycin rule (drug-level) and a ticagrelor × clarithromycin rule that is class-level
+  // against the blood-thinner class, whose default is heparin.
+  assert.deepEqual(sugg("ATC:J01F").candidates.map((c) => c.drug), ["ATC:J01FA10", "ATC:J01FA09"]);
+  assert.equal(sugg("ATC:B01A").candidates[0].drug, "ATC:B01AB01");
+  assert.equal(sugg("ATC:A12C").candidates.length, 0);
+  for (const code of ["ATC:J01F", "ATC:B01A", "ATC:A12C"]) assert.equal(sugg(code).status, "suggested", code);
+  assert.deepEqual(pairs(answer.recommendation.interactions), []);
+});
+
+test("composer state: the default picks are each suggestion's first candidate, else its class", () => {
+  assert.deepEqual(m.defaultPick(sugg("ATC:J01F")), { kind: "drug", drug: "ATC:J01FA10", route: "PO" });
+  assert.deepEqual(m.defaultPick(sugg("ATC:A12C")), { kind: "class_only" });
+  const set = m.activeSet(answer, {});
+  for (const c of answer.recommendation.current_medications) assert.ok(set.has(c), c);
+  assert.ok(set.has("ATC:J01FA10") && set.has("ATC:B01AB01") && set.has("ATC:A12C"));
+  assert.ok(!set.has("ATC:J01F") && !set.has("ATC:B01A"), "a class with candidates stands for its first one");
+  assert.ok(!set.has("ATC:C10AA05"), "below the threshold: not screened");
+  // With the default picks the client screens what the service did.
+  assert.deepEqual(pairs(shown().answer.recommendation.interactions), pairs(answer.recommendation.interactions));
+});
+
+test("composer state: each pick rescreens the chosen drugs without a new answer", () => {
+  let s = shown([pick("ATC:J01F", drug("ATC:J01FA09"))]);
+  assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
+  assert.deepEqual(s.choices["ATC:J01F"], { action: "none", replacement: null, pick: drug("ATC:J01FA09") });
+  // Blood thinners as a class only: a class-level possibility with clarithromycin appears.
+  s = run([pick("ATC:B01A", { kind: "class_only" })], s);
+  assert.deepEqual(pairs(s.answer.recommendation.interactions), [
+    "ATC:J01FA09×ATC:B01A:contraindicated:class",
+    "ATC:J01FA10×ATC:J01FA09:major:drug",
+  ]);
+  // Choosing a blood thinner resolves it; going back to azithromycin removes the rest.
+  s = run([pick("ATC:B01A", drug("ATC:B01AC06"))], s);
+  assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
+  s = run([pick("ATC:J01F", drug("ATC:J01FA10"))], s);
+  assert.deepEqual(pairs(s.answer.recommendation.interactions), []);
+  // The rest of the answer is the service's.
+  assert.equal(s.answer.recommendation.interactions_any_choice, answer.recommendation.interactions_any_choice);
+  assert.equal(s.answer.recommendation.suggestions, answer.recommendation.suggestions);
+  // Both classes as classes: the class × class possibility.
+  s = run([pick("ATC:J01F", { kind: "class_only" }), pick("ATC:B01A", { kind: "class_only" })], s);
+  assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01F×ATC:B01A:contraindicated:class"]);
+});
+
+test("composer state: a pick survives the action chosen after it and is forgotten by a new answer", () => {
+  let s = shown([
+    pick("ATC:J01F", drug("ATC:J01FA09")),
+    { type: "choose", medication: "ATC:J01F", choice: { action: "accept", replacement: null } },
+  ]);
+  assert.deepEqual(s.choices["ATC:J01F"], { action: "accept", replacement: null, pick: drug("ATC:J01FA09") });
+  s = run([{ type: "record_done", id: 3 }, pick("ATC:J01F", drug("ATC:J01FA10"))], s);
+  assert.equal(s.recorded, null, "a new pick un-records");
+  s = run([{ type: "suggest_done", answer, teacher: null, key: "k" }], s);
+  assert.deepEqual(s.choices, {});
+});
+
+test("composer state: accepted suggestions carry the chosen ingredient, or class only", () => {
+  const s = shown([
+    pick("ATC:J01F", drug("ATC:J01FA09")),
+    { type: "choose", medication: "ATC:J01F", choice: { action: "accept", replacement: null } },
+    pick("ATC:H02A", { kind: "class_only" }),
+    { type: "choose", medication: "ATC:H02A", choice: { action: "accept", replacement: null } },
+    { type: "choose", medication: "ATC:A12C", choice: { action: "accept", replacement: null } },
+    pick("ATC:B01A", drug("ATC:B01AC04")),
+    { type: "choose", medication: "ATC:B01A", choice: { action: "reject", replacement: null } },
+  ]);
+  const d = m.decisionOf(s.answer, s.choices, "");
+  assert.deepEqual(
+    d.decisions.map((x) => [x.medication, x.action, x.choice]),
+    [
+      ["ATC:A12C", "accept", { kind: "class_only" }],
+      ["ATC:H02A", "accept", { kind: "class_only" }],
+      ["ATC:J01F", "accept", { kind: "drug", drug: "ATC:J01FA09", route: "PO" }],
+      ["ATC:B01A", "reject", null],
+    ],
+  );
 });

@@ -1,10 +1,66 @@
-// The composer's last steps: record the decision on the shown answer (`record_decision`), and,
-// for a stored visit, export the visit's latest recorded decision as FHIR (`export_fhir`).
+// The composer's last steps: record the decision on the shown answer (`record_decision`), with a
+// summary of what it says (each accepted class with the ingredient chosen), and, for a stored
+// visit, export the visit's latest recorded decision as FHIR (`export_fhir`).
 
 import type { Dispatch } from "preact/hooks";
-import { Badge, ErrorBanner } from "../../components";
-import { plural } from "../../format";
-import type { ComposerAction, ComposerState } from "./state";
+import type { Suggestion } from "../../bindings/Suggestion";
+import { Badge, CodeName, ErrorBanner } from "../../components";
+import { nameOf, plural, type Titles } from "../../format";
+import { type ComposerAction, type ComposerState, type Selection, allTitles, pickOf } from "./state";
+
+const ACTION_WORD = { accept: "Accept", reject: "Reject", replace: "Replace" } as const;
+
+/** What is ordered for an accepted suggestion: "Clarithromycin PO ATC:J01FA09", or "class only". */
+function Ordered({ s, c, titles }: { s: Suggestion; c: Selection; titles: Titles }) {
+  const pick = pickOf(s, { [s.medication]: c });
+  if (pick.kind === "class_only") return <span data-testid="summary-pick">class only, no ingredient chosen</span>;
+  const cand = s.candidates.find((x) => x.drug === pick.drug && x.route === pick.route);
+  const name = cand?.name ?? nameOf(pick.drug, titles);
+  return (
+    <span data-testid="summary-pick" data-drug={pick.drug}>
+      <strong>{[name, pick.route].filter(Boolean).join(" ")}</strong> <code class="code">{pick.drug}</code>
+    </span>
+  );
+}
+
+/** The decided suggestions, as they will be (or were) recorded. */
+function DecisionSummary({ state }: { state: ComposerState }) {
+  const { answer, choices } = state;
+  if (!answer) return null;
+  const titles = allTitles(state);
+  const decided = answer.recommendation.suggestions.filter((s) => (choices[s.medication]?.action ?? "none") !== "none");
+  if (!decided.length) return null;
+  return (
+    <div class="decision-summary">
+      <h3>{state.recorded !== null ? "Recorded" : "To be recorded"}</h3>
+      <ul data-testid="decision-summary">
+        {decided.map((s) => {
+          const c = choices[s.medication];
+          const name = s.name ?? nameOf(s.medication, titles);
+          return (
+            <li key={s.medication} data-code={s.medication} data-action={c.action}>
+              {ACTION_WORD[c.action as keyof typeof ACTION_WORD]} {name}
+              {c.action === "accept" ? (
+                <>
+                  : <Ordered s={s} c={c} titles={titles} />
+                </>
+              ) : c.action === "replace" ? (
+                c.replacement ? (
+                  <>
+                    {" "}
+                    with <CodeName code={c.replacement} titles={titles} />
+                  </>
+                ) : (
+                  " (no replacement chosen yet)"
+                )
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
 
 export function DecisionBar({
   state,
@@ -21,6 +77,7 @@ export function DecisionBar({
   return (
     <section aria-labelledby="decide-h" class="panel">
       <h2 id="decide-h">Record the decision</h2>
+      <DecisionSummary state={state} />
       <div class="field">
         <label for="decision-note">Note (optional)</label>
         <textarea

@@ -1,10 +1,12 @@
-// The composer's answer: the ranked suggestions (with evidence, interaction warnings and the
-// clinician's choice on each), the teacher's list beside them when compared, what the model did
-// not know of the visit, and the interaction warnings of the whole answer.
+// The composer's answer: the ranked suggestions (each with its candidate ingredients, evidence by
+// kind, interaction warnings and the clinician's choice), the teacher's list beside them when
+// compared, what the model did not know of the visit, and the interaction warnings of what is
+// chosen (recomputed on each pick, see state.ts `withPicks`).
 
 import { useId } from "preact/hooks";
 import type { Dispatch } from "preact/hooks";
 import type { Answer } from "../../bindings/Answer";
+import type { Choice } from "../../bindings/Choice";
 import type { Code } from "../../bindings/Code";
 import type { Finding } from "../../bindings/Finding";
 import type { Recommendation } from "../../bindings/Recommendation";
@@ -12,22 +14,168 @@ import type { Suggestion } from "../../bindings/Suggestion";
 import { CodePicker } from "../../CodePicker";
 import { CodeName, ModelKindBadge, ProbabilityBar, SeverityTag, StatusBadge } from "../../components";
 import { FindingsList, findingId } from "../../Findings";
-import { ROLE_LABEL, nameOf, pct, severityRank, type Titles } from "../../format";
-import { type Choice, type ComposerAction, UNDECIDED } from "./state";
+import { EVIDENCE_KIND_LABEL, ROLE_LABEL, candidateText, nameOf, pct, pts, severityRank, type Titles } from "../../format";
+import {
+  type ComposerAction,
+  type Selection,
+  UNDECIDED,
+  activeSet,
+  findingsAmong,
+  pickCode,
+  pickOf,
+} from "./state";
 
-const ACTION_LABEL: Record<Choice["action"], string> = {
+const ACTION_LABEL: Record<Selection["action"], string> = {
   none: "Undecided",
   accept: "Accept",
   reject: "Reject",
   replace: "Replace",
 };
 
-function warningsFor(med: Code, findings: Finding[]): { f: Finding; other: Code; otherRole: Finding["a_role"] }[] {
+type Warning = { f: Finding; other: Code; otherRole: Finding["a_role"] };
+
+function warningsFor(med: Code, findings: Finding[]): Warning[] {
   return findings
     .filter((f) => f.severity !== "unknown")
     .filter((f) => (f.a === med && f.a_role === "suggested") || (f.b === med && f.b_role === "suggested"))
     .sort((x, y) => severityRank(y.severity) - severityRank(x.severity))
     .map((f) => (f.a === med ? { f, other: f.b, otherRole: f.b_role } : { f, other: f.a, otherRole: f.a_role }));
+}
+
+/** A decidable suggestion's warnings: its pick against the current medications and the other picks. */
+function pickWarnings(s: Suggestion, answer: Answer, choices: Record<Code, Selection>): Warning[] {
+  const pick = pickCode(s, choices);
+  const screened = activeSet(answer, choices).add(pick);
+  return warningsFor(pick, findingsAmong(answer, screened));
+}
+
+const samePick = (x: Choice, y: Choice) =>
+  x.kind === y.kind && (x.kind === "class_only" || (y.kind === "drug" && x.drug === y.drug && x.route === y.route));
+
+/** The concrete drugs of a suggested class, each a choice (one click), and "class only". */
+function Candidates({
+  s,
+  name,
+  choices,
+  titles,
+  dispatch,
+}: {
+  s: Suggestion;
+  name: string;
+  choices: Record<Code, Selection>;
+  titles: Titles;
+  dispatch: Dispatch<ComposerAction>;
+}) {
+  const uid = useId();
+  const current = pickOf(s, choices);
+  const pick = (p: Choice) => dispatch({ type: "pick", medication: s.medication, pick: p });
+  const classOnly: Choice = { kind: "class_only" };
+  return (
+    <fieldset class="candidates" data-testid="candidates" data-pick={pickCode(s, choices)}>
+      <legend class="sr-only">What to order for {name}</legend>
+      {s.candidates.length === 0 ? (
+        <p class="cand-none muted small" data-testid="no-candidates">
+          No ingredient of this class ordered in this store — class only
+        </p>
+      ) : (
+        <ul class="cand-list">
+          {s.candidates.map((c, i) => {
+            const p: Choice = { kind: "drug", drug: c.drug, route: c.route };
+            const checked = samePick(current, p);
+            const { lead, reason } = candidateText(c, titles);
+            return (
+              <li key={`${c.drug}|${c.route ?? ""}`}>
+                <label class={`cand${checked ? " checked" : ""}`}>
+                  <input
+                    type="radio"
+                    name={`pick-${uid}`}
+                    checked={checked}
+                    onChange={() => pick(p)}
+                    data-testid="candidate"
+                    data-drug={c.drug}
+                    data-route={c.route ?? ""}
+                    data-basis={c.basis.kind}
+                  />
+                  <span class="cand-text">
+                    <strong>{lead}</strong> — <span data-testid="candidate-basis">{reason}</span>{" "}
+                    <code class="code">{c.drug}</code>
+                    {i === 0 ? <span class="muted small"> (default)</span> : null}
+                  </span>
+                </label>
+              </li>
+            );
+          })}
+          <li>
+            <label class={`cand cand-class${current.kind === "class_only" ? " checked" : ""}`}>
+              <input
+                type="radio"
+                name={`pick-${uid}`}
+                checked={current.kind === "class_only"}
+                onChange={() => pick(classOnly)}
+                data-testid="candidate-class-only"
+              />
+              <span class="cand-text">class only: {name}, no ingredient chosen</span>
+            </label>
+          </li>
+        </ul>
+      )}
+    </fieldset>
+  );
+}
+
+/** The evidence by kind of input: each kind's contribution and its top codes; or "evidence weak". */
+function EvidenceGroups({ s, titles }: { s: Suggestion; titles: Titles }) {
+  const groups = (
+    <ul class="ev-groups">
+      {s.evidence_groups.map((g) => (
+        <li key={g.kind} data-testid="evidence-group" data-kind={g.kind}>
+          <span class="ev-kind">{EVIDENCE_KIND_LABEL[g.kind]}</span>{" "}
+          <span class={`delta${g.delta < 0 ? " delta-neg" : ""}`} data-testid="group-delta">
+            {pts(g.delta)}
+          </span>
+          {g.top.length ? (
+            <ul class="ev-codes">
+              {g.top.map((e) => (
+                <li key={e.code}>
+                  <CodeName code={e.code} titles={titles} />{" "}
+                  <span class="delta" data-testid="delta">
+                    {pts(e.delta)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+  if (s.evidence_weak)
+    return (
+      <div class="evidence evidence-weak" data-testid="evidence" data-weak="true">
+        <p data-testid="evidence-weak">
+          <strong>Evidence weak for this suggestion</strong>: no input, alone or with the others, accounts for much of
+          its probability
+          {s.evidence_drop !== null ? ` (removing the strongest together: ${pts(s.evidence_drop)})` : ""}; it rests on
+          the visit as a whole, and the inputs below are not its reasons.
+        </p>
+        {s.evidence_groups.length ? (
+          <details>
+            <summary>What removing each kind of input does</summary>
+            {groups}
+          </details>
+        ) : null}
+      </div>
+    );
+  if (!s.evidence_groups.length) return null;
+  return (
+    <div class="evidence" data-testid="evidence" data-weak="false">
+      <h4>
+        Evidence: probability points lost without each kind of input
+        {s.evidence_drop !== null ? <span class="muted"> (the strongest codes together: {pts(s.evidence_drop)})</span> : null}
+      </h4>
+      {groups}
+    </div>
+  );
 }
 
 function DecisionControls({
@@ -39,12 +187,12 @@ function DecisionControls({
 }: {
   s: Suggestion;
   name: string;
-  choice: Choice;
+  choice: Selection;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
   const uid = useId();
-  const onChange = (next: Choice) => dispatch({ type: "choose", medication: s.medication, choice: next });
+  const onChange = (next: Omit<Selection, "pick">) => dispatch({ type: "choose", medication: s.medication, choice: next });
   return (
     <fieldset class="decision" data-testid="decision">
       <legend>Decision for {name}</legend>
@@ -93,21 +241,21 @@ function SuggestionCard({
   rank,
   answer,
   titles,
-  choice,
+  choices,
   dispatch,
 }: {
   s: Suggestion;
   rank: number;
   answer: Answer;
   titles: Titles;
-  /** With a choice and a dispatch the card can be decided on; without, it is the compact (teacher) card. */
-  choice?: Choice;
+  /** With the choices and a dispatch the card can be decided on; without, it is the compact (teacher) card. */
+  choices?: Record<Code, Selection>;
   dispatch?: Dispatch<ComposerAction>;
 }) {
-  const compact = !(choice && dispatch);
   const rec = answer.recommendation;
   const name = s.name ?? nameOf(s.medication, titles);
-  const warnings = warningsFor(s.medication, rec.interactions);
+  const warnings = choices ? pickWarnings(s, answer, choices) : warningsFor(s.medication, rec.interactions);
+  const compact = !(choices && dispatch);
   return (
     <li class={`suggestion status-${s.status}`} data-testid="suggestion" data-code={s.medication} data-status={s.status}>
       <div class="sugg-head">
@@ -129,10 +277,11 @@ function SuggestionCard({
           {warnings.length ? (
             <ul class="sugg-warnings" data-testid="suggestion-warnings" aria-label={`Interaction warnings for ${name}`}>
               {warnings.map(({ f, other, otherRole }) => (
-                <li key={`${f.a}|${f.b}`} data-severity={f.severity}>
-                  <SeverityTag severity={f.severity} /> with <strong>{nameOf(other, titles)}</strong>
+                <li key={`${f.a}|${f.b}`} data-severity={f.severity} data-certainty={f.certainty}>
+                  {f.certainty === "drug" ? <SeverityTag severity={f.severity} /> : <span class="possible-tag">Possible</span>}{" "}
+                  with <strong>{nameOf(other, titles)}</strong>
                   {ROLE_LABEL[otherRole] ? ` (${ROLE_LABEL[otherRole]})` : ""} ·{" "}
-                  {f.certainty === "drug" ? "drug-level" : "class-level"}
+                  {f.certainty === "drug" ? "drug-level" : "class-level: depends on the drug ordered"}
                   {compact ? null : (
                     <>
                       {" · "}
@@ -143,26 +292,23 @@ function SuggestionCard({
               ))}
             </ul>
           ) : null}
-          {!compact && s.evidence.length ? (
-            <div class="evidence" data-testid="evidence">
-              <h4>Evidence: probability points lost without each input</h4>
-              <ul>
-                {s.evidence.map((e) => (
-                  <li key={e.code}>
-                    <CodeName code={e.code} titles={titles} />{" "}
-                    <span class="delta" data-testid="delta">
-                      +{(e.delta * 100).toFixed(1)} pts
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          ) : null}
         </div>
-        {choice && dispatch ? (
-          <div class="sugg-side">
-            <DecisionControls s={s} name={name} choice={choice} titles={titles} dispatch={dispatch} />
-          </div>
+        {choices && dispatch ? (
+          <>
+            <div class="sugg-side">
+              <DecisionControls
+                s={s}
+                name={name}
+                choice={choices[s.medication] ?? UNDECIDED}
+                titles={titles}
+                dispatch={dispatch}
+              />
+            </div>
+            <div class="sugg-detail">
+              <Candidates s={s} name={name} choices={choices} titles={titles} dispatch={dispatch} />
+              <EvidenceGroups s={s} titles={titles} />
+            </div>
+          </>
         ) : null}
       </div>
     </li>
@@ -223,7 +369,7 @@ export function SuggestionLists({
 }: {
   answer: Answer;
   teacherAnswer: Answer | null;
-  choices: Record<Code, Choice>;
+  choices: Record<Code, Selection>;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
@@ -231,6 +377,10 @@ export function SuggestionLists({
     <div class={teacherAnswer ? "compare-grid" : ""}>
       <section aria-labelledby="primary-list-h" data-testid="primary-list">
         <ListHeader label={teacherAnswer ? "Active model" : "Suggestions"} answer={answer} testid="primary-list" />
+        <p class="cand-note small" data-testid="candidates-note">
+          Under each class: the ingredients to choose from, by what was ordered in this store — statistics of past
+          practice in this store, not a dosing recommendation. The first is chosen unless you choose another.
+        </p>
         <ol class="suggestions">
           {answer.recommendation.suggestions.map((s, i) => (
             <SuggestionCard
@@ -239,7 +389,7 @@ export function SuggestionLists({
               rank={i + 1}
               answer={answer}
               titles={titles}
-              choice={choices[s.medication] ?? UNDECIDED}
+              choices={choices}
               dispatch={dispatch}
             />
           ))}
@@ -259,14 +409,16 @@ export function SuggestionLists({
   );
 }
 
-/** Every interaction among the screened drugs of the answer. */
+/** Every interaction among what is chosen: `rec.interactions` follows the picks (state.ts `withPicks`). */
 export function InteractionWarnings({ rec, titles }: { rec: Recommendation; titles: Titles }) {
   return (
-    <section aria-labelledby="ddi-h" class="panel">
+    <section aria-labelledby="ddi-h" class="panel" data-testid="interaction-panel">
       <h2 id="ddi-h">Interaction warnings</h2>
       <p class="muted small">
-        Screened: the suggestions above the threshold and the current medications (
-        {rec.current_medications.map((c) => nameOf(c, titles)).join(", ") || "none"}).
+        Screened: the current medications (
+        {rec.current_medications.map((c) => nameOf(c, titles)).join(", ") || "none"}) and, for each suggestion above
+        the threshold, the ingredient chosen under it (its class when "class only" is chosen). Updated with each
+        choice.
       </p>
       <FindingsList findings={rec.interactions} titles={titles} testid="interactions" />
     </section>

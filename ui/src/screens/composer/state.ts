@@ -5,20 +5,27 @@
 
 import type { Action } from "../../bindings/Action";
 import type { Answer } from "../../bindings/Answer";
+import type { Choice } from "../../bindings/Choice";
 import type { Code } from "../../bindings/Code";
 import type { CodeHit } from "../../bindings/CodeHit";
 import type { DecisionRequest } from "../../bindings/DecisionRequest";
 import type { FhirExport } from "../../bindings/FhirExport";
+import type { Finding } from "../../bindings/Finding";
 import type { IpcError } from "../../bindings/IpcError";
 import type { Sex } from "../../bindings/Sex";
 import type { Subject } from "../../bindings/Subject";
-import { plural, type Titles } from "../../format";
+import type { Suggestion } from "../../bindings/Suggestion";
+import { plural, severityRank, type Titles } from "../../format";
 import type { ComposerSeed } from "../../nav";
 
-/** A clinician's choice on one suggestion, before it is recorded ("none": undecided). */
-export type Choice = { action: Action | "none"; replacement: Code | null };
+/**
+ * A clinician's choice on one suggestion, before it is recorded ("none": undecided), and what
+ * to order for it: one of its candidates or the class only (`pick`; null: the default, its first
+ * candidate, else the class).
+ */
+export type Selection = { action: Action | "none"; replacement: Code | null; pick: Choice | null };
 
-export const UNDECIDED: Choice = { action: "none", replacement: null };
+export const UNDECIDED: Selection = { action: "none", replacement: null, pick: null };
 
 /** The code lists the composer edits: the ad-hoc visit's three, and a stored visit's extra current medications. */
 export type CodeList = "diagnoses" | "procedures" | "current" | "extraCurrent";
@@ -42,11 +49,16 @@ export interface ComposerState {
   error: IpcError | null;
   formMsg: string;
   status: string;
+  /**
+   * The answer as served, except that `recommendation.interactions` follows the picks: the
+   * findings of `interactions_any_choice` among the current medications and the pick of each
+   * suggestion above the threshold (`withPicks`), recomputed on each pick without another call.
+   */
   answer: Answer | null;
   teacherAnswer: Answer | null;
   /** What the shown answer was computed from (`inputKey`); any change marks the answer stale. */
   answeredKey: string | null;
-  choices: Record<Code, Choice>;
+  choices: Record<Code, Selection>;
   note: string;
   recordMsg: string;
   recording: boolean;
@@ -79,7 +91,8 @@ export type ComposerAction =
   | { type: "suggest_started" }
   | { type: "suggest_done"; answer: Answer; teacher: Answer | null; key: string }
   | { type: "suggest_failed"; error: IpcError }
-  | { type: "choose"; medication: Code; choice: Choice }
+  | { type: "choose"; medication: Code; choice: Omit<Selection, "pick"> }
+  | { type: "pick"; medication: Code; pick: Choice }
   | { type: "note"; text: string }
   | { type: "record_message"; message: string }
   | { type: "record_started" }
@@ -180,7 +193,7 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       return {
         ...s,
         busy: false,
-        answer: a.answer,
+        answer: withPicks(a.answer, {}),
         teacherAnswer: a.teacher,
         answeredKey: a.key,
         choices: {},
@@ -188,8 +201,14 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       };
     case "suggest_failed":
       return { ...s, busy: false, error: a.error, status: "" };
-    case "choose":
-      return { ...s, choices: { ...s.choices, [a.medication]: a.choice }, recorded: null, recordMsg: "" };
+    case "choose": {
+      const pick = s.choices[a.medication]?.pick ?? null;
+      return { ...s, choices: { ...s.choices, [a.medication]: { ...a.choice, pick } }, recorded: null, recordMsg: "" };
+    }
+    case "pick": {
+      const choices = { ...s.choices, [a.medication]: { ...(s.choices[a.medication] ?? UNDECIDED), pick: a.pick } };
+      return { ...s, choices, answer: s.answer && withPicks(s.answer, choices), recorded: null, recordMsg: "" };
+    }
     case "note":
       return { ...s, note: a.text, recorded: null };
     case "record_message":
@@ -268,8 +287,57 @@ export function subjectOf(s: ComposerState, seed: ComposerSeed | null): Subject 
   return { kind: "ad_hoc", diagnoses: s.diagnoses, procedures: s.procedures, current: s.current, age, sex: s.sex };
 }
 
+/** What a suggestion orders unless the prescriber picks otherwise: its first candidate, else the class. */
+export function defaultPick(s: Suggestion): Choice {
+  const c = s.candidates[0];
+  return c ? { kind: "drug", drug: c.drug, route: c.route } : { kind: "class_only" };
+}
+
+/** The suggestion's pick: the prescriber's, else the default. */
+export function pickOf(s: Suggestion, choices: Record<Code, Selection>): Choice {
+  return choices[s.medication]?.pick ?? defaultPick(s);
+}
+
+/** The code a pick stands for in the interaction screening: the drug, or the suggested class. */
+export function pickCode(s: Suggestion, choices: Record<Code, Selection>): Code {
+  const p = pickOf(s, choices);
+  return p.kind === "drug" ? p.drug : s.medication;
+}
+
+/** What is screened: the current medications and the pick of each suggestion above the threshold. */
+export function activeSet(answer: Answer, choices: Record<Code, Selection>): Set<Code> {
+  const rec = answer.recommendation;
+  const out = new Set<Code>(rec.current_medications);
+  for (const s of rec.suggestions) if (s.status === "suggested") out.add(pickCode(s, choices));
+  return out;
+}
+
+const pairKey = (f: Finding) => (f.a < f.b ? `${f.a}|${f.b}` : `${f.b}|${f.a}`);
+
+/**
+ * The findings of `interactions_any_choice` whose two drugs are both in `codes`: one per pair
+ * (the strongest, drug-level before class-level), strongest first.
+ */
+export function findingsAmong(answer: Answer, codes: Set<Code>): Finding[] {
+  const best = new Map<string, Finding>();
+  const rank = (f: Finding) => severityRank(f.severity) * 2 + (f.certainty === "drug" ? 1 : 0);
+  for (const f of answer.recommendation.interactions_any_choice) {
+    if (!codes.has(f.a) || !codes.has(f.b) || f.a === f.b) continue;
+    const k = pairKey(f);
+    const prev = best.get(k);
+    if (!prev || rank(f) > rank(prev)) best.set(k, f);
+  }
+  return [...best.values()].sort((x, y) => rank(y) - rank(x));
+}
+
+/** `answer` with `recommendation.interactions` screened for the picks in `choices` (see `ComposerState.answer`). */
+export function withPicks(answer: Answer, choices: Record<Code, Selection>): Answer {
+  const interactions = findingsAmong(answer, activeSet(answer, choices));
+  return { ...answer, recommendation: { ...answer.recommendation, interactions } };
+}
+
 /** The decision to record on `answer`, or why it cannot be recorded yet (a message to show). */
-export function decisionOf(answer: Answer, choices: Record<Code, Choice>, note: string): DecisionRequest | string {
+export function decisionOf(answer: Answer, choices: Record<Code, Selection>, note: string): DecisionRequest | string {
   const decided = answer.recommendation.suggestions.filter((s) => (choices[s.medication]?.action ?? "none") !== "none");
   if (!decided.length) return "Choose Accept, Reject or Replace for at least one suggestion first.";
   const missing = decided.find((s) => choices[s.medication].action === "replace" && !choices[s.medication].replacement);
@@ -280,7 +348,12 @@ export function decisionOf(answer: Answer, choices: Record<Code, Choice>, note: 
     recommendation_id: answer.recommendation_id,
     decisions: decided.map((s) => {
       const c = choices[s.medication];
-      return { medication: s.medication, action: c.action as Action, replacement: c.action === "replace" ? c.replacement : null };
+      return {
+        medication: s.medication,
+        action: c.action as Action,
+        replacement: c.action === "replace" ? c.replacement : null,
+        choice: c.action === "accept" ? pickOf(s, choices) : null,
+      };
     }),
     note: note.trim() || null,
   };
