@@ -11,7 +11,7 @@ export type Suggestion = { medication: Code, name: string | null, probability: n
  */
 evidence: Array<Evidence>, 
 /**
- * The evidence by kind, in [`EvidenceKind`] order, kinds that lower it first.
+ * The evidence by kind, the kind whose removal lowers the probability most first.
  */
 evidence_groups: Array<EvidenceGroup>, 
 /**
