@@ -207,8 +207,10 @@ test("composer state: the default picks are each suggestion's first candidate, e
 });
 
 test("composer state: each pick rescreens the chosen drugs without a new answer", () => {
+  assert.match(shown().status, /; 0 major or contraindicated interaction warnings\.$/);
   let s = shown([pick("ATC:J01F", drug("ATC:J01FA09"))]);
   assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
+  assert.match(s.status, /; 1 major or contraindicated interaction warning\.$/, "the status line follows the picks");
   assert.deepEqual(s.choices["ATC:J01F"], { action: "none", replacement: null, pick: drug("ATC:J01FA09") });
   // Blood thinners as a class only: a class-level possibility with clarithromycin appears.
   s = run([pick("ATC:B01A", { kind: "class_only" })], s);
@@ -216,6 +218,7 @@ test("composer state: each pick rescreens the chosen drugs without a new answer"
     "ATC:J01FA09×ATC:B01A:contraindicated:class",
     "ATC:J01FA10×ATC:J01FA09:major:drug",
   ]);
+  assert.match(s.status, /; 1 major or contraindicated interaction warning\.$/, "a class-level possibility is not counted");
   // Choosing a blood thinner resolves it; going back to azithromycin removes the rest.
   s = run([pick("ATC:B01A", drug("ATC:B01AC06"))], s);
   assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);

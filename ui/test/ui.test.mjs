@@ -317,7 +317,7 @@ test("composer: choosing a candidate rescreens the interactions without a call; 
   }));
 
 test("composer: the decision carries the chosen ingredient, and its summary names it", T, () =>
-  withApp(async ({ page, calls }) => {
+  withApp(async ({ page, calls, shot }) => {
     await suggestAdHoc(page);
     await candidateRow(page, "ATC:J01F", "ATC:J01FA09").click();
     await suggestion(page, "ATC:J01F").getByTestId("decision-accept").check();
@@ -335,6 +335,7 @@ test("composer: the decision carries the chosen ingredient, and its summary name
       "Accept Macrolide antibiotics: Clarithromycin PO ATC:J01FA09",
       "Reject Blood thinners (antithrombotics)",
     ]);
+    await shot("composer-decision-summary");
     await page.getByTestId("record-decision").click();
     await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
     const d = (await calls("record_decision")).at(-1).args.decision;

@@ -143,10 +143,15 @@ function learn(titles: Titles, hit: CodeHit): Titles {
   return hit.title ? { ...titles, [hit.code]: hit.title } : titles;
 }
 
-/** The status line after an answer: how many suggestions, how fast, how many serious warnings. */
+/**
+ * The status line after an answer or a pick: how many suggestions, how fast, how many serious
+ * drug-level warnings among what is chosen (class-level ones are possibilities, not counted).
+ */
 export function answerStatus(a: Answer): string {
   const rec = a.recommendation;
-  const high = rec.interactions.filter((f) => f.severity === "major" || f.severity === "contraindicated").length;
+  const high = rec.interactions.filter(
+    (f) => f.certainty === "drug" && (f.severity === "major" || f.severity === "contraindicated"),
+  ).length;
   const above = rec.suggestions.filter((s) => s.status === "suggested").length;
   return (
     `${plural(rec.suggestions.length, "suggestion")} (${above} above the threshold) in ` +
@@ -189,16 +194,18 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       return { ...s, formMsg: a.message };
     case "suggest_started":
       return { ...s, formMsg: "", busy: true, error: null, recorded: null, status: "Asking the model…" };
-    case "suggest_done":
+    case "suggest_done": {
+      const answer = withPicks(a.answer, {});
       return {
         ...s,
         busy: false,
-        answer: withPicks(a.answer, {}),
+        answer,
         teacherAnswer: a.teacher,
         answeredKey: a.key,
         choices: {},
-        status: answerStatus(a.answer),
+        status: answerStatus(answer),
       };
+    }
     case "suggest_failed":
       return { ...s, busy: false, error: a.error, status: "" };
     case "choose": {
@@ -207,7 +214,15 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
     }
     case "pick": {
       const choices = { ...s.choices, [a.medication]: { ...(s.choices[a.medication] ?? UNDECIDED), pick: a.pick } };
-      return { ...s, choices, answer: s.answer && withPicks(s.answer, choices), recorded: null, recordMsg: "" };
+      const answer = s.answer && withPicks(s.answer, choices);
+      return {
+        ...s,
+        choices,
+        answer,
+        status: answer ? answerStatus(answer) : s.status,
+        recorded: null,
+        recordMsg: "",
+      };
     }
     case "note":
       return { ...s, note: a.text, recorded: null };
