@@ -379,9 +379,9 @@ test("composer: evidence by kind, and \"evidence weak\" instead of reasons when 
       "profile",
     ]);
     const texts = (await groups.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
-    assert.match(texts[0], /^continued from the previous visit \+77\.0 pts Inhaled airway openers ATC:R03A \+75\.9 pts/);
-    assert.match(texts[1], /^current diagnoses \+7\.9 pts Obesity, unspecified ICD10CM:E669 \+19\.8 pts$/);
-    assert.match(texts[2], /^earlier diagnoses and procedures \+1\.3 pts Low blood oxygen \(hypoxaemia\)/);
+    assert.match(texts[0], /^continued from the previous visit \+77\.0 pts — Inhaled airway openers ATC:R03A \+75\.9 pts · Macrolide/);
+    assert.match(texts[1], /^current diagnoses \+7\.9 pts — Obesity, unspecified ICD10CM:E669 \+19\.8 pts$/);
+    assert.match(texts[2], /^earlier diagnoses and procedures \+1\.3 pts — Low blood oxygen \(hypoxaemia\)/);
     assert.equal(texts[3], "profile +0.3 pts");
     // A kind whose removal raises the probability reads as a negative contribution.
     assert.match(

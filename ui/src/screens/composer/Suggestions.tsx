@@ -134,16 +134,20 @@ function EvidenceGroups({ s, titles }: { s: Suggestion; titles: Titles }) {
             {pts(g.delta)}
           </span>
           {g.top.length ? (
-            <ul class="ev-codes">
-              {g.top.map((e) => (
-                <li key={e.code}>
-                  <CodeName code={e.code} titles={titles} />{" "}
-                  <span class="delta" data-testid="delta">
-                    {pts(e.delta)}
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <>
+              {" — "}
+              <ul class="ev-codes">
+                {g.top.map((e, i) => (
+                  <li key={e.code}>
+                    {i > 0 ? " · " : ""}
+                    <CodeName code={e.code} titles={titles} />{" "}
+                    <span class="delta" data-testid="delta">
+                      {pts(e.delta)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </>
           ) : null}
         </li>
       ))}
