@@ -12,6 +12,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
@@ -58,6 +59,110 @@ let interactionPatient;
 async function shot(name) {
   await browser.pause(500);
   await browser.saveScreenshot(path.join(ARTIFACTS, `${name}.png`));
+}
+
+// ---------------------------------------------------------------- full-page screenshots
+// WebKitWebDriver's screenshots (of the window or of an element) stop at the window, and the
+// Xvfb screen is 800 px tall: a full page is stitched from window shots scrolled down the page.
+
+/** An 8-bit RGB or RGBA, non-interlaced PNG (what WebKitWebDriver writes) → rows of pixels. */
+function decodePng(buf) {
+  const idat = [];
+  let width = 0, height = 0, bpp = 0;
+  for (let at = 8; at < buf.length; ) {
+    const len = buf.readUInt32BE(at);
+    const type = buf.toString("ascii", at + 4, at + 8);
+    const data = buf.subarray(at + 8, at + 8 + len);
+    if (type === "IHDR") {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      const [depth, color, , , interlace] = data.subarray(8);
+      assert.ok(depth === 8 && (color === 2 || color === 6) && interlace === 0, "an 8-bit RGB(A) PNG");
+      bpp = color === 2 ? 3 : 4;
+    } else if (type === "IDAT") idat.push(data);
+    at += 12 + len;
+  }
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const rows = [];
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? line[x - bpp] : 0, b = prev[x], c = x >= bpp ? prev[x - bpp] : 0;
+      let add = 0;
+      if (filter === 1) add = a;
+      else if (filter === 2) add = b;
+      else if (filter === 3) add = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        add = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      line[x] = (line[x] + add) & 0xff;
+    }
+    rows.push(line);
+    prev = line;
+  }
+  return { width, height, bpp, rows };
+}
+
+function encodePng({ width, bpp, rows }) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "ascii");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(rows.length, 4);
+  ihdr.set([8, bpp === 3 ? 2 : 6, 0, 0, 0], 8);
+  const raw = Buffer.concat(rows.flatMap((r) => [Buffer.from([0]), r]));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+/** A screenshot of the whole page (window shots down the page, stitched); the window's if that fails. */
+async function fullShot(name) {
+  try {
+    await stitchedShot(name);
+  } catch (e) {
+    console.log(`# full-page screenshot ${name} failed (${e.message}): saving the window only`);
+    await shot(name);
+  }
+}
+
+async function stitchedShot(name) {
+  await browser.pause(500);
+  const { total, view } = await browser.execute(() => ({
+    total: document.documentElement.scrollHeight,
+    view: window.innerHeight,
+  }));
+  const rows = [];
+  let info = null;
+  for (let y = 0; y < 100 * view; y += view) {
+    const at = await browser.execute((to) => {
+      window.scrollTo(0, to);
+      return window.scrollY;
+    }, y);
+    await browser.pause(150);
+    const png = decodePng(Buffer.from(await browser.takeScreenshot(), "base64"));
+    info ??= png;
+    const scale = png.height / view;
+    png.rows.forEach((r, i) => {
+      rows[Math.round(at * scale) + i] = r;
+    });
+    if (at + view >= total || at < y) break;
+  }
+  await browser.execute(() => window.scrollTo(0, 0));
+  fs.writeFileSync(path.join(ARTIFACTS, `${name}.png`), encodePng({ ...info, rows: rows.filter(Boolean) }));
 }
 
 async function nav(id) {
@@ -284,12 +389,40 @@ test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
 
   await (await browser.$('[data-testid="suggest"]')).click();
   await (await browser.$('[data-testid="primary-list"]')).waitForDisplayed({ timeout: 20000 });
-  const first = await browser.$('[data-testid="suggestion"]');
-  // Its code's value (`ATC:C10A` → `C10A`) must appear in a MedicationRequest's coding.
-  const accepted = (await first.getAttribute("data-code")).replace(/^[A-Z0-9]+:/, "");
-  await (await first.$('[data-testid="decision-accept"]')).click();
+  // The macrolides: the current azithromycin is listed first (and chosen by default), then
+  // clarithromycin, which the curated rules flag with azithromycin (QT group).
+  const macrolide = await browser.$('[data-testid="suggestion"][data-code="ATC:J01F"]');
+  assert.ok(await macrolide.isExisting(), `${FHIR_PATIENT}'s suggestions include the macrolides (ATC:J01F)`);
+  const candidates = [];
+  for (const c of await macrolide.$$('[data-testid="candidate"]')) candidates.push(await c.getAttribute("data-drug"));
+  assert.deepEqual(candidates.slice(0, 2), ["ATC:J01FA10", "ATC:J01FA09"], "azithromycin, then clarithromycin");
+  assert.match(await macrolide.getText(), /continue: Azithromycin PO — last visit/);
+  assert.equal(await (await macrolide.$('[data-testid="candidate"][data-drug="ATC:J01FA10"]')).isSelected(), true);
+  // Choose the non-default clarithromycin: the interaction panel shows the drug-level pair at once.
+  const chosen = "ATC:J01FA09";
+  await (await macrolide.$(`[data-testid="candidate"][data-drug="${chosen}"]`)).click();
+  const pair = await browser.$('[data-testid="interactions"] [data-testid="finding"][data-a="ATC:J01FA10"][data-b="ATC:J01FA09"]');
+  await pair.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await pair.getAttribute("data-severity"), "major");
+  await (await macrolide.$('[data-testid="decision-accept"]')).click();
+  const summary = await browser.$('[data-testid="decision-summary"]');
+  await summary.waitForDisplayed();
+  assert.match(await summary.getText(), /Accept Macrolide antibiotics: Clarithromycin PO\s*ATC:J01FA09/);
+  await fullShot("composer-candidates-demo-012");
   await (await browser.$('[data-testid="record-decision"]')).click();
   await (await browser.$('[data-testid="recorded"]')).waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
+  // The audit log names the chosen ingredient, and the interaction of what was decided.
+  const decision = cli("audit", "--kind", "decision").find((e) => e.payload.patient_id === FHIR_PATIENT);
+  assert.ok(decision, `a decision for ${FHIR_PATIENT} is in the audit log`);
+  const item = decision.payload.decisions.find((x) => x.medication === "ATC:J01F");
+  assert.deepEqual(item.choice, { kind: "drug", drug: chosen, route: "PO" }, JSON.stringify(item));
+  assert.equal(item.action, "accept");
+  assert.ok(
+    decision.payload.interactions.some((f) => [f.a, f.b].includes(chosen) && [f.a, f.b].includes("ATC:J01FA10")),
+    `the decided clarithromycin × current azithromycin is on record: ${JSON.stringify(decision.payload.interactions)}`,
+  );
+  // The chosen ingredient's code value (`ATC:J01FA09` → `J01FA09`) must appear in a MedicationRequest's coding.
+  const accepted = chosen.replace(/^[A-Z0-9]+:/, "");
 
   await (await browser.$('[data-testid="export-fhir"]')).click();
   const status = await browser.$('[data-testid="export-fhir-status"]');
@@ -370,4 +503,50 @@ test("the MIMIC-IV-on-FHIR demo (Bulk Data NDJSON) is imported with the shipped 
   assert.ok(types.includes("Patient"), `Patient resources were read: ${types}`);
   await (await browser.$('[data-testid="import-summary"]')).scrollIntoView({ block: "start" });
   await shot("import-fhir");
+});
+
+test("a MIMIC-IV demo patient's visit gets suggestions with candidates", async () => {
+  await nav("patients");
+  await (await browser.$('[data-testid="patient-search"]')).setValue("1");
+  let id = null;
+  await browser.waitUntil(
+    async () => {
+      for (const r of await browser.$$('[data-testid="patient-row"]')) {
+        const rid = await r.getAttribute("data-id");
+        if (rid && !rid.startsWith("DEMO-")) {
+          id = rid;
+          return true;
+        }
+      }
+      return false;
+    },
+    { timeout: 10000, timeoutMsg: "no imported MIMIC-IV patient in the list" },
+  );
+  await (await browser.$(`[data-testid="patient-row"][data-id="${id}"] button.row-open`)).click();
+  await browser.waitUntil(
+    async () => {
+      const h = await browser.$("#timeline-h");
+      return (await h.isExisting()) && (await h.getText()).startsWith(id);
+    },
+    { timeout: 10000, timeoutMsg: `${id}'s timeline did not open` },
+  );
+  const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
+  await buttons[buttons.length - 1].click();
+  await (await browser.$('[data-testid="suggest"]')).click();
+  const results = await browser.$('[data-testid="results"]');
+  await results.waitForDisplayed({ timeout: 20000 });
+  const text = await results.getText();
+  // Either suggestions (each with its candidates or "class only") or the coverage refusal.
+  const suggestions = await browser.$$('[data-testid="suggestion"]');
+  if (!(await (await browser.$('[data-testid="coverage-withheld"]')).isExisting())) {
+    assert.ok(suggestions.length > 0, `suggestions for ${id}`);
+    for (const s of suggestions)
+      assert.ok(
+        (await s.$('[data-testid="candidates"]').isExisting()),
+        `every suggestion lists candidates or says class only: ${await s.getAttribute("data-code")}`,
+      );
+  }
+  assert.match(text, /statistics of past practice in this store|No suggestions/);
+  measurements.mimic_patient = { id, suggestions: suggestions.length };
+  await fullShot("composer-mimic-iv-demo");
 });
