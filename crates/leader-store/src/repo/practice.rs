@@ -3,6 +3,9 @@
 //! (`class_practice`, see its migration) is derived from `prescriptions` and `diagnoses`,
 //! rebuilt inside every import and, when its stamp is behind the audit log, before a read.
 
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
 use leader_core::Code;
 use sqlx::{Connection, SqliteConnection};
 
@@ -40,61 +43,174 @@ impl PracticeRow {
 const PRACTICE_FRESH: &str = "SELECT (SELECT value FROM settings WHERE key = 'class_practice') \
      IS (SELECT CAST(MAX(id) AS TEXT) FROM audit_log WHERE kind IN ('import', 'import-atc-map'))";
 
-/// Rebuilds `class_practice` inside the caller's transaction, stamped with the latest
-/// import. Counts are of distinct visits; classes at ATC levels 3 and 4.
-pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> {
-    let min = MIN_VISITS;
-    sqlx::query("DELETE FROM class_practice").execute(&mut *conn).await?;
-    sqlx::query("DROP TABLE IF EXISTS temp.practice_orders").execute(&mut *conn).await?;
-    // Each visit's distinct (ingredient, route) orders, with the ingredient's class.
-    sqlx::query(
-        "CREATE TEMP TABLE practice_orders AS \
-         SELECT DISTINCT visit_id, med_code AS ingredient, COALESCE(UPPER(TRIM(route)), '') AS route \
-         FROM prescriptions WHERE med_system = 'ATC' AND length(med_code) = 7",
-    )
-    .execute(&mut *conn)
-    .await?;
-    for len in [4_i64, 5] {
-        // Overall: per ingredient and route, and the class's total.
-        sqlx::query(
-            "INSERT INTO class_practice (class_code, diagnosis, ingredient, route, visits) \
-             SELECT substr(ingredient, 1, ?1), '', ingredient, route, COUNT(*) FROM practice_orders GROUP BY 1, 3, 4",
-        )
-        .bind(len)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO class_practice (class_code, diagnosis, ingredient, route, visits) \
-             SELECT substr(ingredient, 1, ?1), '', '', '', COUNT(DISTINCT visit_id) FROM practice_orders GROUP BY 1",
-        )
-        .bind(len)
-        .execute(&mut *conn)
-        .await?;
-        // Per diagnosis: the class's total first, then the ingredients of the (class,
-        // diagnosis) pairs with enough visits.
-        sqlx::query(
-            "INSERT INTO class_practice (class_code, diagnosis, ingredient, route, visits) \
-             SELECT substr(o.ingredient, 1, ?1), d.system || ':' || d.code, '', '', COUNT(DISTINCT o.visit_id) \
-             FROM practice_orders o JOIN diagnoses d ON d.visit_id = o.visit_id GROUP BY 1, 2 HAVING COUNT(DISTINCT o.visit_id) >= ?2",
-        )
-        .bind(len)
-        .bind(min)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO class_practice (class_code, diagnosis, ingredient, route, visits) \
-             SELECT substr(o.ingredient, 1, ?1) AS class, d.system || ':' || d.code AS dx, o.ingredient, o.route, \
-                    COUNT(DISTINCT o.visit_id) \
-             FROM practice_orders o JOIN diagnoses d ON d.visit_id = o.visit_id \
-             WHERE EXISTS (SELECT 1 FROM class_practice t WHERE t.diagnosis = d.system || ':' || d.code \
-                           AND t.class_code = substr(o.ingredient, 1, ?1) AND t.ingredient = '') \
-             GROUP BY 1, 2, 3, 4",
-        )
-        .bind(len)
-        .execute(&mut *conn)
-        .await?;
+/// Interns strings as dense ids.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(s.to_owned(), id);
+        self.names.push(s.to_owned());
+        id
     }
-    sqlx::query("DROP TABLE temp.practice_orders").execute(&mut *conn).await?;
+}
+
+/// "All visits" in place of a diagnosis id.
+const ALL: u32 = u32::MAX;
+
+/// Counts of distinct visits, accumulated one visit at a time.
+#[derive(Default)]
+struct Counts {
+    /// (ingredient+route id, diagnosis id or ALL) -> visits
+    orders: HashMap<(u32, u32), u32>,
+    /// (class id, diagnosis id or ALL) -> visits with any order in the class
+    totals: HashMap<(u32, u32), u32>,
+}
+
+impl Counts {
+    /// Adds one visit: its distinct orders, the classes they fall in and its diagnoses.
+    fn visit(&mut self, orders: &[u32], classes: &[u32], diagnoses: &[u32]) {
+        for dx in diagnoses.iter().copied().chain([ALL]) {
+            for &o in orders {
+                *self.orders.entry((o, dx)).or_default() += 1;
+            }
+            for &c in classes {
+                *self.totals.entry((c, dx)).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Rebuilds `class_practice` inside the caller's transaction, stamped with the latest
+/// import: classes at ATC levels 3 and 4, counts of distinct visits. One scan of the
+/// diagnoses and one of the mapped prescriptions in storage order (reading them in visit
+/// order through the index is a random read per row: half a minute per 5M rows), sorted by
+/// visit and counted in memory (a join and `GROUP BY` in SQL sorts every visit × diagnosis ×
+/// order row: minutes on a store of millions of prescriptions).
+pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> {
+    let visit_id = |v: i64| {
+        u32::try_from(v).map_err(|_| crate::StoreError::Corrupt {
+            table: "visits",
+            column: "id",
+            problem: "a visit id beyond 32 bits".into(),
+        })
+    };
+    // Each visit's distinct diagnoses, sorted by visit.
+    let mut dx = Interner::default();
+    let mut visit_dx: Vec<(u32, u32)> = Vec::new();
+    {
+        let mut rows = sqlx::query_as::<_, (i64, String, String)>("SELECT visit_id, system, code FROM diagnoses")
+            .fetch(&mut *conn);
+        let mut key = String::new();
+        while let Some((visit, system, code)) = rows.try_next().await? {
+            key.clear();
+            key.push_str(&system);
+            key.push(':');
+            key.push_str(&code);
+            visit_dx.push((visit_id(visit)?, dx.id(&key)));
+        }
+    }
+    visit_dx.sort_unstable();
+    visit_dx.dedup();
+
+    // Each visit's distinct (ingredient, route) orders, as `visit << 32 | order id`, sorted.
+    let mut order_ids = Interner::default();
+    let mut class_ids = Interner::default();
+    // The level-3 and level-4 classes of each (ingredient, route).
+    let mut classes_of: Vec<[u32; 2]> = Vec::new();
+    let mut visit_orders: Vec<u64> = Vec::new();
+    {
+        let mut rows = sqlx::query_as::<_, (i64, String, Option<String>)>(
+            "SELECT visit_id, med_code, route FROM prescriptions WHERE med_system = 'ATC'",
+        )
+        .fetch(&mut *conn);
+        let mut key = String::new();
+        while let Some((visit, code, route)) = rows.try_next().await? {
+            if code.len() != 7 {
+                continue;
+            }
+            key.clear();
+            key.push_str(&code);
+            key.push('\t');
+            key.push_str(&route.as_deref().unwrap_or("").trim().to_uppercase());
+            let id = order_ids.id(&key);
+            if id as usize == classes_of.len() {
+                classes_of.push([class_ids.id(&code[..4]), class_ids.id(&code[..5])]);
+            }
+            let packed = (u64::from(visit_id(visit)?) << 32) | u64::from(id);
+            // Rows of one visit mostly come together: skip the repeats at once.
+            if visit_orders.last() != Some(&packed) {
+                visit_orders.push(packed);
+            }
+        }
+    }
+    visit_orders.sort_unstable();
+    visit_orders.dedup();
+
+    let mut counts = Counts::default();
+    let (mut next_dx, mut classes) = (0usize, Vec::<u32>::new());
+    for group in visit_orders.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let visit = (group[0] >> 32) as u32;
+        while next_dx < visit_dx.len() && visit_dx[next_dx].0 < visit {
+            next_dx += 1;
+        }
+        let from = next_dx;
+        while next_dx < visit_dx.len() && visit_dx[next_dx].0 == visit {
+            next_dx += 1;
+        }
+        let diagnoses: Vec<u32> = visit_dx[from..next_dx].iter().map(|&(_, d)| d).collect();
+        let orders: Vec<u32> = group.iter().map(|&p| p as u32).collect();
+        classes.clear();
+        classes.extend(orders.iter().flat_map(|&o| classes_of[o as usize]));
+        classes.sort_unstable();
+        classes.dedup();
+        counts.visit(&orders, &classes, &diagnoses);
+    }
+    drop(visit_orders);
+    drop(visit_dx);
+
+    // Rows: every overall count; per diagnosis, the (class, diagnosis) pairs with enough
+    // visits and their ingredients.
+    let dx_name = |d: u32| if d == ALL { "" } else { dx.names[d as usize].as_str() };
+    let mut rows: Vec<(String, String, String, String, i64)> = Vec::new();
+    for (&(class, d), &n) in &counts.totals {
+        if d == ALL || i64::from(n) >= MIN_VISITS {
+            rows.push((
+                class_ids.names[class as usize].clone(),
+                dx_name(d).to_owned(),
+                String::new(),
+                String::new(),
+                n.into(),
+            ));
+        }
+    }
+    for (&(order, d), &n) in &counts.orders {
+        let (ingredient, route) = order_ids.names[order as usize].split_once('\t').unwrap_or_default();
+        for class in classes_of[order as usize] {
+            if d == ALL || counts.totals.get(&(class, d)).is_some_and(|&t| i64::from(t) >= MIN_VISITS) {
+                let class = class_ids.names[class as usize].clone();
+                rows.push((class, dx_name(d).to_owned(), ingredient.to_owned(), route.to_owned(), n.into()));
+            }
+        }
+    }
+    sqlx::query("DELETE FROM class_practice").execute(&mut *conn).await?;
+    crate::bulk::bulk_insert_owned(
+        conn,
+        "INSERT INTO class_practice (class_code, diagnosis, ingredient, route, visits) ",
+        5,
+        rows,
+        |b, (class, dx, ingredient, route, n)| {
+            b.push_bind(class).push_bind(dx).push_bind(ingredient).push_bind(route).push_bind(n);
+        },
+    )
+    .await?;
     sqlx::query("DELETE FROM settings WHERE key = 'class_practice'").execute(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO settings (key, value) SELECT 'class_practice', CAST(MAX(id) AS TEXT) FROM audit_log \
