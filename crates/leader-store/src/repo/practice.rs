@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use leader_core::Code;
 use sqlx::{Connection, SqliteConnection};
 
@@ -62,6 +61,35 @@ impl Interner {
     }
 }
 
+/// Rows of `table` (`columns` where `filter`) in storage order, handed to `each` one at a
+/// time but read in chunks of rowids, each chunk one JSON array: sqlx hands rows over from
+/// SQLite's thread one at a time, which for millions of rows costs more than the scan.
+async fn scan<R: serde::de::DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    columns: &str,
+    filter: &str,
+    mut each: impl FnMut(R) -> Result<()>,
+) -> Result<()> {
+    const CHUNK: i64 = 100_000;
+    let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(rowid) FROM {table}")).fetch_one(&mut *conn).await?;
+    let sql = format!(
+        "SELECT json_group_array(json_array({columns})) FROM {table} WHERE rowid > ?1 AND rowid <= ?2 AND ({filter})"
+    );
+    let mut from = 0;
+    while from < max.unwrap_or(0) {
+        let json: String = sqlx::query_scalar(&sql).bind(from).bind(from + CHUNK).fetch_one(&mut *conn).await?;
+        let rows: Vec<R> = serde_json::from_str(&json).map_err(|_| crate::StoreError::Corrupt {
+            table,
+            column: "*",
+            problem: "not the expected columns".into(),
+        })?;
+        rows.into_iter().try_for_each(&mut each)?;
+        from += CHUNK;
+    }
+    Ok(())
+}
+
 /// "All visits" in place of a diagnosis id.
 const ALL: u32 = u32::MAX;
 
@@ -105,18 +133,11 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     // Each visit's distinct diagnoses, sorted by visit.
     let mut dx = Interner::default();
     let mut visit_dx: Vec<(u32, u32)> = Vec::new();
-    {
-        let mut rows = sqlx::query_as::<_, (i64, String, String)>("SELECT visit_id, system, code FROM diagnoses")
-            .fetch(&mut *conn);
-        let mut key = String::new();
-        while let Some((visit, system, code)) = rows.try_next().await? {
-            key.clear();
-            key.push_str(&system);
-            key.push(':');
-            key.push_str(&code);
-            visit_dx.push((visit_id(visit)?, dx.id(&key)));
-        }
-    }
+    scan(conn, "diagnoses", "visit_id, system || ':' || code", "TRUE", |(visit, key): (i64, String)| {
+        visit_dx.push((visit_id(visit)?, dx.id(&key)));
+        Ok(())
+    })
+    .await?;
     visit_dx.sort_unstable();
     visit_dx.dedup();
 
@@ -126,15 +147,16 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     // The level-3 and level-4 classes of each (ingredient, route).
     let mut classes_of: Vec<[u32; 2]> = Vec::new();
     let mut visit_orders: Vec<u64> = Vec::new();
-    {
-        let mut rows = sqlx::query_as::<_, (i64, String, Option<String>)>(
-            "SELECT visit_id, med_code, route FROM prescriptions WHERE med_system = 'ATC'",
-        )
-        .fetch(&mut *conn);
-        let mut key = String::new();
-        while let Some((visit, code, route)) = rows.try_next().await? {
+    let mut key = String::new();
+    let columns = "visit_id, med_code, route";
+    scan(
+        conn,
+        "prescriptions",
+        columns,
+        "med_system = 'ATC'",
+        |(visit, code, route): (i64, String, Option<String>)| {
             if code.len() != 7 {
-                continue;
+                return Ok(());
             }
             key.clear();
             key.push_str(&code);
@@ -149,8 +171,10 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
             if visit_orders.last() != Some(&packed) {
                 visit_orders.push(packed);
             }
-        }
-    }
+            Ok(())
+        },
+    )
+    .await?;
     visit_orders.sort_unstable();
     visit_orders.dedup();
 
