@@ -261,6 +261,11 @@ pub async fn decision_bundle(
             .map(|u| json!({ "reference": u }))
             .collect();
         let note = match replaced {
+            None if med != *class => format!(
+                "{} chosen by {actor} for the suggestion {class} of the LEADER Rx model {model_text} (probability {:.2}); decision audit event {decision_id}. A suggestion, not a dosing recommendation.",
+                name_of(med).unwrap_or_else(|| med.to_string()),
+                shown.get(*class).copied().unwrap_or(f32::NAN)
+            ),
             None => format!(
                 "Suggested by the LEADER Rx model {model_text} (probability {:.2}) and accepted by {actor}; decision audit event {decision_id}. A suggestion, not a dosing recommendation.",
                 shown.get(med).copied().unwrap_or(f32::NAN)

@@ -153,4 +153,19 @@ async fn a_decision_records_the_chosen_ingredient_and_refuses_one_outside_the_cl
     assert_eq!(logged.payload["decisions"][0]["choice"]["route"], "PO");
     assert!(logged.payload["interactions"].is_array(), "the decided drugs were screened");
     app.close().await;
+
+    // The FHIR export orders the ingredient, with the class's probability in its note.
+    let out = leader(&db, &["export", "fhir", "--patient", "DEMO-012"]);
+    let bundle: Value = serde_json::from_slice(&out.stdout).expect("a Bundle on stdout");
+    let request = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "MedicationRequest")
+        .expect("a MedicationRequest");
+    let coded = request["medicationCodeableConcept"].to_string();
+    assert!(coded.contains("J01DB01"), "{coded}");
+    let note = request["note"][0]["text"].as_str().expect("note");
+    assert!(note.contains("ATC:J01D") && !note.contains("NaN"), "{note}");
 }
