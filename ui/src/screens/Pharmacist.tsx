@@ -77,6 +77,26 @@ function Matrix({
                     </td>
                   );
                 const sev = worstSeverity(fs.map((f) => f.severity))!;
+                // Only class-level matches (a class, not a drug, on one side): "possible",
+                // never styled with the rule's severity.
+                if (fs.every((f) => f.certainty === "class"))
+                  return (
+                    <td key={c} class="cell cell-possible">
+                      <button
+                        type="button"
+                        class="cell-button"
+                        data-testid="ddi-cell"
+                        data-a={r}
+                        data-b={c}
+                        data-severity="possible"
+                        aria-pressed={selected === k}
+                        aria-label={`Possible: some drugs of ${nameOf(r, titles)} or ${nameOf(c, titles)} interact. Show details.`}
+                        onClick={() => onSelect(k)}
+                      >
+                        <span class="cell-text">possible</span>
+                      </button>
+                    </td>
+                  );
                 return (
                   <td key={c} class={`cell sev-${sev}`}>
                     <button

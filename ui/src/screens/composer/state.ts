@@ -319,11 +319,16 @@ export function pickCode(s: Suggestion, choices: Record<Code, Selection>): Code 
   return p.kind === "drug" ? p.drug : s.medication;
 }
 
-/** What is screened: the current medications and the pick of each suggestion above the threshold. */
+/**
+ * What is screened: the current medications and the pick of each suggestion above the
+ * threshold, including those safe mode withheld (their interaction is why, and the service
+ * screens them too).
+ */
 export function activeSet(answer: Answer, choices: Record<Code, Selection>): Set<Code> {
   const rec = answer.recommendation;
   const out = new Set<Code>(rec.current_medications);
-  for (const s of rec.suggestions) if (s.status === "suggested") out.add(pickCode(s, choices));
+  for (const s of rec.suggestions)
+    if (s.status === "suggested" || s.status === "withheld_interaction") out.add(pickCode(s, choices));
   return out;
 }
 
