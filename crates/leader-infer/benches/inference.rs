@@ -61,7 +61,7 @@ fn benches(c: &mut Criterion) {
         });
     }
     let kb = KnowledgeBase::default();
-    let req = Request { input: xs[3].clone(), current_medications: vec![] };
+    let req = Request { input: xs[3].clone(), current_medications: vec![], candidates: vec![] };
     c.bench_function("recommend with occlusion evidence", |b| {
         b.iter(|| recommend(&bundle, &mut one, &req, &RecommendOptions::default(), &kb).expect("recommend"))
     });
