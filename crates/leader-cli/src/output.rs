@@ -292,6 +292,9 @@ pub fn print_answer(w: &mut String, a: &Answer) {
             ungraded.len()
         );
     }
+    if let Some(review) = &a.review {
+        print_review(w, a, review);
+    }
     let earlier: Vec<Code> = r.unknown_codes.iter().filter(|c| !cov.unknown.contains(c)).cloned().collect();
     if !earlier.is_empty() {
         outln!(w);
@@ -299,6 +302,48 @@ pub fn print_answer(w: &mut String, a: &Answer) {
     }
     outln!(w);
     outln!(w, "These are suggestions with their evidence; the prescriber decides.");
+}
+
+/// Review mode: the stored visit's own orders beside the suggestions, screened.
+fn print_review(w: &mut String, a: &Answer, review: &leader_service::recommend::VisitReview) {
+    outln!(w);
+    outln!(
+        w,
+        "review of this visit's orders: {} drug(s){}",
+        review.orders.len(),
+        if review.unmapped_orders > 0 {
+            format!("; {} prescription(s) not mapped to a code, not screened", review.unmapped_orders)
+        } else {
+            String::new()
+        }
+    );
+    for o in &review.orders {
+        let matched = match &o.suggested_class {
+            Some(c) => format!("matches the suggestion {c} {}", title(a, c)),
+            None => "not suggested".to_owned(),
+        };
+        let route = o.route.as_deref().unwrap_or("");
+        outln!(w, "  {} {} ({}) {route}: {}", o.drug, title(a, &o.drug), o.written, matched.trim_end());
+    }
+    if !review.suggested_not_ordered.is_empty() {
+        let named: Vec<String> =
+            review.suggested_not_ordered.iter().map(|c| format!("{c} {}", title(a, c)).trim_end().to_owned()).collect();
+        outln!(w, "  suggested, not ordered: {}", named.join("; "));
+    }
+    let graded: Vec<&Finding> =
+        review.interactions.iter().filter(|f| f.severity != leader_core::ddi::Severity::Unknown).collect();
+    if graded.is_empty() {
+        outln!(
+            w,
+            "  no graded interaction among the orders and the current medications in the loaded sources; \
+             this is not proof that the combination is safe"
+        );
+    } else {
+        outln!(w, "  interactions among the orders and the current medications");
+        for f in graded {
+            print_finding(w, f, |c| title(a, c).to_owned());
+        }
+    }
 }
 
 /// Why a candidate is listed, in words.

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use leader_core::ddi::Role;
 use leader_core::encode::{HistoryInput, VisitCodes, profile_tokens_from};
 use leader_core::{Code, Profile, Sex};
 use leader_infer::Engine;
@@ -39,6 +40,88 @@ pub struct Answer {
     /// The audit event that recorded this answer ([`record`]); a decision names it.
     #[serde(default)]
     pub recommendation_id: Option<i64>,
+    /// For a stored visit: the orders it actually has, beside the suggestions, screened.
+    #[serde(default)]
+    pub review: Option<VisitReview>,
+}
+
+/// Review mode, for a stored visit: its actual orders beside the suggestions, and every
+/// order screened against the others and the current medications (the pharmacist's check
+/// of a visit's orders). Without it, a visit whose orders interact could read "no
+/// interaction" because only the suggestions were screened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct VisitReview {
+    /// The visit's mapped orders, each drug once, in order of first prescription.
+    pub orders: Vec<ReviewedOrder>,
+    /// Suggested classes (status `suggested`) of which the visit has no order.
+    pub suggested_not_ordered: Vec<Code>,
+    /// Interactions among the orders and the current medications, one per pair, strongest
+    /// first (orders have the role `checked`).
+    pub interactions: Vec<leader_core::ddi::Finding>,
+    /// Prescriptions of the visit whose drug is not mapped to a code: not screened.
+    pub unmapped_orders: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ReviewedOrder {
+    pub drug: Code,
+    /// The drug as the prescription names it.
+    pub written: String,
+    pub route: Option<String>,
+    /// The suggested class (status `suggested`) it falls in, if any.
+    pub suggested_class: Option<Code>,
+}
+
+/// The review of `subject`'s stored visit (`None` for an ad-hoc visit).
+pub async fn review(
+    store: &Store,
+    kb: &leader_core::ddi::KnowledgeBase,
+    subject: &Subject,
+    admission_id: Option<&str>,
+    rec: &Recommendation,
+) -> Result<Option<VisitReview>> {
+    let (Subject::Patient { patient_id, .. }, Some(admission)) = (subject, admission_id) else { return Ok(None) };
+    let record = store.patient(patient_id).await?;
+    let Some(visit) = record.visits.iter().find(|v| v.admission_id == admission) else { return Ok(None) };
+    let suggested: Vec<&Code> = rec
+        .suggestions
+        .iter()
+        .filter(|s| s.status == leader_infer::recommend::Status::Suggested)
+        .map(|s| &s.medication)
+        .collect();
+    let mut orders: Vec<ReviewedOrder> = Vec::new();
+    let mut unmapped_orders = 0;
+    for p in &visit.prescriptions {
+        let Some(drug) = &p.medication else {
+            unmapped_orders += 1;
+            continue;
+        };
+        if orders.iter().any(|o| &o.drug == drug) {
+            continue;
+        }
+        let suggested_class = suggested
+            .iter()
+            .find(|c| c.system() == drug.system() && drug.value().starts_with(c.value()))
+            .map(|c| (*c).clone());
+        orders.push(ReviewedOrder {
+            drug: drug.clone(),
+            written: p.drug.clone(),
+            route: p.route.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_uppercase),
+            suggested_class,
+        });
+    }
+    let suggested_not_ordered = suggested
+        .iter()
+        .filter(|c| !orders.iter().any(|o| o.suggested_class.as_ref() == Some(**c)))
+        .map(|c| (*c).clone())
+        .collect();
+    let mut drugs: Vec<(Code, Role)> = rec.current_medications.iter().map(|c| (c.clone(), Role::Current)).collect();
+    for o in &orders {
+        if !drugs.iter().any(|(d, _)| d == &o.drug) {
+            drugs.push((o.drug.clone(), Role::Checked));
+        }
+    }
+    Ok(Some(VisitReview { orders, suggested_not_ordered, interactions: kb.screen(&drugs), unmapped_orders }))
 }
 
 /// A suggestion as shown: what a decision refers to.
@@ -318,10 +401,16 @@ fn name_candidates(rec: &mut Recommendation, titles: &BTreeMap<String, String>) 
     }
 }
 
-/// Every code an answer shows: the input, the current medications, the candidates and
-/// both sides and rules of every finding.
-fn shown_codes(req: &Request, rec: &Recommendation) -> Vec<Code> {
+/// Every code an answer shows: the input, the current medications, the candidates, the
+/// review's orders and both sides and rules of every finding.
+fn shown_codes(req: &Request, rec: &Recommendation, review: Option<&VisitReview>) -> Vec<Code> {
     let mut codes: Vec<Code> = req.input.input_codes();
+    if let Some(r) = review {
+        codes.extend(r.orders.iter().map(|o| o.drug.clone()));
+        for f in &r.interactions {
+            codes.extend(f.rules.iter().flat_map(|r| [r.a.clone(), r.b.clone()]));
+        }
+    }
     codes.extend(req.current_medications.iter().cloned());
     codes.extend(rec.suggestions.iter().flat_map(|s| s.candidates.iter().map(|c| c.drug.clone())));
     for d in rec.suggestions.iter().flat_map(|s| &s.candidates) {
@@ -400,9 +489,11 @@ pub async fn recommend_with(
     for s in &mut rec.suggestions {
         s.name = names.get(&s.medication.to_string()).cloned();
     }
-    let titles = lookups.titles(store, &shown_codes(&req, &rec)).await?;
+    let review = review(store, &lookups.kb, subject, admission_id.as_deref(), &rec).await?;
+    let titles = lookups.titles(store, &shown_codes(&req, &rec, review.as_ref())).await?;
     name_candidates(&mut rec, &titles);
     Ok(Answer {
+        review,
         patient_id,
         admission_id,
         recommendation: rec,
@@ -448,11 +539,12 @@ pub async fn recommend_teacher(
         s.name = names.get(&s.medication.to_string()).cloned();
     }
     rec.latency_ms = started.elapsed().as_secs_f64() * 1e3;
-    let titles = lookups.titles(store, &shown_codes(&req, &rec)).await?;
+    let review = review(store, &lookups.kb, subject, admission_id.as_deref(), &rec).await?;
+    let titles = lookups.titles(store, &shown_codes(&req, &rec, review.as_ref())).await?;
     name_candidates(&mut rec, &titles);
     let input_digest = input_digest(&req);
     Ok((
-        Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None },
+        Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None, review },
         prompt,
     ))
 }

@@ -169,3 +169,35 @@ async fn a_decision_records_the_chosen_ingredient_and_refuses_one_outside_the_cl
     let note = request["note"][0]["text"].as_str().expect("note");
     assert!(note.contains("ATC:J01D") && !note.contains("NaN"), "{note}");
 }
+
+#[test]
+fn review_mode_screens_the_orders_a_stored_visit_already_has() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("leader.sqlite");
+    json(&leader(&db, &["--json", "demo"]));
+    // DEMO-005 is on digoxin; this visit started amiodarone (raising digoxin levels).
+    let a = json(&leader(&db, &["--json", "recommend", "--patient", "DEMO-005"]));
+    let review = &a["review"];
+    let orders: Vec<&str> =
+        review["orders"].as_array().expect("orders").iter().map(|o| o["drug"].as_str().expect("drug")).collect();
+    assert!(orders.contains(&"ATC:C01BD01") && orders.contains(&"ATC:C01AA05"), "{orders:?}");
+    let findings = review["interactions"].as_array().expect("interactions");
+    assert!(
+        findings.iter().any(|f| pair(f) == ("ATC:C01AA05".to_owned(), "ATC:C01BD01".to_owned())
+            && ["major", "contraindicated"].contains(&f["severity"].as_str().unwrap_or(""))),
+        "amiodarone x digoxin among the visit's own orders: {findings:#?}"
+    );
+    // Each order says whether it was suggested; each suggestion whether it was ordered.
+    for o in review["orders"].as_array().expect("orders") {
+        if let Some(class) = o["suggested_class"].as_str() {
+            assert!(o["drug"].as_str().expect("drug").starts_with(class));
+        }
+    }
+    let text = String::from_utf8_lossy(&leader(&db, &["recommend", "--patient", "DEMO-005"]).stdout).into_owned();
+    assert!(text.contains("review of this visit's orders"), "{text}");
+    assert!(text.contains("interactions among the orders and the current medications"), "{text}");
+
+    // An ad-hoc visit has no stored orders to review.
+    let ad_hoc = json(&leader(&db, &["--json", "recommend", "--dx", "ICD10CM:I10"]));
+    assert!(ad_hoc["review"].is_null());
+}
