@@ -401,8 +401,8 @@ fn name_candidates(rec: &mut Recommendation, titles: &BTreeMap<String, String>) 
     }
 }
 
-/// Every code an answer shows: the input, the current medications, the candidates, the
-/// review's orders and both sides and rules of every finding.
+/// Every code an answer shows: the input, the current medications, the suggestions and
+/// their candidates, the review's orders and both sides and rules of every finding.
 fn shown_codes(req: &Request, rec: &Recommendation, review: Option<&VisitReview>) -> Vec<Code> {
     let mut codes: Vec<Code> = req.input.input_codes();
     if let Some(r) = review {
@@ -412,6 +412,7 @@ fn shown_codes(req: &Request, rec: &Recommendation, review: Option<&VisitReview>
         }
     }
     codes.extend(req.current_medications.iter().cloned());
+    codes.extend(rec.suggestions.iter().map(|s| s.medication.clone()));
     codes.extend(rec.suggestions.iter().flat_map(|s| s.candidates.iter().map(|c| c.drug.clone())));
     for d in rec.suggestions.iter().flat_map(|s| &s.candidates) {
         if let CandidateBasis::Practice { diagnosis: Some(d), .. } = &d.basis {

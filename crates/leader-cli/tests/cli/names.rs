@@ -53,13 +53,14 @@ fn named_codes(v: &Value, titles: &BTreeMap<String, String>, out: &mut BTreeMap<
 }
 
 /// Recommends for `patient` with the bundled model and checks that every ATC code of the
-/// answer (suggestions, evidence, current medications, interactions and the rules behind
-/// them) has a name in the JSON, and that every text line showing an ATC code shows its name.
+/// answer (suggestions, candidates, evidence, current medications, interactions and the
+/// rules behind them, the review of the visit's orders) has a name in the JSON, and that every text line showing an ATC code shows its name.
 fn every_atc_code_is_named(db: &Path, patient: &str) -> usize {
     let out = json(&leader(db, &["--json", "recommend", "--patient", patient, "--top-k", "40"]));
     let titles: BTreeMap<String, String> = serde_json::from_value(out["titles"].clone()).expect("titles");
     let mut codes = BTreeMap::new();
     named_codes(&out["recommendation"], &titles, &mut codes);
+    named_codes(&out["review"], &titles, &mut codes);
     let bare: Vec<&String> = codes.iter().filter(|(_, n)| n.trim().is_empty()).map(|(c, _)| c).collect();
     assert!(bare.is_empty(), "{patient}: ATC codes without a name in --json: {bare:?}");
 
