@@ -7,7 +7,7 @@ use leader_service::app::{Action, App, Choice, DecisionRequest, ItemDecision, Re
 use leader_service::recommend::Subject;
 use serde_json::Value;
 
-use crate::{json, leader, shared_data};
+use crate::{import_mimic_iv_demo, json, leader};
 
 fn suggestion<'a>(answer: &'a Value, class: &str) -> &'a Value {
     answer["recommendation"]["suggestions"]
@@ -103,12 +103,7 @@ fn alerts_fall_and_every_curated_high_severity_pair_is_still_shown() {
 fn the_top_evidence_moves_the_probability_at_least_three_times_more_than_random_codes() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("leader.sqlite");
-    let maps = shared_data().join("mappings/ethos");
-    for map in ["gsn_atc_ndc_mapping.csv.gz", "mimic_drug_to_atc.csv.gz"] {
-        json(&leader(&db, &["--json", "import", "atc-map", maps.join(map).to_str().expect("path")]));
-    }
-    let hosp = shared_data().join("mimic-iv-demo-2.2/hosp");
-    json(&leader(&db, &["--json", "import", "mimic-iv", hosp.to_str().expect("path")]));
+    import_mimic_iv_demo(&db);
     let e = json(&leader(&db, &["--json", "evaluate", "--evidence-faithfulness"]));
     let f = &e["evidence_faithfulness"];
     assert!(f["suggestions"].as_u64().expect("n") >= 100, "{f:#}");

@@ -54,6 +54,16 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
 
+/// The MIMIC-IV demo with the two drug maps, imported into `db` through the CLI.
+pub fn import_mimic_iv_demo(db: &Path) {
+    let maps = shared_data().join("mappings/ethos");
+    for map in ["gsn_atc_ndc_mapping.csv.gz", "mimic_drug_to_atc.csv.gz"] {
+        json(&leader(db, &["--json", "import", "atc-map", maps.join(map).to_str().expect("path")]));
+    }
+    let hosp = shared_data().join("mimic-iv-demo-2.2/hosp");
+    json(&leader(db, &["--json", "import", "mimic-iv", hosp.to_str().expect("path")]));
+}
+
 pub fn shared_data() -> std::path::PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     assert!(p.join("README.md").exists(), "the shared data folder is expected at {}", p.display());

@@ -7,7 +7,7 @@ use std::path::Path;
 use leader_core::{Code, CodeSystem};
 use serde_json::Value;
 
-use crate::{json, leader, shared_data};
+use crate::{import_mimic_iv_demo, json, leader};
 
 /// Whether `s` is an ATC code as the CLI prints it (`ATC:J01D`).
 fn atc(s: &str) -> bool {
@@ -94,12 +94,7 @@ fn recommendations_on_the_demo_store_name_every_atc_code() {
 fn recommendations_on_a_mimic_iv_demo_store_name_every_atc_code() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("leader.sqlite");
-    let maps = shared_data().join("mappings/ethos");
-    for map in ["gsn_atc_ndc_mapping.csv.gz", "mimic_drug_to_atc.csv.gz"] {
-        json(&leader(&db, &["--json", "import", "atc-map", maps.join(map).to_str().expect("path")]));
-    }
-    let hosp = shared_data().join("mimic-iv-demo-2.2/hosp");
-    json(&leader(&db, &["--json", "import", "mimic-iv", hosp.to_str().expect("path")]));
+    import_mimic_iv_demo(&db);
     // The patients with the most visits: long histories, many current medications.
     let list = json(&leader(&db, &["--json", "patient", "list"]));
     let mut patients: Vec<(u64, String)> = list
