@@ -79,39 +79,25 @@ function Matrix({
                 const sev = worstSeverity(fs.map((f) => f.severity))!;
                 // Only class-level matches (a class, not a drug, on one side): "possible",
                 // never styled with the rule's severity.
-                if (fs.every((f) => f.certainty === "class"))
-                  return (
-                    <td key={c} class="cell cell-possible">
-                      <button
-                        type="button"
-                        class="cell-button"
-                        data-testid="ddi-cell"
-                        data-a={r}
-                        data-b={c}
-                        data-severity="possible"
-                        aria-pressed={selected === k}
-                        aria-label={`Possible: some drugs of ${nameOf(r, titles)} or ${nameOf(c, titles)} interact. Show details.`}
-                        onClick={() => onSelect(k)}
-                      >
-                        <span class="cell-text">possible</span>
-                      </button>
-                    </td>
-                  );
+                const possible = fs.every((f) => f.certainty === "class");
+                const label = possible
+                  ? `Possible: some drugs of ${nameOf(r, titles)} or ${nameOf(c, titles)} interact. Show details.`
+                  : `${SEVERITY_LABEL[sev]}: ${nameOf(r, titles)} and ${nameOf(c, titles)}. Show details.`;
                 return (
-                  <td key={c} class={`cell sev-${sev}`}>
+                  <td key={c} class={possible ? "cell cell-possible" : `cell sev-${sev}`}>
                     <button
                       type="button"
                       class="cell-button"
                       data-testid="ddi-cell"
                       data-a={r}
                       data-b={c}
-                      data-severity={sev}
+                      data-severity={possible ? "possible" : sev}
                       aria-pressed={selected === k}
-                      aria-label={`${SEVERITY_LABEL[sev]}: ${nameOf(r, titles)} and ${nameOf(c, titles)}. Show details.`}
+                      aria-label={label}
                       onClick={() => onSelect(k)}
                     >
-                      <SeverityIcon severity={sev} />
-                      <span class="cell-text">{SEVERITY_LABEL[sev]}</span>
+                      {!possible && <SeverityIcon severity={sev} />}
+                      <span class="cell-text">{possible ? "possible" : SEVERITY_LABEL[sev]}</span>
                     </button>
                   </td>
                 );
