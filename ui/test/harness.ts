@@ -2,9 +2,12 @@
 // docs/IPC.md from the samples in src/mocks/ (plus the small hand-made fixtures in
 // test/fixtures/), records each call on window.__calls, then loads the real app.
 // `recommend` answers DEMO-001 (the timeline sample's patient) with the CLI's answer for it
-// (recommend_demo001.json, plus a hand-made NSAID suggestion), anything else with the CLI's
-// answer for DEMO-012 (recommend.json), whose candidates and interactions over every choice
-// exercise the ingredient picks.
+// (recommend_demo001.json, plus a hand-made NSAID suggestion), DEMO-005 (the second timeline:
+// its latest visit starts amiodarone beside the current digoxin) with the CLI's answer for it
+// (recommend_demo005.json, whose review of the visit's orders has the major pair), anything
+// else with the CLI's answer for DEMO-012 (recommend.json), whose candidates and interactions
+// over every choice exercise the ingredient picks. Like the service, an ad-hoc visit's answer
+// has no review (a review is of a stored visit's orders).
 //
 // Tests steer it through window.__mock: `fail[cmd] = { code, message }` makes that command
 // reject; `delay[cmd] = ms` delays its answer.
@@ -19,6 +22,8 @@ import patientsSample from "../src/mocks/patients.json";
 import timelineSample from "../src/mocks/patient_timeline.json";
 import recommendSample from "../src/mocks/recommend.json";
 import demo001Sample from "../src/mocks/recommend_demo001.json";
+import demo005Sample from "../src/mocks/recommend_demo005.json";
+import timeline005Sample from "../src/mocks/patient_timeline_demo005.json";
 import teacherSample from "../src/mocks/recommend_teacher.json";
 import statsSample from "../src/mocks/stats.json";
 import extraCodes from "./fixtures/codes.json";
@@ -74,6 +79,10 @@ const patients = patientsSample as PatientSummary[];
 const timeline = timelineSample as unknown as PatientRecord;
 const recommendAnswer = recommendSample as unknown as Answer;
 const demo001Answer = demo001Sample as unknown as Answer;
+const demo005Answer = demo005Sample as unknown as Answer;
+const timeline005 = timeline005Sample as unknown as PatientRecord;
+/** The patients whose record the mock holds. */
+const timelines = new Map([timeline, timeline005].map((t) => [t.patient.id, t]));
 const teacherAnswer = teacherSample as unknown as Answer;
 const models = modelsSample as unknown as ModelEntry[];
 const audit = auditSample as unknown as AuditEvent[];
@@ -84,14 +93,17 @@ const stats = statsSample as unknown as Stats;
 
 const catalogue: Titles = {
   ...timeline.titles,
+  ...timeline005.titles,
   ...recommendAnswer.titles,
   ...demo001Answer.titles,
+  ...demo005Answer.titles,
   ...teacherAnswer.titles,
   ...extraCodes.titles,
 };
 for (const s of [
   ...recommendAnswer.recommendation.suggestions,
   ...demo001Answer.recommendation.suggestions,
+  ...demo005Answer.recommendation.suggestions,
   ...teacherAnswer.recommendation.suggestions,
 ])
   if (s.name) catalogue[s.medication] = s.name;
@@ -195,9 +207,15 @@ function answerFor(req: RecommendRequest): Answer {
     return t;
   }
   if (subj.kind === "patient" && subj.patient_id === "DEMO-001") return withNsaid(demo001Answer, req.safe_mode);
+  if (subj.kind === "patient" && subj.patient_id === "DEMO-005") {
+    const a = clone(demo005Answer);
+    a.recommendation.safe_mode = req.safe_mode;
+    return a;
+  }
   const a = clone(recommendAnswer);
   a.patient_id = subj.kind === "patient" ? subj.patient_id : null;
   a.admission_id = subj.kind === "patient" ? subj.admission_id : null;
+  if (subj.kind !== "patient") a.review = null;
   a.recommendation.safe_mode = req.safe_mode;
   return a;
 }
@@ -271,9 +289,10 @@ function exportFhir(patientId: string, admissionId: string | null): FhirExport {
   if (!event) throw { code: "not_found", message: "no decision has been recorded for this visit yet" };
   const d = event.payload as unknown as Decision;
   const ordered = orderedBy(d.decisions);
-  const answer = patientId === "DEMO-001" ? withNsaid(demo001Answer, false) : recommendAnswer;
+  const answer =
+    patientId === "DEMO-001" ? withNsaid(demo001Answer, false) : patientId === "DEMO-005" ? demo005Answer : recommendAnswer;
   const alerts = decidedFindings(answer, ordered).filter((f) => f.severity !== "unknown");
-  const visit = patientId === timeline.patient.id ? timeline.visits.find((v) => v.admission_id === admissionId) : undefined;
+  const visit = timelines.get(patientId)?.visits.find((v) => v.admission_id === admissionId);
   return {
     file: `${appInfo.db_path.replace(/[^/]*$/, "")}fhir/${patientId}_${admissionId ?? "latest"}_decision-${event.id}.json`,
     medication_requests: ordered.length,
@@ -299,8 +318,8 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
       return patients.filter((p) => !q || p.id.toLowerCase().includes(q));
     }
     case "patient_timeline":
-      if (args.id === timeline.patient.id) return clone(timeline);
-      throw notFound("That patient's record (the mock has DEMO-001 only)");
+      if (timelines.has(String(args.id))) return clone(timelines.get(String(args.id))!);
+      throw notFound("That patient's record (the mock has DEMO-001 and DEMO-005 only)");
     case "search_codes":
       return searchCodes(String(args.query), args.kind as CodeKind, Number(args.limit));
     case "recommend":
