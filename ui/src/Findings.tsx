@@ -8,13 +8,27 @@ import { SeverityTag } from "./components";
 import { ROLE_LABEL, SEVERITY_LABEL, nameOf, plural, severityRank } from "./format";
 import type { Finding } from "./bindings/Finding";
 import type { InteractionRule } from "./bindings/InteractionRule";
+import type { Role } from "./bindings/Role";
 import type { Titles } from "./format";
 
-function Side({ code, role, titles }: { code: string; role: Finding["a_role"]; titles: Titles }) {
+/** How each side's role is named ("current", "suggested"; a review names its orders "ordered"). */
+export type RoleLabels = Record<Role, string>;
+
+function Side({
+  code,
+  role,
+  titles,
+  roles = ROLE_LABEL,
+}: {
+  code: string;
+  role: Finding["a_role"];
+  titles: Titles;
+  roles?: RoleLabels;
+}) {
   return (
     <span class="pair-side">
       <strong>{nameOf(code, titles)}</strong> <code class="code">{code}</code>
-      {ROLE_LABEL[role] ? <span class="muted"> ({ROLE_LABEL[role]})</span> : null}
+      {roles[role] ? <span class="muted" data-testid="role"> ({roles[role]})</span> : null}
     </span>
   );
 }
@@ -69,7 +83,17 @@ export function findingId(f: Finding, prefix = "finding"): string {
 }
 
 /** A finding in full; a class-level one as a `PossibleFinding`, opened. */
-export function FindingCard({ finding, titles, id }: { finding: Finding; titles: Titles; id?: string }) {
+export function FindingCard({
+  finding,
+  titles,
+  id,
+  roles,
+}: {
+  finding: Finding;
+  titles: Titles;
+  id?: string;
+  roles?: RoleLabels;
+}) {
   if (finding.certainty === "class") return <PossibleFinding finding={finding} titles={titles} id={id} open />;
   const graded = finding.rules.filter((r) => !isBare(r));
   const bare = finding.rules.filter(isBare);
@@ -87,8 +111,8 @@ export function FindingCard({ finding, titles, id }: { finding: Finding; titles:
       <header class="finding-head">
         <SeverityTag severity={finding.severity} />
         <span class="pair">
-          <Side code={finding.a} role={finding.a_role} titles={titles} /> ×{" "}
-          <Side code={finding.b} role={finding.b_role} titles={titles} />
+          <Side code={finding.a} role={finding.a_role} titles={titles} roles={roles} /> ×{" "}
+          <Side code={finding.b} role={finding.b_role} titles={titles} roles={roles} />
         </span>
       </header>
       <p class="small" data-testid="certainty" data-certainty={finding.certainty}>
@@ -173,11 +197,16 @@ export function FindingsList({
   titles,
   testid,
   idPrefix = "finding",
+  none = "No contraindicated, major or moderate interaction was found in the loaded sources. This is not proof that the combination is safe.",
+  roles,
 }: {
   findings: Finding[];
   titles: Titles;
   testid?: string;
   idPrefix?: string;
+  /** What to say when there is no graded drug-level finding (it must say that this is no proof of safety). */
+  none?: string;
+  roles?: RoleLabels;
 }) {
   const graded = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty !== "class"));
   const possible = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty === "class"));
@@ -186,13 +215,12 @@ export function FindingsList({
     <div class="findings" data-testid={testid}>
       {graded.length === 0 ? (
         <p data-testid="no-graded-findings">
-          No contraindicated, major or moderate interaction was found in the loaded sources. This is not proof
-          that the combination is safe.
+          {none}
           {possible.length ? " Class-level possibilities follow: they depend on the drug ordered." : ""}
         </p>
       ) : (
         graded.map((f) => (
-          <FindingCard key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} />
+          <FindingCard key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} roles={roles} />
         ))
       )}
       {possible.length ? (

@@ -207,10 +207,13 @@ test("composer state: the default picks are each suggestion's first candidate, e
 });
 
 test("composer state: each pick rescreens the chosen drugs without a new answer", () => {
-  assert.match(shown().status, /; 0 major or contraindicated interaction warnings\.$/);
+  assert.match(
+    shown().status,
+    /; 0 major or contraindicated interaction warnings; review of the visit's orders: 0 major or contraindicated warnings\.$/,
+  );
   let s = shown([pick("ATC:J01F", drug("ATC:J01FA09"))]);
   assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
-  assert.match(s.status, /; 1 major or contraindicated interaction warning\.$/, "the status line follows the picks");
+  assert.match(s.status, /; 1 major or contraindicated interaction warning; review/, "the status line follows the picks");
   assert.deepEqual(s.choices["ATC:J01F"], { action: "none", replacement: null, pick: drug("ATC:J01FA09") });
   // Blood thinners as a class only: a class-level possibility with clarithromycin appears.
   s = run([pick("ATC:B01A", { kind: "class_only" })], s);
@@ -218,7 +221,7 @@ test("composer state: each pick rescreens the chosen drugs without a new answer"
     "ATC:J01FA09×ATC:B01A:contraindicated:class",
     "ATC:J01FA10×ATC:J01FA09:major:drug",
   ]);
-  assert.match(s.status, /; 1 major or contraindicated interaction warning\.$/, "a class-level possibility is not counted");
+  assert.match(s.status, /; 1 major or contraindicated interaction warning; review/, "a class-level possibility is not counted");
   // Choosing a blood thinner resolves it; going back to azithromycin removes the rest.
   s = run([pick("ATC:B01A", drug("ATC:B01AC06"))], s);
   assert.deepEqual(pairs(s.answer.recommendation.interactions), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
@@ -264,4 +267,29 @@ test("composer state: accepted suggestions carry the chosen ingredient, or class
       ["ATC:B01A", "reject", null],
     ],
   );
+});
+
+test("composer state: the status line counts the review's major or contraindicated drug-level findings; none without a review", () => {
+  const demo005 = JSON.parse(readFileSync(join(ROOT, "src", "mocks", "recommend_demo005.json"), "utf8"));
+  assert.equal(demo005.recommendation.interactions.length, 0, "the suggestions alone interact with nothing");
+  assert.match(
+    m.answerStatus(demo005),
+    /; 0 major or contraindicated interaction warnings; review of the visit's orders: 1 major or contraindicated warning\.$/,
+  );
+  // Class-level and unknown-severity findings of the review are not counted.
+  const f = demo005.review.interactions[0];
+  const soft = {
+    ...demo005,
+    review: {
+      ...demo005.review,
+      interactions: [
+        { ...f, certainty: "class" },
+        { ...f, a: "ATC:C07AB07", severity: "unknown" },
+        { ...f, a: "ATC:C09AA03", severity: "contraindicated" },
+      ],
+    },
+  };
+  assert.match(m.answerStatus(soft), /review of the visit's orders: 1 major or contraindicated warning\.$/);
+  assert.doesNotMatch(m.answerStatus({ ...demo005, review: null }), /review/);
+  assert.match(m.answerStatus({ ...demo005, review: null }), /; 0 major or contraindicated interaction warnings\.$/);
 });

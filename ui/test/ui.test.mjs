@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { openApp, startEnv, tabTo } from "./setup.mjs";
+import { join } from "node:path";
+import { ARTIFACTS, openApp, startEnv, tabTo } from "./setup.mjs";
 
 const T = { timeout: 60_000 };
 let env;
@@ -166,7 +167,7 @@ test("composer: Suggest shows ranked suggestions and a MAJOR warfarin × NSAID w
     assert.equal(await page.getByTestId("interactions").getByTestId("possible-finding").count(), 0);
     assert.match(
       await page.getByTestId("composer-status").innerText(),
-      /^13 suggestions \(8 above the threshold\) in \d+ ms; 1 major or contraindicated interaction warning\.$/,
+      /^13 suggestions \(8 above the threshold\) in \d+ ms; 1 major or contraindicated interaction warning; review of the visit's orders: 0 major or contraindicated warnings\.$/,
     );
     await shot("composer");
   }));
@@ -208,6 +209,111 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     ]);
     assert.equal(d.note, "Paracetamol for osteoarthritis pain; no NSAID with warfarin.");
     assert.equal(await page.getByTestId("record-decision").isDisabled(), true);
+  }));
+
+/** DEMO-005's latest visit (the CLI's answer, src/mocks/recommend_demo005.json): it starts amiodarone beside the current digoxin. */
+async function suggestForDemo005(page) {
+  await page.getByRole("button", { name: "Open DEMO-005 (synthetic)" }).click();
+  await page.locator("#timeline-h", { hasText: "DEMO-005" }).waitFor();
+  await page.getByRole("button", { name: /Suggest for this visit: visit 2/ }).click();
+  await page.getByRole("heading", { level: 1, name: "Visit composer" }).waitFor();
+  await page.getByTestId("suggest").click();
+  await page.getByTestId("results").waitFor();
+}
+
+const reviewOrder = (page, drug) => page.locator(`[data-testid=review-order][data-drug="${drug}"]`);
+
+test("composer review: DEMO-005's orders beside the suggestions, and the digoxin × amiodarone MAJOR finding the suggestions do not show", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await suggestForDemo005(page);
+    assert.deepEqual((await calls("recommend")).at(-1).args.request.subject, {
+      kind: "patient",
+      patient_id: "DEMO-005",
+      admission_id: "DEMO-005-V2",
+      extra_current: [],
+    });
+    const review = page.getByTestId("visit-review");
+    assert.equal(await review.getByRole("heading", { level: 2 }).innerText(), "Review of this visit's orders");
+    // Each order once, in the order prescribed, with its name, route and the suggestion it matches.
+    assert.deepEqual(
+      await page.getByTestId("review-order").evaluateAll((els) => els.map((e) => e.getAttribute("data-drug"))),
+      ["ATC:C01BD01", "ATC:C01AA05", "ATC:B01AF02", "ATC:C07AB07", "ATC:C03CA01", "ATC:C09AA03"],
+    );
+    const amio = reviewOrder(page, "ATC:C01BD01");
+    assert.match(await amio.innerText(), /^Amiodarone PO\s+ATC:C01BD01 \(as written: Amiodarone 200 mg tablet\)\s+not suggested$/);
+    assert.equal(await amio.getAttribute("data-matches"), "");
+    const digoxin = reviewOrder(page, "ATC:C01AA05");
+    assert.match(await digoxin.innerText(), /^Digoxin PO\s+ATC:C01AA05 \(as written: Digoxin 125 mcg tablet\)\s+matches suggestion: Digitalis heart medicines$/);
+    assert.match(await reviewOrder(page, "ATC:C03CA01").innerText(), /^Furosemide IV\s[^]*\smatches suggestion: Loop water tablets$/);
+    // The suggested classes the visit did not order; nothing left unscreened.
+    assert.deepEqual(
+      await review.locator("[data-testid=review-not-ordered] li").evaluateAll((els) => els.map((e) => e.getAttribute("data-code"))),
+      ["ATC:A12C"],
+    );
+    assert.equal(await review.getByTestId("review-unmapped").getAttribute("data-count"), "0");
+
+    // The review's finding: drug-level, major, with the rule's text; digoxin current, amiodarone ordered.
+    const card = review.locator('[data-testid=review-interactions] [data-testid=finding][data-a="ATC:C01AA05"][data-b="ATC:C01BD01"]');
+    assert.equal(await card.getAttribute("data-severity"), "major");
+    assert.match(await card.getAttribute("class"), /sev-border-major/);
+    const text = await card.innerText();
+    assert.match(text, /Major/);
+    assert.match(text, /Digoxin\s+ATC:C01AA05\s+\(current\)\s+×\s+Amiodarone\s+ATC:C01BD01\s+\(ordered at this visit\)/);
+    assert.match(text, /Drug-level/);
+    assert.match(text, /Halve the digoxin dose when amiodarone is started/);
+    assert.match(text, /Source: leader-curated/);
+    assert.equal(await review.getByTestId("no-graded-findings").count(), 0);
+    assert.equal(await page.locator("#review-ATC_C01AA05-ATC_C01BD01").count(), 1, "the review's card has its own id");
+
+    // The suggestions' own panel finds nothing — and says where the visit's warning is.
+    const panel = page.getByTestId("interaction-panel");
+    assert.equal(await panel.getByTestId("finding").count(), 0);
+    await panel.getByTestId("no-graded-findings").waitFor();
+    assert.match(
+      await panel.getByTestId("review-pointer").innerText(),
+      /This visit's own orders: 1 major or contraindicated interaction warning among them and the current medications — see Review of this visit's orders below\./,
+    );
+    // The summary under Suggest counts the review's warning too.
+    assert.match(
+      await page.getByTestId("composer-status").innerText(),
+      /; 0 major or contraindicated interaction warnings; review of the visit's orders: 1 major or contraindicated warning\.$/,
+    );
+    await shot("composer-review-demo-005");
+    // The two panels up close: the suggestions' warnings, then the review.
+    const top = (await panel.boundingBox()).y;
+    const box = await review.boundingBox();
+    await page.screenshot({
+      path: join(ARTIFACTS, "composer-review-demo-005-panels.png"),
+      fullPage: true,
+      clip: { x: 0, y: top - 8, width: 1280, height: box.y + box.height - top + 16 },
+    });
+  }));
+
+test("composer review: without a graded finding it says that this is not proof of safety (DEMO-001)", T, () =>
+  withApp(async ({ page }) => {
+    await suggestForLatestVisit(page);
+    const review = page.getByTestId("visit-review");
+    assert.equal(await review.getByTestId("review-order").count(), 5);
+    assert.match(await reviewOrder(page, "ATC:B01AA03").innerText(), /^Warfarin PO\s[^]*\smatches suggestion: Blood thinners \(antithrombotics\)$/);
+    assert.equal(await review.getByTestId("finding").count(), 0);
+    assert.equal(
+      await review.getByTestId("no-graded-findings").innerText(),
+      "No interaction among this visit's orders and current medications in the loaded sources — this is not proof that the combination is safe.",
+    );
+    // The suggestions' NSAID warning stays in the suggestions' panel, not in the review.
+    assert.equal(await page.getByTestId("interaction-panel").getByTestId("finding").count(), 1);
+    assert.equal(await page.getByTestId("review-pointer").count(), 0);
+  }));
+
+test("composer review: an ad-hoc visit's answer has no review, and the summary does not mention one", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestAdHoc(page);
+    assert.equal((await calls("recommend")).at(-1).args.request.subject.kind, "ad_hoc");
+    await page.getByTestId("interaction-panel").waitFor();
+    assert.equal(await page.getByTestId("visit-review").count(), 0);
+    assert.equal(await page.getByTestId("review-pointer").count(), 0);
+    assert.match(await page.getByTestId("composer-status").innerText(), /; \d+ major or contraindicated interaction warnings?\.$/);
+    assert.doesNotMatch(await page.getByTestId("composer-status").innerText(), /review/);
   }));
 
 /** An ad-hoc visit answered with the DEMO-012 sample (src/mocks/recommend.json). */
@@ -479,7 +585,7 @@ test("composer: safe mode withholds the NSAID; teacher comparison shows both lis
     assert.match(await suggestion(page, "ATC:M01A").innerText(), /Withheld by safe mode/);
     const primary = page.getByTestId("primary-list");
     const teacher = page.getByTestId("teacher-list");
-    assert.equal(await primary.getByTestId("latency").innerText(), "17.0 ms");
+    assert.equal(await primary.getByTestId("latency").innerText(), "23.7 ms"); // recommend_demo001.json
     assert.equal(await teacher.getByTestId("latency").innerText(), "110.2 ms");
     assert.match(await teacher.innerText(), /leader-teacher/);
     assert.equal(await teacher.getByTestId("suggestion").count(), 7);
@@ -949,7 +1055,7 @@ test("patients list: arrow keys move between patients", T, () =>
     await page.keyboard.press("ArrowDown");
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), "DEMO-003");
     await page.keyboard.press("Space");
-    await page.getByTestId("error-banner").waitFor(); // the mock holds DEMO-001's record only
+    await page.getByTestId("error-banner").waitFor(); // the mock holds DEMO-001's and DEMO-005's records only
     assert.match(await page.getByTestId("error-banner").innerText(), /not found/);
   }));
 

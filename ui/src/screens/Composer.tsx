@@ -24,6 +24,7 @@ import {
   pendingMessage,
   subjectOf,
 } from "./composer/state";
+import { VisitReviewPanel } from "./composer/Review";
 import { CoverageBanner, InteractionWarnings, SuggestionLists } from "./composer/Suggestions";
 
 /** How many suggestions below the threshold the model lists as well. */
@@ -191,7 +192,8 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
             titles={titles}
             dispatch={dispatch}
           />
-          <InteractionWarnings rec={answer.recommendation} titles={titles} />
+          <InteractionWarnings answer={answer} titles={titles} />
+          {answer.review ? <VisitReviewPanel answer={answer} review={answer.review} titles={titles} /> : null}
           <DecisionBar state={state} dispatch={dispatch} stale={stale} onRecord={() => void record()} />
         </div>
       ) : null}

@@ -14,7 +14,8 @@ import type { Suggestion } from "../../bindings/Suggestion";
 import { CodePicker } from "../../CodePicker";
 import { CodeName, ModelKindBadge, ProbabilityBar, SeverityTag, StatusBadge } from "../../components";
 import { FindingsList, findingId } from "../../Findings";
-import { EVIDENCE_KIND_LABEL, ROLE_LABEL, candidateText, nameOf, pct, pts, severityRank, type Titles } from "../../format";
+import { EVIDENCE_KIND_LABEL, ROLE_LABEL, candidateText, nameOf, pct, plural, pts, severityRank, type Titles } from "../../format";
+import { gradedFindings } from "./Review";
 import {
   type ComposerAction,
   type Selection,
@@ -23,6 +24,7 @@ import {
   findingsAmong,
   pickCode,
   pickOf,
+  seriousFindings,
 } from "./state";
 
 const ACTION_LABEL: Record<Selection["action"], string> = {
@@ -413,8 +415,13 @@ export function SuggestionLists({
   );
 }
 
-/** Every interaction among what is chosen: `rec.interactions` follows the picks (state.ts `withPicks`). */
-export function InteractionWarnings({ rec, titles }: { rec: Recommendation; titles: Titles }) {
+/** Every interaction among what is chosen: `rec.interactions` follows the picks (state.ts `withPicks`).
+ * For a stored visit whose own orders have graded findings, a pointer to the review below, so that
+ * "no interaction" here is never read as being about the visit's orders. */
+export function InteractionWarnings({ answer, titles }: { answer: Answer; titles: Titles }) {
+  const rec = answer.recommendation;
+  const reviewGraded = answer.review ? gradedFindings(answer.review.interactions) : [];
+  const reviewSerious = answer.review ? seriousFindings(answer.review.interactions).length : 0;
   return (
     <section aria-labelledby="ddi-h" class="panel" data-testid="interaction-panel">
       <h2 id="ddi-h">Interaction warnings</h2>
@@ -424,6 +431,16 @@ export function InteractionWarnings({ rec, titles }: { rec: Recommendation; titl
         the threshold, the ingredient chosen under it (its class when "class only" is chosen). Updated with each
         choice.
       </p>
+      {reviewGraded.length ? (
+        <p class={`banner ${reviewSerious ? "banner-warn" : "banner-info"}`} data-testid="review-pointer">
+          <strong>This visit's own orders:</strong>{" "}
+          {reviewSerious
+            ? plural(reviewSerious, "major or contraindicated interaction warning")
+            : plural(reviewGraded.length, "graded interaction warning")}{" "}
+          among them and the current medications — see <a href="#visit-review">Review of this visit's orders</a>{" "}
+          below. The warnings here cover the suggestions only.
+        </p>
+      ) : null}
       <FindingsList findings={rec.interactions} titles={titles} testid="interactions" />
     </section>
   );

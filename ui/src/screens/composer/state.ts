@@ -143,19 +143,29 @@ function learn(titles: Titles, hit: CodeHit): Titles {
   return hit.title ? { ...titles, [hit.code]: hit.title } : titles;
 }
 
+/** Drug-level findings of severity major or contraindicated (class-level ones are possibilities, not counted). */
+export function seriousFindings(findings: Finding[]): Finding[] {
+  return findings.filter(
+    (f) => f.certainty === "drug" && (f.severity === "major" || f.severity === "contraindicated"),
+  );
+}
+
 /**
  * The status line after an answer or a pick: how many suggestions, how fast, how many serious
- * drug-level warnings among what is chosen (class-level ones are possibilities, not counted).
+ * drug-level warnings among what is chosen (class-level ones are possibilities, not counted) and,
+ * for a stored visit, among the visit's own orders and the current medications (the review), so
+ * that the line never reads as reassuring when the visit's orders interact.
  */
 export function answerStatus(a: Answer): string {
   const rec = a.recommendation;
-  const high = rec.interactions.filter(
-    (f) => f.certainty === "drug" && (f.severity === "major" || f.severity === "contraindicated"),
-  ).length;
+  const high = seriousFindings(rec.interactions).length;
   const above = rec.suggestions.filter((s) => s.status === "suggested").length;
+  const review = a.review
+    ? `; review of the visit's orders: ${plural(seriousFindings(a.review.interactions).length, "major or contraindicated warning")}`
+    : "";
   return (
     `${plural(rec.suggestions.length, "suggestion")} (${above} above the threshold) in ` +
-    `${rec.latency_ms.toFixed(0)} ms; ${plural(high, "major or contraindicated interaction warning")}.`
+    `${rec.latency_ms.toFixed(0)} ms; ${plural(high, "major or contraindicated interaction warning")}${review}.`
   );
 }
 
