@@ -238,7 +238,9 @@ test("a demo patient's suggestions show the interaction with a current medicatio
   const list = await browser.$('[data-testid="primary-list"]');
   await list.waitForDisplayed({ timeout: 20000 });
   const text = await (await browser.$('[data-testid="results"]')).getText();
-  assert.match(text, new RegExp(interactionPatient.severity, "i"), `a ${interactionPatient.severity} warning is shown`);
+  // In the suggestions' own interaction panel (not the review of the visit's orders below it).
+  const panel = await (await browser.$('[data-testid="interaction-panel"]')).getText();
+  assert.match(panel, new RegExp(interactionPatient.severity, "i"), `a ${interactionPatient.severity} warning is shown`);
   assert.match(await (await browser.$('[data-testid="disclaimer"]')).getText(), /prescriber decides/);
   await shot("composer");
 });
@@ -453,6 +455,73 @@ test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
   assert.match(text, new RegExp(`\\b${ofType("DetectedIssue").length} interaction alerts?\\b`));
   await (await browser.$('[data-testid="export-fhir-status"]')).scrollIntoView({ block: "center" });
   await shot("composer-fhir-export");
+});
+
+// DEMO-005's latest visit starts amiodarone while the patient is on digoxin. The suggestions do
+// not include amiodarone, so their own interaction panel has nothing to say; the review of the
+// visit's orders must show the major drug-level pair.
+const REVIEW_PATIENT = "DEMO-005";
+
+test("a stored visit's orders are reviewed: DEMO-005's amiodarone with the current digoxin is a MAJOR warning", async () => {
+  const answer = cli("recommend", "--patient", REVIEW_PATIENT, "--no-evidence");
+  assert.ok(answer.review, "the CLI's answer for a stored visit carries a review");
+  await nav("patients");
+  await (await browser.$('[data-testid="patient-search"]')).setValue(REVIEW_PATIENT);
+  const open = await browser.$(`[data-testid="patient-row"][data-id="${REVIEW_PATIENT}"] button.row-open`);
+  await open.waitForDisplayed({ timeout: 10000 });
+  await open.click();
+  await browser.waitUntil(
+    async () => {
+      const h = await browser.$("#timeline-h");
+      return (await h.isExisting()) && (await h.getText()).startsWith(REVIEW_PATIENT);
+    },
+    { timeout: 10000, timeoutMsg: `${REVIEW_PATIENT}'s timeline did not open` },
+  );
+  const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
+  await buttons[buttons.length - 1].click();
+  const subject = await browser.$('[data-testid="visit-subject"]');
+  await subject.waitForDisplayed({ timeout: 10000 });
+  assert.match(await subject.getText(), new RegExp(`Patient ${REVIEW_PATIENT}`));
+  await (await browser.$('[data-testid="suggest"]')).click();
+  // This visit's review (an earlier patient's answer may still be on screen until the new one comes).
+  await (await browser.$('[data-testid="visit-review"] [data-testid="review-order"][data-drug="ATC:C01BD01"]')).waitForDisplayed({
+    timeout: 20000,
+  });
+  const review = await browser.$('[data-testid="visit-review"]');
+
+  // The visit's orders, each with what it matches: amiodarone is not suggested, digoxin is.
+  const drugs = [];
+  for (const o of await review.$$('[data-testid="review-order"]')) drugs.push(await o.getAttribute("data-drug"));
+  assert.deepEqual(drugs, answer.review.orders.map((o) => o.drug));
+  assert.ok(drugs.includes("ATC:C01BD01") && drugs.includes("ATC:C01AA05"), drugs.join(", "));
+  const amio = await review.$('[data-testid="review-order"][data-drug="ATC:C01BD01"]');
+  assert.match(await amio.getText(), /Amiodarone[\s\S]*not suggested/);
+  const digoxin = await review.$('[data-testid="review-order"][data-drug="ATC:C01AA05"]');
+  assert.match(await digoxin.getText(), /Digoxin[\s\S]*matches suggestion: Digitalis heart medicines/);
+
+  // The review's finding: digoxin (current) × amiodarone (ordered), drug-level, major.
+  const card = await review.$('[data-testid="review-interactions"] [data-testid="finding"][data-a="ATC:C01AA05"][data-b="ATC:C01BD01"]');
+  await card.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await card.getAttribute("data-severity"), "major");
+  assert.equal(await (await card.$('[data-testid="certainty"]')).getAttribute("data-certainty"), "drug");
+  assert.match(await card.getText(), /Digoxin[\s\S]*\(current\)[\s\S]*Amiodarone[\s\S]*\(ordered at this visit\)/);
+  assert.match(await card.getText(), /Halve the digoxin dose/);
+  // Nothing about it among the suggestions' warnings, which point to the review instead.
+  assert.equal(
+    await (await browser.$('[data-testid="interactions"] [data-testid="finding"][data-b="ATC:C01BD01"]')).isExisting(),
+    false,
+  );
+  assert.match(
+    await (await browser.$('[data-testid="review-pointer"]')).getText(),
+    /This visit's own orders: 1 major or contraindicated interaction warning/,
+  );
+  assert.match(
+    await (await browser.$('[data-testid="composer-status"]')).getText(),
+    /review of the visit's orders: 1 major or contraindicated warning\.$/,
+  );
+  await fullShot("composer-review-demo-005");
+  await review.scrollIntoView({ block: "start" });
+  await shot("composer-review-demo-005-panel");
 });
 
 test("the MIMIC-IV-on-FHIR demo (Bulk Data NDJSON) is imported with the shipped code-system mapping", async () => {
