@@ -68,8 +68,10 @@ impl Store {
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::mimic::import(&mut tx, dir, version, &mapper, progress).await?;
         import::check_visit_patients(&mut tx).await?;
-        repo::refresh_derived(&mut tx).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
+        drop(conn);
+        self.refresh_practice_after_bulk().await?;
         Ok(summary)
     }
 
@@ -91,6 +93,23 @@ impl Store {
         Ok(conn)
     }
 
+    /// Past practice per class (`class_practice`) after a streamed import, in a transaction
+    /// of its own after a checkpoint: inside the import's transaction its two full scans
+    /// would read every page through a write-ahead log as large as the import (SQLite
+    /// searches the log on every page read). If the process stops between the two commits,
+    /// the table's stamp is behind and the next read rebuilds it.
+    async fn refresh_practice_after_bulk(&self) -> Result<()> {
+        if self.path().is_some()
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(self.pool()).await
+        {
+            tracing::warn!(error = %e, "no checkpoint before rebuilding past practice");
+        }
+        let mut tx = self.pool().begin().await?;
+        repo::refresh_practice(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// `leader import synthea DIR`.
     pub async fn import_synthea(&self, dir: &Path, progress: &dyn Progress) -> Result<ImportSummary> {
         let mut conn = self.bulk_connection().await?;
@@ -98,8 +117,10 @@ impl Store {
         let mapper = import::atc::AtcMapper::load(&mut tx).await?;
         let summary = import::synthea::import(&mut tx, dir, &mapper, progress).await?;
         import::check_visit_patients(&mut tx).await?;
-        repo::refresh_derived(&mut tx).await?;
+        repo::refresh_summaries(&mut tx).await?;
         tx.commit().await?;
+        drop(conn);
+        self.refresh_practice_after_bulk().await?;
         Ok(summary)
     }
 
