@@ -305,6 +305,53 @@ test("composer review: without a graded finding it says that this is not proof o
     assert.equal(await page.getByTestId("review-pointer").count(), 0);
   }));
 
+test("composer review: class-level findings collapsed as possible, unknown-severity ones counted, unmapped orders not screened", T, () =>
+  withApp(async ({ page }) => {
+    // DEMO-005's review, edited: the amiodarone order known only by its class (a class-level
+    // possibility), a pair without a severity, and two prescriptions not mapped to a code.
+    await page.evaluate(() => {
+      window.__mock.editAnswer = (a) => {
+        const f = a.review.interactions[0];
+        a.review.unmapped_orders = 2;
+        a.review.interactions = [
+          { ...f, b: "ATC:C01B", certainty: "class" },
+          {
+            a: "ATC:C07AB07",
+            a_role: "current",
+            b: "ATC:C09AA03",
+            b_role: "checked",
+            severity: "unknown",
+            certainty: "drug",
+            rules: [{ source: "twosides", a: "ATC:C07AB07", b: "ATC:C09AA03", severity: "unknown", mechanism: null, management: null, reference: null }],
+          },
+        ];
+      };
+    });
+    await suggestForDemo005(page);
+    const review = page.getByTestId("visit-review");
+    const found = review.getByTestId("review-interactions");
+    assert.equal(await found.getByTestId("finding").count(), 0, "no severity-styled card");
+    const possible = found.getByTestId("possible-finding");
+    assert.equal(await possible.count(), 1);
+    assert.equal(await possible.getAttribute("open"), null, "collapsed");
+    assert.match(await possible.getByTestId("possible-text").innerText(), /^possible: some drugs of this class \(.+\) interact with Digoxin \(e\.g\. Amiodarone\)$/);
+    assert.equal(await found.getByTestId("unknown-pairs").getAttribute("data-count"), "1");
+    assert.match(await found.getByTestId("unknown-pairs").locator("summary").innerText(), /1 further pair listed in adjacency tables without a severity/);
+    assert.match(
+      await found.getByTestId("no-graded-findings").innerText(),
+      /^No interaction among this visit's orders and current medications in the loaded sources — this is not proof that the combination is safe\. Class-level possibilities follow/,
+    );
+    const unmapped = review.getByTestId("review-unmapped");
+    assert.equal(await unmapped.getAttribute("data-count"), "2");
+    assert.equal(
+      await unmapped.innerText(),
+      "2 prescriptions of this visit are not mapped to a drug code: not screened for interactions.",
+    );
+    // Neither a possibility nor an ungraded pair counts as a warning.
+    assert.equal(await page.getByTestId("review-pointer").count(), 0);
+    assert.match(await page.getByTestId("composer-status").innerText(), /review of the visit's orders: 0 major or contraindicated warnings\.$/);
+  }));
+
 test("composer review: an ad-hoc visit's answer has no review, and the summary does not mention one", T, () =>
   withApp(async ({ page, calls }) => {
     await suggestAdHoc(page);
