@@ -90,16 +90,52 @@ async fn scan<R: serde::de::DeserializeOwned>(
     Ok(())
 }
 
+/// An upper bound on `table`'s rows (its largest rowid), to size a vector once: grown by
+/// doubling, a vector of 17M entries would briefly hold room for 32M.
+async fn rows_at_most(conn: &mut SqliteConnection, table: &str) -> Result<usize> {
+    let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(rowid) FROM {table}")).fetch_one(&mut *conn).await?;
+    Ok(usize::try_from(max.unwrap_or(0)).unwrap_or(0))
+}
+
 /// "All visits" in place of a diagnosis id.
 const ALL: u32 = u32::MAX;
+
+/// A hasher for the dense integer keys below (SipHash, the standard one, resists crafted
+/// keys and costs several times more; these keys are our own ids): one multiply, as in
+/// Firefox's and rustc's FxHash.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+
+/// `(id, diagnosis)` as one key.
+fn pair_key(id: u32, dx: u32) -> u64 {
+    (u64::from(id) << 32) | u64::from(dx)
+}
 
 /// Counts of distinct visits, accumulated one visit at a time.
 #[derive(Default)]
 struct Counts {
     /// (ingredient+route id, diagnosis id or ALL) -> visits
-    orders: HashMap<(u32, u32), u32>,
+    orders: HashMap<u64, u32, IdHash>,
     /// (class id, diagnosis id or ALL) -> visits with any order in the class
-    totals: HashMap<(u32, u32), u32>,
+    totals: HashMap<u64, u32, IdHash>,
 }
 
 impl Counts {
@@ -107,10 +143,10 @@ impl Counts {
     fn visit(&mut self, orders: &[u32], classes: &[u32], diagnoses: &[u32]) {
         for dx in diagnoses.iter().copied().chain([ALL]) {
             for &o in orders {
-                *self.orders.entry((o, dx)).or_default() += 1;
+                *self.orders.entry(pair_key(o, dx)).or_default() += 1;
             }
             for &c in classes {
-                *self.totals.entry((c, dx)).or_default() += 1;
+                *self.totals.entry(pair_key(c, dx)).or_default() += 1;
             }
         }
     }
@@ -132,7 +168,7 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     };
     // Each visit's distinct diagnoses, sorted by visit.
     let mut dx = Interner::default();
-    let mut visit_dx: Vec<(u32, u32)> = Vec::new();
+    let mut visit_dx: Vec<(u32, u32)> = Vec::with_capacity(rows_at_most(conn, "diagnoses").await?);
     scan(conn, "diagnoses", "visit_id, system || ':' || code", "TRUE", |(visit, key): (i64, String)| {
         visit_dx.push((visit_id(visit)?, dx.id(&key)));
         Ok(())
@@ -146,7 +182,7 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     let mut class_ids = Interner::default();
     // The level-3 and level-4 classes of each (ingredient, route).
     let mut classes_of: Vec<[u32; 2]> = Vec::new();
-    let mut visit_orders: Vec<u64> = Vec::new();
+    let mut visit_orders: Vec<u64> = Vec::with_capacity(rows_at_most(conn, "prescriptions").await?);
     let mut key = String::new();
     let columns = "visit_id, med_code, route";
     scan(
@@ -204,7 +240,8 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     // visits and their ingredients.
     let dx_name = |d: u32| if d == ALL { "" } else { dx.names[d as usize].as_str() };
     let mut rows: Vec<(String, String, String, String, i64)> = Vec::new();
-    for (&(class, d), &n) in &counts.totals {
+    for (&k, &n) in &counts.totals {
+        let (class, d) = ((k >> 32) as u32, k as u32);
         if d == ALL || i64::from(n) >= MIN_VISITS {
             rows.push((
                 class_ids.names[class as usize].clone(),
@@ -215,10 +252,11 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
             ));
         }
     }
-    for (&(order, d), &n) in &counts.orders {
+    for (&k, &n) in &counts.orders {
+        let (order, d) = ((k >> 32) as u32, k as u32);
         let (ingredient, route) = order_ids.names[order as usize].split_once('\t').unwrap_or_default();
         for class in classes_of[order as usize] {
-            if d == ALL || counts.totals.get(&(class, d)).is_some_and(|&t| i64::from(t) >= MIN_VISITS) {
+            if d == ALL || counts.totals.get(&pair_key(class, d)).is_some_and(|&t| i64::from(t) >= MIN_VISITS) {
                 let class = class_ids.names[class as usize].clone();
                 rows.push((class, dx_name(d).to_owned(), ingredient.to_owned(), route.to_owned(), n.into()));
             }
