@@ -271,7 +271,7 @@ pub fn print_answer(w: &mut String, a: &Answer) {
                 .rules
                 .iter()
                 .flat_map(|r| [&r.a, &r.b])
-                .find(|c| c.value().starts_with(class.value()) && *c != class)
+                .find(|c| c.is_within(class) && *c != class)
                 .map(|c| format!(" (e.g. {} {})", c, title(a, c)).replace(" )", ")"))
                 .unwrap_or_default();
             outln!(

@@ -186,6 +186,12 @@ impl Code {
         (self.system == CodeSystem::Atc).then(|| atc_level_of(&self.value)).flatten()
     }
 
+    /// Whether this code is `class` or lies under it in its hierarchy (same system, `class`'s
+    /// value a prefix of this one's): `ATC:B01AA03` is within `ATC:B01A`.
+    pub fn is_within(&self, class: &Code) -> bool {
+        self.system == class.system && self.value.starts_with(&class.value)
+    }
+
     /// This code truncated to ATC `level` (3 is the 4-character class such as `B01A`).
     /// Non-ATC codes are returned unchanged: a cohort's own medication vocabulary
     /// (e.g. RxNorm) is used as it is. `None` when an ATC code is coarser than `level`.

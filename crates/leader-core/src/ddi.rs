@@ -101,12 +101,9 @@ pub struct KnowledgeBase {
 
 /// How `drug` relates to a rule's `code`: `Some(true)` drug-level, `Some(false)` class-level.
 fn relation(drug: &Code, code: &Code) -> Option<bool> {
-    if drug.system() != code.system() {
-        return None;
-    }
-    if drug.value().starts_with(code.value()) {
+    if drug.is_within(code) {
         Some(true)
-    } else if code.value().starts_with(drug.value()) {
+    } else if code.is_within(drug) {
         Some(false)
     } else {
         None
@@ -135,7 +132,7 @@ impl KnowledgeBase {
                 let ((x, xr), (y, yr)) = (&drugs[i], &drugs[j]);
                 // A drug and its own class (a suggested `C10A` with current atorvastatin
                 // `C10AA05`) mean continuing the same treatment, not a combination.
-                if x.system() == y.system() && (x.value().starts_with(y.value()) || y.value().starts_with(x.value())) {
+                if x.is_within(y) || y.is_within(x) {
                     continue;
                 }
                 let mut rules = Vec::new();

@@ -331,8 +331,6 @@ pub fn recommend(
     Ok(r)
 }
 
-/// Ranks `probs`, marks the threshold, attaches evidence, screens interactions and applies
-/// safe mode: the part of a recommendation shared by the student and the teacher.
 /// The medications shown: those at or above `threshold`, then `top_k_below` more, most
 /// probable first.
 pub fn shown_order(probs: &[f32], threshold: f32, top_k_below: usize) -> Vec<usize> {
@@ -362,6 +360,9 @@ fn screened<'a>(
     drugs
 }
 
+/// Ranks `probs`, marks the threshold, attaches evidence and candidates, screens
+/// interactions and applies safe mode: the part of a recommendation shared by the student
+/// and the teacher.
 #[allow(clippy::too_many_arguments)]
 pub fn assemble(
     probs: &[f32],
@@ -393,10 +394,17 @@ pub fn assemble(
             }
         })
         .collect();
-    let interactions = kb.screen(&screened(&req.current_medications, &suggestions, |s| vec![s.default_pick()]));
+    // Screened once over every choice; the default picks' findings are those whose two
+    // drugs are both picked (a finding depends on its pair alone).
     let interactions_any_choice = kb.screen(&screened(&req.current_medications, &suggestions, |s| {
         std::iter::once(&s.medication).chain(s.candidates.iter().map(|c| &c.drug)).collect()
     }));
+    let picked: Vec<Code> = screened(&req.current_medications, &suggestions, |s| vec![s.default_pick()])
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    let interactions: Vec<Finding> =
+        interactions_any_choice.iter().filter(|f| picked.contains(&f.a) && picked.contains(&f.b)).cloned().collect();
     if opts.safe_mode {
         withhold(&mut suggestions, &interactions);
     }

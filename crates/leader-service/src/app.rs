@@ -457,9 +457,7 @@ impl App {
                         "a drug is chosen only for an accepted suggestion",
                     ));
                 }
-                let under_class = drug.system() == d.medication.system()
-                    && drug.atc_level() == Some(5)
-                    && drug.value().starts_with(d.medication.value());
+                let under_class = drug.atc_level() == Some(5) && drug.is_within(&d.medication);
                 if !under_class {
                     return Err(IpcError::new(
                         ErrorCode::InvalidInput,

@@ -72,17 +72,8 @@ pub struct ReviewedOrder {
     pub suggested_class: Option<Code>,
 }
 
-/// The review of `subject`'s stored visit (`None` for an ad-hoc visit).
-pub async fn review(
-    store: &Store,
-    kb: &leader_core::ddi::KnowledgeBase,
-    subject: &Subject,
-    admission_id: Option<&str>,
-    rec: &Recommendation,
-) -> Result<Option<VisitReview>> {
-    let (Subject::Patient { patient_id, .. }, Some(admission)) = (subject, admission_id) else { return Ok(None) };
-    let record = store.patient(patient_id).await?;
-    let Some(visit) = record.visits.iter().find(|v| v.admission_id == admission) else { return Ok(None) };
+/// The review of a stored `visit` answered by `rec`.
+pub fn review(kb: &leader_core::ddi::KnowledgeBase, visit: &leader_core::Visit, rec: &Recommendation) -> VisitReview {
     let suggested: Vec<&Code> = rec
         .suggestions
         .iter()
@@ -99,10 +90,7 @@ pub async fn review(
         if orders.iter().any(|o| &o.drug == drug) {
             continue;
         }
-        let suggested_class = suggested
-            .iter()
-            .find(|c| c.system() == drug.system() && drug.value().starts_with(c.value()))
-            .map(|c| (*c).clone());
+        let suggested_class = suggested.iter().find(|c| drug.is_within(c)).map(|c| (*c).clone());
         orders.push(ReviewedOrder {
             drug: drug.clone(),
             written: p.drug.clone(),
@@ -121,7 +109,7 @@ pub async fn review(
             drugs.push((o.drug.clone(), Role::Checked));
         }
     }
-    Ok(Some(VisitReview { orders, suggested_not_ordered, interactions: kb.screen(&drugs), unmapped_orders }))
+    VisitReview { orders, suggested_not_ordered, interactions: kb.screen(&drugs), unmapped_orders }
 }
 
 /// A suggestion as shown: what a decision refers to.
@@ -232,12 +220,41 @@ fn input_digest(req: &Request) -> String {
     format!("{:x}", h.finalize())
 }
 
-/// Builds the model request for `subject` at the model's medication level.
+/// Builds the model request for `subject` at the model's medication level, without
+/// candidates (an answer adds them, [`recommend_with`]); what callers that only screen or
+/// export need, e.g. the current medications.
 pub async fn request_for(
     store: &Store,
     subject: &Subject,
     atc_level: u8,
 ) -> Result<(Request, Option<String>, Option<String>)> {
+    let p = prepare(store, subject, atc_level).await?;
+    Ok((p.req, p.patient_id, p.admission_id))
+}
+
+/// A request and what an answer takes from the stored record besides it.
+struct Prepared {
+    req: Request,
+    patient_id: Option<String>,
+    admission_id: Option<String>,
+    /// The previous visit's drugs with the route each was ordered by most often.
+    continued: Vec<(Code, Option<String>)>,
+    /// Current medications given by the caller (not from the record).
+    given: Vec<(Code, Option<String>)>,
+    /// The stored visit answered for (for its review).
+    visit: Option<leader_core::Visit>,
+}
+
+impl Prepared {
+    /// The request with its candidates.
+    async fn with_candidates(mut self, store: &Store, atc_level: u8) -> Result<Prepared> {
+        self.req.candidates =
+            candidates(store, &self.req.input.current.diagnoses, &self.continued, &self.given, atc_level).await?;
+        Ok(self)
+    }
+}
+
+async fn prepare(store: &Store, subject: &Subject, atc_level: u8) -> Result<Prepared> {
     match subject {
         Subject::Patient { patient_id, admission_id, extra_current } => {
             let record = store.patient(patient_id).await?;
@@ -281,12 +298,15 @@ pub async fn request_for(
                     others.push((c.clone(), None));
                 }
             }
-            let candidates = candidates(store, &input.current.diagnoses, &continued, &others, atc_level).await?;
-            Ok((
-                Request { input, current_medications: current, candidates },
-                Some(record.patient.id),
-                Some(record.visits[index].admission_id.clone()),
-            ))
+            let visit = record.visits.into_iter().nth(index);
+            Ok(Prepared {
+                req: Request { input, current_medications: current, candidates: vec![] },
+                patient_id: Some(record.patient.id),
+                admission_id: visit.as_ref().map(|v| v.admission_id.clone()),
+                continued,
+                given: others,
+                visit,
+            })
         }
         Subject::AdHoc { diagnoses, procedures, current, age, sex } => {
             if diagnoses.is_empty() {
@@ -307,9 +327,14 @@ pub async fn request_for(
                     medications: vec![],
                 },
             };
-            let given: Vec<(Code, Option<String>)> = current.iter().map(|c| (c.clone(), None)).collect();
-            let candidates = candidates(store, diagnoses, &[], &given, atc_level).await?;
-            Ok((Request { input, current_medications: current.clone(), candidates }, None, None))
+            Ok(Prepared {
+                req: Request { input, current_medications: current.clone(), candidates: vec![] },
+                patient_id: None,
+                admission_id: None,
+                continued: vec![],
+                given: current.iter().map(|c| (c.clone(), None)).collect(),
+                visit: None,
+            })
         }
     }
 }
@@ -392,13 +417,6 @@ pub async fn candidates(
             v
         })
         .collect())
-}
-
-/// Fills the display names of the answer's candidates from `titles`.
-fn name_candidates(rec: &mut Recommendation, titles: &BTreeMap<String, String>) {
-    for c in rec.suggestions.iter_mut().flat_map(|s| s.candidates.iter_mut()) {
-        c.name = titles.get(&c.drug.to_string()).cloned();
-    }
 }
 
 /// Every code an answer shows: the input, the current medications, the suggestions and
@@ -484,23 +502,29 @@ pub async fn recommend_with(
     opts: RecommendOptions,
     lookups: &Lookups,
 ) -> Result<Answer> {
-    let (req, patient_id, admission_id) = request_for(store, subject, lookups.level).await?;
-    let mut rec = engine.recommend(req.clone(), opts, Arc::clone(&lookups.kb)).await?;
-    let names = &lookups.names;
+    let p = prepare(store, subject, lookups.level).await?.with_candidates(store, lookups.level).await?;
+    let rec = engine.recommend(p.req.clone(), opts, Arc::clone(&lookups.kb)).await?;
+    answer(store, lookups, p, rec).await
+}
+
+/// The answer to `p` given `rec`: names, the stored visit's review, titles.
+async fn answer(store: &Store, lookups: &Lookups, p: Prepared, mut rec: Recommendation) -> Result<Answer> {
     for s in &mut rec.suggestions {
-        s.name = names.get(&s.medication.to_string()).cloned();
+        s.name = lookups.names.get(&s.medication.to_string()).cloned();
     }
-    let review = review(store, &lookups.kb, subject, admission_id.as_deref(), &rec).await?;
-    let titles = lookups.titles(store, &shown_codes(&req, &rec, review.as_ref())).await?;
-    name_candidates(&mut rec, &titles);
+    let review = p.visit.as_ref().map(|v| review(&lookups.kb, v, &rec));
+    let titles = lookups.titles(store, &shown_codes(&p.req, &rec, review.as_ref())).await?;
+    for c in rec.suggestions.iter_mut().flat_map(|s| s.candidates.iter_mut()) {
+        c.name = titles.get(&c.drug.to_string()).cloned();
+    }
     Ok(Answer {
-        review,
-        patient_id,
-        admission_id,
+        patient_id: p.patient_id,
+        admission_id: p.admission_id,
+        input_digest: input_digest(&p.req),
         recommendation: rec,
         titles,
-        input_digest: input_digest(&req),
         recommendation_id: None,
+        review,
     })
 }
 
@@ -520,7 +544,8 @@ pub async fn recommend_teacher(
     if lookups.level != level {
         return Err(ServiceError::Invalid(Rule::TeacherLevel));
     }
-    let (req, patient_id, admission_id) = request_for(store, subject, level).await?;
+    let p = prepare(store, subject, level).await?.with_candidates(store, level).await?;
+    let req = &p.req;
     let kb = &lookups.kb;
     let names = &lookups.names;
     let codes: Vec<Code> = req.input.input_codes();
@@ -535,17 +560,7 @@ pub async fn recommend_teacher(
     };
     let meds = &teacher.bundle().medications;
     let mut rec =
-        leader_infer::recommend::assemble(&probs[0], meds, m.threshold, |_| Default::default(), &req, &opts, kb, model);
-    for s in &mut rec.suggestions {
-        s.name = names.get(&s.medication.to_string()).cloned();
-    }
+        leader_infer::recommend::assemble(&probs[0], meds, m.threshold, |_| Default::default(), req, &opts, kb, model);
     rec.latency_ms = started.elapsed().as_secs_f64() * 1e3;
-    let review = review(store, &lookups.kb, subject, admission_id.as_deref(), &rec).await?;
-    let titles = lookups.titles(store, &shown_codes(&req, &rec, review.as_ref())).await?;
-    name_candidates(&mut rec, &titles);
-    let input_digest = input_digest(&req);
-    Ok((
-        Answer { patient_id, admission_id, recommendation: rec, titles, input_digest, recommendation_id: None, review },
-        prompt,
-    ))
+    Ok((answer(store, lookups, p, rec).await?, prompt))
 }

@@ -61,23 +61,24 @@ impl Interner {
     }
 }
 
-/// Rows of `table` (`columns` where `filter`) in storage order, handed to `each` one at a
-/// time but read in chunks of rowids, each chunk one JSON array: sqlx hands rows over from
-/// SQLite's thread one at a time, which for millions of rows costs more than the scan.
+/// Rows of `table` (`columns` where `filter`) up to rowid `max_rowid`, in storage order,
+/// handed to `each` one at a time but read in chunks of rowids, each chunk one JSON array:
+/// sqlx hands rows over from SQLite's thread one at a time, which for millions of rows costs
+/// more than the scan.
 async fn scan<R: serde::de::DeserializeOwned>(
     conn: &mut SqliteConnection,
     table: &'static str,
+    max_rowid: i64,
     columns: &str,
     filter: &str,
     mut each: impl FnMut(R) -> Result<()>,
 ) -> Result<()> {
     const CHUNK: i64 = 100_000;
-    let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(rowid) FROM {table}")).fetch_one(&mut *conn).await?;
     let sql = format!(
         "SELECT json_group_array(json_array({columns})) FROM {table} WHERE rowid > ?1 AND rowid <= ?2 AND ({filter})"
     );
     let mut from = 0;
-    while from < max.unwrap_or(0) {
+    while from < max_rowid {
         let json: String = sqlx::query_scalar(&sql).bind(from).bind(from + CHUNK).fetch_one(&mut *conn).await?;
         let rows: Vec<R> = serde_json::from_str(&json).map_err(|_| crate::StoreError::Corrupt {
             table,
@@ -90,11 +91,11 @@ async fn scan<R: serde::de::DeserializeOwned>(
     Ok(())
 }
 
-/// An upper bound on `table`'s rows (its largest rowid), to size a vector once: grown by
-/// doubling, a vector of 17M entries would briefly hold room for 32M.
-async fn rows_at_most(conn: &mut SqliteConnection, table: &str) -> Result<usize> {
+/// `table`'s largest rowid: where [`scan`] stops, and an upper bound on its rows to size a
+/// vector once (grown by doubling, a vector of 17M entries would briefly hold room for 32M).
+async fn max_rowid(conn: &mut SqliteConnection, table: &str) -> Result<i64> {
     let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(rowid) FROM {table}")).fetch_one(&mut *conn).await?;
-    Ok(usize::try_from(max.unwrap_or(0)).unwrap_or(0))
+    Ok(max.unwrap_or(0).max(0))
 }
 
 /// "All visits" in place of a diagnosis id.
@@ -168,8 +169,9 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     };
     // Each visit's distinct diagnoses, sorted by visit.
     let mut dx = Interner::default();
-    let mut visit_dx: Vec<(u32, u32)> = Vec::with_capacity(rows_at_most(conn, "diagnoses").await?);
-    scan(conn, "diagnoses", "visit_id, system || ':' || code", "TRUE", |(visit, key): (i64, String)| {
+    let max = max_rowid(conn, "diagnoses").await?;
+    let mut visit_dx: Vec<(u32, u32)> = Vec::with_capacity(max as usize);
+    scan(conn, "diagnoses", max, "visit_id, system || ':' || code", "TRUE", |(visit, key): (i64, String)| {
         visit_dx.push((visit_id(visit)?, dx.id(&key)));
         Ok(())
     })
@@ -182,12 +184,14 @@ pub(crate) async fn refresh_practice(conn: &mut SqliteConnection) -> Result<()> 
     let mut class_ids = Interner::default();
     // The level-3 and level-4 classes of each (ingredient, route).
     let mut classes_of: Vec<[u32; 2]> = Vec::new();
-    let mut visit_orders: Vec<u64> = Vec::with_capacity(rows_at_most(conn, "prescriptions").await?);
+    let max = max_rowid(conn, "prescriptions").await?;
+    let mut visit_orders: Vec<u64> = Vec::with_capacity(max as usize);
     let mut key = String::new();
     let columns = "visit_id, med_code, route";
     scan(
         conn,
         "prescriptions",
+        max,
         columns,
         "med_system = 'ATC'",
         |(visit, code, route): (i64, String, Option<String>)| {
