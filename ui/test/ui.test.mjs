@@ -1113,3 +1113,297 @@ test("contract: every IPC command was exercised through the API layer", T, () =>
     const missing = commands.filter((c) => !seen.has(c));
     assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
   }));
+
+// ---------------------------------------------------------------- Model screen (issue 14)
+
+/**
+ * Answers some commands in this page with the given values, before the harness sees them:
+ * for data the shared mocks do not hold. `app_info`'s `model` and `teacher` are merged into
+ * the harness's answer. Calls are recorded on `window.__calls` as the harness does.
+ */
+async function answerWith(page, answers) {
+  await page.evaluate((a) => {
+    const internals = window.__TAURI_INTERNALS__;
+    const harness = internals.invoke;
+    internals.invoke = async (cmd, args, options) => {
+      if (!(cmd in a)) return harness(cmd, args, options);
+      window.__calls.push({ cmd, args: JSON.parse(JSON.stringify(args ?? {})) });
+      const given = JSON.parse(JSON.stringify(a[cmd]));
+      if (cmd !== "app_info") return given;
+      const info = await harness(cmd, args, options);
+      return {
+        ...info,
+        model: given.model === undefined ? info.model : { ...info.model, ...given.model },
+        teacher: given.teacher === undefined ? info.teacher : given.teacher && { ...info.teacher, ...given.teacher },
+      };
+    };
+  }, answers);
+}
+
+/** A table's rows as [label, value] pairs. */
+const tableRows = (table) =>
+  table.locator("tbody tr").evaluateAll((rs) =>
+    rs.map((r) => [r.querySelector("th")?.textContent.trim() ?? "", r.querySelector("td")?.textContent.trim() ?? ""]),
+  );
+
+/** The bundled student's provenance as the pipeline writes it (models/leader-student-mimic-iv-demo, labels cut). */
+const bundledProvenance = {
+  counts: { first_visit: 96, patients: 100, samples: 250, test: 20, train: 203, unknown_input_codes: 0, val: 27, with_history: 154 },
+  dataset_sha256: "3351cd93857e13a7a815af10d891f1023481f396aef1fa27be97f2ea77e2dfe5",
+  licence: "MIMIC-IV Clinical Database Demo v2.2, ODbL 1.0 (weights and aggregate metrics only; no records)",
+  onnx_parity: [
+    { batch: 1, codes: [1, 1, 1], max_abs_diff: 1.9073486328125e-6, visits: 1 },
+    { batch: 3, codes: [5, 2, 7], max_abs_diff: 1.1920928955078125e-6, visits: 2 },
+  ],
+  sources: { "mimic-iv": 100 },
+  split_seed: 42,
+  student: {
+    alpha: 1.0,
+    best_val_prauc: 0.7557627889271039,
+    embed: 32,
+    encoder: "attention",
+    epochs_run: 41,
+    hidden: 64,
+    layers: 2,
+    seed: 42,
+    threshold: 0.35,
+    thresholds: { first_visit: 0.35, with_history: 0.35 },
+    vocab: { diagnoses: 1455, medications: 140, procedures: 354, profile: 45 },
+    wide: true,
+  },
+};
+
+/** A teacher bundle's provenance and metrics as teacher_export.py writes them (some keys left out). */
+const teacherManifest = {
+  provenance: {
+    teacher: { best_val_prauc: 0.6579765054687646, device: "cpu", epochs_run: 4, lora_alpha: 16, lora_r: 8, model_name: "all-MiniLM-L6-v2", pooling: "mean" },
+    split_seed: 42,
+  },
+  metrics: {
+    validation_prauc: 0.6579765054687646,
+    test: { avg_drugs: 13.05, ddi_rate: null, f1: 0.4525, jaccard: 0.3016, prauc: 0.6414, visits: 20 },
+  },
+};
+
+test("model screen: provenance is a table with human labels and the mock's values; the raw JSON stays collapsed", T, () =>
+  withApp(async ({ page }) => {
+    await page.getByTestId("nav-model").click();
+    const table = page.getByTestId("provenance-table");
+    await table.waitFor();
+    const rows = Object.fromEntries(await tableRows(table));
+    assert.equal(rows["Data source"], "synthetic demo patients");
+    assert.equal(rows["Data licence"], "synthetic demo data");
+    assert.equal(rows["Split seed (patient-level split)"], "42");
+    // The registry folder's name carries the start of the bundle digest.
+    assert.equal(rows["Bundle digest (first 8 hex digits)"], "6cd0353d");
+    assert.doesNotMatch(await table.innerText(), /[{}"]|split_seed/, "labels and values, not raw JSON keys");
+    const raw = page.getByTestId("provenance-table-raw");
+    assert.equal(await raw.evaluate((d) => d.open), false, "the raw manifest is collapsed");
+    await raw.locator("summary").click();
+    assert.match(await raw.locator("pre").innerText(), /"split_seed": 42/);
+    // The mock's teacher records no provenance and no metrics: said so, no empty table.
+    const teacher = page.getByTestId("teacher-panel");
+    assert.match(await teacher.getByTestId("teacher-provenance").innerText(), /records no provenance/);
+    assert.match(await teacher.innerText(), /records no metrics/);
+  }));
+
+test("model screen: a pipeline manifest's provenance (counts, digests, student, teacher) in words; missing keys left out", T, () =>
+  withApp(async ({ page }) => {
+    await answerWith(page, {
+      app_info: { model: { provenance: bundledProvenance }, teacher: teacherManifest },
+    });
+    await page.getByTestId("nav-model").click();
+    const table = page.getByTestId("provenance-table");
+    await table.getByText("Patients in the dataset").waitFor();
+    const rows = Object.fromEntries(await tableRows(table));
+    assert.equal(rows["Data source"], "MIMIC-IV (100 patients)");
+    assert.equal(rows["Patients in the dataset"], "100");
+    assert.equal(rows["Visits in the dataset"], "250");
+    assert.equal(rows["Split (visits)"], "203 training · 27 validation · 20 test");
+    assert.equal(rows["Visits by history"], "96 first visits · 154 with history");
+    assert.equal(rows["Dataset digest (SHA-256)"], bundledProvenance.dataset_sha256);
+    assert.match(rows["Student network"], /^attention encoder · 2 layers · hidden size 64/);
+    assert.match(rows["Student training"], /41 epochs · best validation PRAUC 0\.756/);
+    assert.match(rows["Distillation weight (alpha)"], /^1 /);
+    assert.equal(rows["Decision thresholds"], "first visit 0.35 · with history 0.35");
+    assert.equal(rows["Export check (ONNX vs training code)"], "largest difference 1.9e-6 over 2 test batches");
+    assert.doesNotMatch(await table.innerText(), /[{}]/);
+    // The teacher: its own provenance, with the keys it lacks simply absent.
+    const teacher = page.getByTestId("teacher-provenance");
+    const t = Object.fromEntries(await tableRows(teacher));
+    assert.equal(t["Teacher model"], "all-MiniLM-L6-v2 · LoRA rank 8, alpha 16 · mean pooling");
+    assert.equal(t["Teacher training"], "4 epochs · on CPU · best validation PRAUC 0.658");
+    assert.equal(t["Split seed (patient-level split)"], "42");
+    assert.equal(t["Data source"], undefined);
+    // Its scores: an unknown DDI rate says so, and the validation PRAUC is named as such.
+    const tm = page.getByTestId("teacher-metrics-table");
+    assert.match(await tm.locator('[data-metric="test.ddi_rate"]').innerText(), /DDI rate\s+unknown/);
+    assert.match(await tm.locator('[data-metric="test.prauc"]').innerText(), /test split, 20 visits/);
+    assert.match(await tm.locator('[data-metric="val.validation_prauc"]').innerText(), /validation split/);
+  }));
+
+test("model screen: every metric row has its value, its meaning and the visits it was measured on", T, () =>
+  withApp(async ({ page }) => {
+    await page.getByTestId("nav-model").click();
+    const table = page.getByTestId("metrics-table");
+    await table.waitFor();
+    const rows = await table.getByTestId("metric-row").evaluateAll((rs) =>
+      rs.map((r) => ({ key: r.dataset.metric, cells: Array.from(r.children, (c) => c.textContent.trim()) })),
+    );
+    const held = rows.filter((r) => r.key.startsWith("held."));
+    assert.deepEqual(
+      held.map((r) => [r.cells[0], r.cells[1]]),
+      [
+        ["PRAUC", "0.502"],
+        ["Jaccard", "0.355"],
+        ["F1", "0.437"],
+        ["DDI rate", "0.000"],
+        ["Average number of drugs", "4.7"],
+      ],
+    );
+    for (const r of held) assert.equal(r.cells[3], "held-out test split, 9 visits", `${r.cells[0]} says where it was measured`);
+    const meaning = Object.fromEntries(held.map((r) => [r.cells[0], r.cells[2]]));
+    assert.match(meaning.PRAUC, /precision–recall curve over all drugs.*rank the drugs actually ordered above the others; 1 is perfect/);
+    assert.match(meaning.Jaccard, /overlap between the suggested set and the set actually ordered, \|A∩B\| \/ \|A∪B\|/i);
+    assert.match(meaning.F1, /harmonic mean of the precision .* and the recall .* of the suggested set/i);
+    assert.match(meaning["DDI rate"], /known to interact/);
+    assert.match(meaning["Average number of drugs"], /per visit/);
+    for (const r of rows) assert.ok(r.cells[2].length > 20, `${r.key} has a meaning`);
+    // The cross-validated model shown in the chart is the one in the table, and follows the choice.
+    const cv = () => table.locator('[data-metric="cv.overall.prauc"]').innerText();
+    assert.match(await cv(), /PRAUC\s+0\.500[\s\S]*5-fold cross-validation \(student_alpha_0\.5\), all visits/);
+    await page.locator("#cv-model").selectOption("repeat_previous");
+    await table.getByText("Cross-validation: repeat_previous").waitFor();
+    assert.match(await cv(), /PRAUC\s+0\.410[\s\S]*\(repeat_previous\)/);
+  }));
+
+test("model screen: each operation's message is under its own button; no roll back when there is nothing to roll back to", T, () =>
+  withApp(async ({ page }) => {
+    await page.getByTestId("nav-model").click();
+    // An installed model is active: it can go back to the bundled one, so Roll back is offered.
+    const rollbackOp = page.getByTestId("rollback-op");
+    const button = page.getByTestId("rollback");
+    await page.getByTestId("model-row").first().waitFor();
+    assert.equal(await button.isEnabled(), true);
+    await button.click();
+    await page.getByTestId("confirm-rollback").click();
+    // The registry refuses (the mock has no previous model): a sentence, right under the button.
+    const alert = rollbackOp.getByRole("alert");
+    await alert.waitFor();
+    assert.equal(
+      await alert.innerText(),
+      "There is no previous model to roll back to. The active model is the first one installed, so nothing was changed.",
+    );
+    assert.equal(await button.isDisabled(), true, "no second try at what the registry refused");
+    const b = await button.boundingBox();
+    const a = await alert.boundingBox();
+    assert.ok(a.y >= b.y + b.height - 1 && a.y - (b.y + b.height) < 60, `the message is right under Roll back (${JSON.stringify({ a, b })})`);
+    // Nothing of it appears elsewhere on the screen.
+    assert.equal(await page.getByRole("alert").count(), 1);
+    assert.equal(await page.getByTestId("install-message-status").innerText(), "");
+
+    // An install error stays beside Install.
+    await page.getByTestId("model-dir").fill("/models/missing-manifest");
+    await page.getByTestId("install-model").click();
+    const installAlert = page.getByTestId("install-op").getByRole("alert");
+    await installAlert.waitFor();
+    assert.match(await installAlert.innerText(), /^The model was not installed\. That folder has no manifest\.json/);
+    assert.equal(await installAlert.getAttribute("data-code"), "invalid_input");
+    assert.equal(await rollbackOp.getByRole("alert").count(), 1, "the roll back message is still its own");
+  }));
+
+test("model screen: with the bundled model active and no previous one, Roll back is disabled and says why", T, () =>
+  withApp(async ({ page, calls }) => {
+    await answerWith(page, {
+      list_models: [
+        {
+          name: "leader-student-mimic-iv-demo",
+          id: "leader-student-mimic-iv-demo",
+          version: "2026.11.30.3",
+          kind: "student",
+          active: true,
+          previous: false,
+          bundled: true,
+          path: "/usr/lib/leader-rx/models/leader-student-mimic-iv-demo",
+          metrics: null,
+        },
+      ],
+    });
+    await page.getByTestId("nav-model").click();
+    const note = page.getByTestId("rollback-none");
+    await note.waitFor();
+    assert.equal(
+      await note.innerText(),
+      "There is no previous model to roll back to: the bundled model is active and is the first one installed.",
+    );
+    const button = page.getByTestId("rollback");
+    assert.equal(await button.isDisabled(), true);
+    assert.equal(await button.getAttribute("aria-describedby"), "rollback-none");
+    const b = await button.boundingBox();
+    const n = await note.boundingBox();
+    assert.ok(n.y >= b.y + b.height - 1 && n.y - (b.y + b.height) < 60, "the reason is right under the button");
+    // No digest is claimed for the bundled model (its folder name carries none).
+    assert.equal(await page.getByTestId("provenance-table").getByText("Bundle digest").count(), 0);
+    assert.equal((await calls("rollback_model")).length, 0);
+  }));
+
+test("model screen: a roll back to the previous model reports under its button", T, () =>
+  withApp(async ({ page }) => {
+    const [active] = await page.evaluate(async () => (await import("/src/mocks/models.json")).default);
+    await answerWith(page, {
+      list_models: [
+        active,
+        { ...active, name: "leader-student@1-0a1b2c3d", id: "leader-student", version: "1", active: false, previous: true },
+      ],
+      rollback_model: { active: "leader-student@1-0a1b2c3d", previous: active.name },
+    });
+    await page.getByTestId("nav-model").click();
+    await page.getByTestId("rollback").click();
+    assert.match(await page.getByTestId("rollback-op").innerText(), /Make leader-student 1 active again\?/);
+    await page.getByTestId("confirm-rollback").click();
+    const status = page.getByTestId("rollback-message-status");
+    await status.getByText(/Rolled back/).waitFor();
+    assert.equal(await status.getAttribute("role"), "status");
+    assert.equal(await status.innerText(), "Rolled back: the active model is now leader-student@1-0a1b2c3d.");
+    assert.match(await page.getByTestId("pointer").innerText(), /previous: leader-student-refined@/);
+  }));
+
+test("model screen: the layout holds at 1024×700 (nothing overlaps; tables stay inside their boxes)", T, () =>
+  withApp(
+    async ({ page, shot }) => {
+      await answerWith(page, { app_info: { model: { provenance: bundledProvenance }, teacher: teacherManifest } });
+      await page.getByTestId("nav-model").click();
+      await page.getByTestId("provenance-table").getByText("Patients in the dataset").waitFor();
+      await page.getByTestId("metrics-table").waitFor();
+      const report = await page.evaluate(() => {
+        const problems = [];
+        const doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+        const screen = document.querySelector(".model-screen");
+        for (const panel of screen.querySelectorAll(".panel")) {
+          const p = panel.getBoundingClientRect();
+          for (const el of panel.querySelectorAll("table, .table-scroll, .kv, .actions, .op-message, pre, details")) {
+            // A table inside a scroll box may be wider than the box; the box itself may not.
+            if (el.tagName === "TABLE" && el.parentElement.classList.contains("table-scroll")) continue;
+            if (el.closest("details:not([open])") && el.tagName === "PRE") continue;
+            const r = el.getBoundingClientRect();
+            if (r.right > p.right + 1 || r.left < p.left - 1) problems.push(`${el.className || el.tagName} leaves its panel`);
+          }
+        }
+        // Label and value cells of each row never overlap.
+        const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+        for (const row of screen.querySelectorAll(".info-table tr, .metrics-table tbody tr, .kv-row")) {
+          const cells = Array.from(row.children).map((c) => c.getBoundingClientRect());
+          for (let i = 0; i < cells.length; i++)
+            for (let j = i + 1; j < cells.length; j++)
+              if (overlap(cells[i], cells[j])) problems.push(`overlap in row "${row.textContent.slice(0, 40)}"`);
+        }
+        const box = document.querySelector("[data-testid=metrics-table]").parentElement;
+        return { problems, scrolls: getComputedStyle(box).overflowX };
+      });
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.scrolls, "auto", "the metrics table scrolls inside its own box when narrow");
+      await shot("model-1024x700");
+    },
+    { width: 1024, height: 700 },
+  ));

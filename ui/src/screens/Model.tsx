@@ -14,15 +14,7 @@ import {
   startRefine,
   type UnlistenFn,
 } from "../api";
-import {
-  Badge,
-  BarChart,
-  type ChartGroup,
-  ErrorBanner,
-  KeyValues,
-  ModelKindBadge,
-  ProgressRow,
-} from "../components";
+import { Badge, BarChart, type ChartGroup, KeyValues, ModelKindBadge, ProgressRow } from "../components";
 import { isRecord, mergeProgress, num, pct, pick } from "../format";
 import { useNav } from "../nav";
 import type { Evaluation } from "../bindings/Evaluation";
@@ -30,10 +22,21 @@ import type { GateReport } from "../bindings/GateReport";
 import type { IpcError } from "../bindings/IpcError";
 import type { JsonValue } from "../bindings/serde_json/JsonValue";
 import type { ModelEntry } from "../bindings/ModelEntry";
+import type { ModelSummary } from "../bindings/ModelSummary";
 import type { Pointer } from "../bindings/Pointer";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { RefineReport } from "../bindings/RefineReport";
 import type { Scores } from "../bindings/Scores";
+import {
+  digestOf,
+  type InfoRow,
+  isNothingToRollBack,
+  metricSections,
+  operationErrorText,
+  rollbackErrorText,
+  rollbackTarget,
+} from "./model/describe";
+import { IDLE, MetricsTable, OpMessage, type OpState, ProvenanceTable } from "./model/tables";
 
 const METRICS = ["PRAUC", "Jaccard", "F1"];
 const GROUPS: [string, string][] = [
@@ -85,17 +88,13 @@ function defaultCv(metrics: unknown): string | null {
   return names.find((n) => n.startsWith("student")) ?? names[0] ?? null;
 }
 
-function Json({ value }: { value: JsonValue | undefined }) {
-  if (value === undefined || value === null) return <span class="muted">–</span>;
-  if (typeof value !== "object") return <span>{String(value)}</span>;
-  return <pre class="json small">{JSON.stringify(value, null, 2)}</pre>;
-}
-
-function MetricsChart({ metrics }: { metrics: JsonValue | undefined }) {
+/** The chart of the manifest's scores and, below it, each score with its meaning. */
+function MetricsChart({ metrics, testVisits }: { metrics: JsonValue | undefined; testVisits?: number }) {
   const names = cvModels(metrics);
   const [cv, setCv] = useState<string | null>(defaultCv(metrics));
   const groups = metricGroups(metrics, cv);
-  if (!groups.length) return <p class="muted">This model's manifest has no metrics.</p>;
+  const sections = metricSections(metrics, cv, testVisits);
+  if (!groups.length && !sections.length) return <p class="muted">This model's manifest has no metrics.</p>;
   return (
     <div>
       {names.length ? (
@@ -110,8 +109,35 @@ function MetricsChart({ metrics }: { metrics: JsonValue | undefined }) {
           </select>
         </div>
       ) : null}
-      <BarChart title="Model metrics (0–1, higher is better)" series={METRICS} groups={groups} testid="metrics-chart" />
+      {groups.length ? (
+        <BarChart title="Model metrics (0–1, higher is better)" series={METRICS} groups={groups} testid="metrics-chart" />
+      ) : null}
+      <MetricsTable sections={sections} testid="metrics-table" />
     </div>
+  );
+}
+
+/** The installed teacher (teacher mode): what it is, where it came from, how it scored. */
+function TeacherPanel({ teacher }: { teacher: ModelSummary }) {
+  const sections = metricSections(teacher.metrics, null);
+  return (
+    <section class="panel" aria-labelledby="teacher-h" data-testid="teacher-panel">
+      <h2 id="teacher-h">Teacher model</h2>
+      <KeyValues
+        items={[
+          ["Id", <strong>{teacher.id}</strong>],
+          ["Version", <span class="mono">{teacher.version}</span>],
+          ["Kind", <ModelKindBadge kind={String(teacher.kind)} />],
+          ...(teacher.description ? ([["Description", teacher.description]] as [string, string][]) : []),
+        ]}
+      />
+      <ProvenanceTable provenance={teacher.provenance} caption="Teacher provenance" testid="teacher-provenance" />
+      {sections.length ? (
+        <MetricsTable sections={sections} testid="teacher-metrics-table" />
+      ) : (
+        <p class="muted small">The teacher's manifest records no metrics.</p>
+      )}
+    </section>
   );
 }
 
@@ -159,33 +185,46 @@ function GateResult({ report, testid }: { report: GateReport; testid: string }) 
   );
 }
 
+const failed = (code: string, text: string): OpState => ({ status: "", error: { code, text } });
+
 export function Model() {
   const nav = useNav();
   const model = nav.info?.model ?? null;
+  const teacher = nav.info?.teacher ?? null;
   const [models, setModels] = useState<ModelEntry[] | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
+  const [listError, setListError] = useState<IpcError | null>(null);
   const [dir, setDir] = useState("");
   const [installing, setInstalling] = useState(false);
   const [allowUnsigned, setAllowUnsigned] = useState(false);
   const [force, setForce] = useState(false);
   const [gate, setGate] = useState<GateReport | null>(null);
+  const [installOp, setInstallOp] = useState<OpState>(IDLE);
   const [confirmRollback, setConfirmRollback] = useState(false);
+  const [rollingBack, setRollingBack] = useState(false);
   const [pointer, setPointer] = useState<Pointer | null>(null);
+  const [rollbackOp, setRollbackOp] = useState<OpState>(IDLE);
+  /** The registry said there is no previous model (whatever the listing suggested). */
+  const [noPrevious, setNoPrevious] = useState(false);
   const [tiny, setTiny] = useState(false);
   const [refining, setRefining] = useState(false);
   const [stages, setStages] = useState<ProgressEvent[]>([]);
   const [refine, setRefine] = useState<RefineReport | null>(null);
+  const [refineOp, setRefineOp] = useState<OpState>(IDLE);
   const [confirmGate, setConfirmGate] = useState<GateReport | null>(null);
-  const [status, setStatus] = useState("");
+  const [confirmOp, setConfirmOp] = useState<OpState>(IDLE);
   const unlisten = useRef<UnlistenFn[]>([]);
 
   const loadModels = () =>
     listModels()
-      .then(setModels)
-      .catch((e: IpcError) => setError(e));
+      .then((m) => {
+        setModels(m);
+        setListError(null);
+      })
+      .catch((e: IpcError) => setListError(e));
 
   useEffect(() => {
-    void loadModels();
+    // The active model may have changed since start-up (the command line installs too).
+    void Promise.all([loadModels(), nav.refreshInfo()]);
     return () => stopListening();
   }, []);
 
@@ -194,23 +233,28 @@ export function Model() {
     unlisten.current = [];
   };
 
+  /** After a model change: the listing, the header's model, and a fresh roll back state. */
+  const reload = async () => {
+    setNoPrevious(false);
+    await Promise.all([loadModels(), nav.refreshInfo()]);
+  };
+
   const install = async () => {
     if (!dir.trim()) {
-      setStatus("Enter the folder of a model bundle (it holds manifest.json).");
+      setInstallOp(failed("invalid_input", "Enter the folder of a model bundle (it holds manifest.json)."));
       return;
     }
     setInstalling(true);
-    setError(null);
     setGate(null);
-    setStatus("Checking the model against this store…");
+    setInstallOp({ status: "Checking the model against this store…", error: null });
     try {
       const g = await installModel(dir.trim(), allowUnsigned, force);
       setGate(g);
-      setStatus(g.installed ? "Model installed." : "The gate refused the model.");
-      await Promise.all([loadModels(), nav.refreshInfo()]);
+      setInstallOp({ status: g.installed ? "Model installed." : "The gate refused the model: see why below.", error: null });
+      await reload();
     } catch (e) {
-      setError(e as IpcError);
-      setStatus("");
+      const err = e as IpcError;
+      setInstallOp(failed(err.code, operationErrorText("The model was not installed.", err)));
     } finally {
       setInstalling(false);
     }
@@ -218,79 +262,87 @@ export function Model() {
 
   const rollback = async () => {
     setConfirmRollback(false);
-    setError(null);
+    setRollingBack(true);
+    setPointer(null);
+    setRollbackOp({ status: "Rolling back…", error: null });
     try {
       const p = await rollbackModel();
       setPointer(p);
-      setStatus(`Rolled back; active model is now ${p.active ?? "the bundled default"}.`);
-      await Promise.all([loadModels(), nav.refreshInfo()]);
+      setRollbackOp({
+        status: `Rolled back: the active model is now ${p.active ?? "the bundled model"}.`,
+        error: null,
+      });
+      await reload();
     } catch (e) {
-      setError(e as IpcError);
+      const err = e as IpcError;
+      if (isNothingToRollBack(err)) setNoPrevious(true);
+      setRollbackOp(failed(err.code, rollbackErrorText(err)));
+    } finally {
+      setRollingBack(false);
     }
   };
 
   const startRefining = async () => {
-    setError(null);
     setRefine(null);
     setConfirmGate(null);
+    setConfirmOp(IDLE);
     setStages([]);
     stopListening();
+    const refineFailed = (err: IpcError) => {
+      stopListening();
+      setRefining(false);
+      setRefineOp(failed(err.code, operationErrorText("The refinement stopped.", err)));
+    };
     try {
       unlisten.current = await Promise.all([
-        onRefineProgress((p) =>
-          setStages((old) => mergeProgress(old, p)),
-        ),
+        onRefineProgress((p) => setStages((old) => mergeProgress(old, p))),
         onRefineDone((r) => {
           stopListening();
           setRefining(false);
           setRefine(r);
-          setStatus("Refinement finished: compare the candidate with the active model below.");
+          setRefineOp({ status: "Refinement finished: compare the candidate with the active model below.", error: null });
         }),
-        onRefineFailed((e) => {
-          stopListening();
-          setRefining(false);
-          setError(e);
-          setStatus("");
-        }),
+        onRefineFailed(refineFailed),
       ]);
       setRefining(true);
-      setStatus("Refining on this store…");
+      setRefineOp({ status: "Refining on this store…", error: null });
       await startRefine(tiny);
     } catch (e) {
-      stopListening();
-      setRefining(false);
-      setError(e as IpcError);
-      setStatus("");
+      refineFailed(e as IpcError);
     }
   };
 
   const confirm = async () => {
     if (!refine) return;
-    setError(null);
+    setConfirmOp({ status: "Checking the candidate against this store…", error: null });
     try {
       const g = await confirmInstall(refine.candidate, force);
       setConfirmGate(g);
-      setStatus(g.installed ? "Candidate installed." : "The gate refused the candidate.");
-      await Promise.all([loadModels(), nav.refreshInfo()]);
+      setConfirmOp({ status: g.installed ? "Candidate installed." : "The gate refused the candidate: see why below.", error: null });
+      await reload();
     } catch (e) {
-      setError(e as IpcError);
+      const err = e as IpcError;
+      setConfirmOp(failed(err.code, operationErrorText("The candidate was not installed.", err)));
     }
   };
 
   const activeEntry = models?.find((m) => m.active);
   const metrics = (model?.metrics ?? activeEntry?.metrics) as JsonValue | undefined;
+  const testVisits = pick(model?.provenance, "counts", "test");
+  const digest = digestOf(activeEntry);
+  const extraProvenance: InfoRow[] = digest
+    ? [{ key: "bundle_digest_start", label: "Bundle digest (first 8 hex digits)", value: digest, mono: true }]
+    : [];
+  const target = models ? rollbackTarget(models) : null;
+  const nothingToRollBack = noPrevious || (target !== null && !target.possible);
   const ra = refine?.active_eval?.report.overall;
   const rc = refine?.candidate_eval?.report.overall;
   const rRepeat = refine?.candidate_eval?.report.baselines?.find((b) => b.name === "repeat_previous")?.overall;
   return (
-    <section class="screen" aria-labelledby="model-h">
+    <section class="screen model-screen" aria-labelledby="model-h">
       <h1 id="model-h" tabIndex={-1}>
         Model
       </h1>
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <p class="status-line" role="status" aria-live="polite" data-testid="model-status">
-        {status}
-      </p>
 
       <section class="panel" aria-labelledby="active-h" data-testid="active-model-panel">
         <h2 id="active-h">Active model</h2>
@@ -303,14 +355,19 @@ export function Model() {
                 ["Kind", <ModelKindBadge kind={String(model.kind)} />],
                 ...(model.description ? ([["Description", model.description]] as [string, string][]) : []),
                 ...(typeof model.threshold === "number" ? ([["Threshold", num(model.threshold, 2)]] as [string, string][]) : []),
-                ["Provenance", <Json value={model.provenance} />],
               ]}
+            />
+            <ProvenanceTable
+              provenance={model.provenance}
+              extra={extraProvenance}
+              caption="Provenance"
+              testid="provenance-table"
             />
             <p class="banner banner-info small">
               These metrics describe how the model scored on the data it was evaluated on (for the demo store:
               synthetic patients). They are not a clinical validation.
             </p>
-            <MetricsChart metrics={metrics} />
+            <MetricsChart metrics={metrics} testVisits={typeof testVisits === "number" ? testVisits : undefined} />
             <StoreEvaluation />
           </>
         ) : (
@@ -318,10 +375,17 @@ export function Model() {
         )}
       </section>
 
+      {teacher ? <TeacherPanel teacher={teacher} /> : null}
+
       <section class="panel" aria-labelledby="history-h">
         <h2 id="history-h">Installed models</h2>
+        {listError ? (
+          <div class="banner banner-error" role="alert" data-testid="error-banner" data-code={listError.code}>
+            <p>{operationErrorText("The installed models could not be listed.", listError)}</p>
+          </div>
+        ) : null}
         {models === null ? (
-          <p class="muted">Loading…</p>
+          listError ? null : <p class="muted">Loading…</p>
         ) : (
           <div class="table-scroll">
             <table class="data-table" data-testid="model-history">
@@ -355,41 +419,61 @@ export function Model() {
             </table>
           </div>
         )}
-        <div class="actions">
-          {confirmRollback ? (
-            <>
-              <span>Make the previous model active again?</span>
-              <button type="button" class="danger" onClick={() => void rollback()} data-testid="confirm-rollback">
-                Confirm roll back
+        <div class="op" data-testid="rollback-op">
+          <div class="actions">
+            {confirmRollback && !nothingToRollBack ? (
+              <>
+                <span>
+                  Make {target?.possible ? target.target : "the previous model"} active again?
+                </span>
+                <button type="button" class="danger" onClick={() => void rollback()} data-testid="confirm-rollback">
+                  Confirm roll back
+                </button>
+                <button type="button" class="secondary" onClick={() => setConfirmRollback(false)}>
+                  Cancel
+                </button>
+              </>
+            ) : (
+              <button
+                type="button"
+                class="secondary"
+                onClick={() => {
+                  setRollbackOp(IDLE);
+                  setConfirmRollback(true);
+                }}
+                disabled={nothingToRollBack || rollingBack}
+                aria-describedby={target && !target.possible && !noPrevious ? "rollback-none" : undefined}
+                data-testid="rollback"
+              >
+                {rollingBack ? "Rolling back…" : "Roll back"}
               </button>
-              <button type="button" class="secondary" onClick={() => setConfirmRollback(false)}>
-                Cancel
-              </button>
-            </>
-          ) : (
-            <button type="button" class="secondary" onClick={() => setConfirmRollback(true)} data-testid="rollback">
-              Roll back
-            </button>
-          )}
+            )}
+          </div>
+          {target && !target.possible && !noPrevious ? (
+            <p class="op-note" id="rollback-none" data-testid="rollback-none">
+              {target.reason}
+            </p>
+          ) : null}
+          <OpMessage state={rollbackOp} testid="rollback-message">
+            {pointer ? (
+              <p class="small" data-testid="pointer">
+                Active: <span class="mono">{pointer.active ?? "bundled model"}</span> · previous:{" "}
+                <span class="mono">{pointer.previous ?? "–"}</span>
+              </p>
+            ) : null}
+          </OpMessage>
         </div>
-        {pointer ? (
-          <p class="small" data-testid="pointer">
-            Active: <span class="mono">{pointer.active ?? "bundled default"}</span> · previous:{" "}
-            <span class="mono">{pointer.previous ?? "–"}</span>
-          </p>
-        ) : null}
       </section>
 
       <section class="panel" aria-labelledby="install-h">
         <h2 id="install-h">Install from folder</h2>
         <form
-          class="row"
           onSubmit={(e) => {
             e.preventDefault();
             void install();
           }}
         >
-          <div class="field grow">
+          <div class="field">
             <label for="model-dir">Model folder (contains manifest.json)</label>
             <input
               id="model-dir"
@@ -400,46 +484,51 @@ export function Model() {
               data-testid="model-dir"
             />
           </div>
-          <button type="submit" class="primary" disabled={installing} data-testid="install-model">
-            {installing ? "Installing…" : "Install"}
-          </button>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={allowUnsigned}
+              onChange={(e) => setAllowUnsigned((e.target as HTMLInputElement).checked)}
+              data-testid="allow-unsigned"
+            />
+            Install an unsigned model (or one signed by a key this store does not trust)
+          </label>
+          {allowUnsigned ? (
+            <p class="banner banner-warn small" role="alert" data-testid="unsigned-warning">
+              Nobody vouches for an unsigned model: it may have been changed by anyone who could write its folder.
+              Install it only if you know where it came from. Your choice is written to the audit log. A signature that
+              does not verify is refused even so.
+            </p>
+          ) : null}
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={force}
+              onChange={(e) => setForce((e.target as HTMLInputElement).checked)}
+              data-testid="force-install"
+            />
+            Install even if the gate refuses it
+          </label>
+          {force ? (
+            <p class="banner banner-warn small" role="alert" data-testid="force-warning">
+              The gate refuses a model that scores below the active model, below repeating the previous visit's
+              medications, or that knows too little of this store's codes. Overriding it is written to the audit log
+              with the scores.
+            </p>
+          ) : null}
+          <p class="muted small">
+            The gate compares the candidate with the active model and with repeating the previous visit's medications
+            on this store's held-out visits before it is made active.
+          </p>
+          <div class="op" data-testid="install-op">
+            <div class="actions">
+              <button type="submit" class="primary" disabled={installing} data-testid="install-model">
+                {installing ? "Installing…" : "Install"}
+              </button>
+            </div>
+            <OpMessage state={installOp} testid="install-message" />
+          </div>
         </form>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={allowUnsigned}
-            onChange={(e) => setAllowUnsigned((e.target as HTMLInputElement).checked)}
-            data-testid="allow-unsigned"
-          />
-          Install an unsigned model (or one signed by a key this store does not trust)
-        </label>
-        {allowUnsigned ? (
-          <p class="banner banner-warn small" role="alert" data-testid="unsigned-warning">
-            Nobody vouches for an unsigned model: it may have been changed by anyone who could write its folder. Install
-            it only if you know where it came from. Your choice is written to the audit log. A signature that does not
-            verify is refused even so.
-          </p>
-        ) : null}
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={force}
-            onChange={(e) => setForce((e.target as HTMLInputElement).checked)}
-            data-testid="force-install"
-          />
-          Install even if the gate refuses it
-        </label>
-        {force ? (
-          <p class="banner banner-warn small" role="alert" data-testid="force-warning">
-            The gate refuses a model that scores below the active model, below repeating the previous visit's
-            medications, or that knows too little of this store's codes. Overriding it is written to the audit log with
-            the scores.
-          </p>
-        ) : null}
-        <p class="muted small">
-          The gate compares the candidate with the active model and with repeating the previous visit's medications on
-          this store's held-out visits before it is made active.
-        </p>
         {gate ? <GateResult report={gate} testid="install-gate" /> : null}
       </section>
 
@@ -449,19 +538,22 @@ export function Model() {
           Trains a candidate on the patients in this store (on this computer), then compares it with the active
           model. Nothing is installed until you confirm.
         </p>
-        <div class="row">
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={tiny}
-              onChange={(e) => setTiny((e.target as HTMLInputElement).checked)}
-              data-testid="refine-tiny"
-            />
-            Quick test run (few steps; the candidate will be weak)
-          </label>
-          <button type="button" class="primary" onClick={() => void startRefining()} disabled={refining} data-testid="start-refine">
-            {refining ? "Refining…" : "Refine on this store"}
-          </button>
+        <div class="op" data-testid="refine-op">
+          <div class="row">
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={tiny}
+                onChange={(e) => setTiny((e.target as HTMLInputElement).checked)}
+                data-testid="refine-tiny"
+              />
+              Quick test run (few steps; the candidate will be weak)
+            </label>
+            <button type="button" class="primary" onClick={() => void startRefining()} disabled={refining} data-testid="start-refine">
+              {refining ? "Refining…" : "Refine on this store"}
+            </button>
+          </div>
+          <OpMessage state={refineOp} testid="refine-message" />
         </div>
         {stages.length ? (
           <div class="stages" data-testid="refine-progress" aria-label="Refinement progress">
@@ -497,13 +589,15 @@ export function Model() {
                 <strong>Gate:</strong> {refine.gate.reason}
               </p>
             ) : null}
-            {confirmGate ? (
-              <GateResult report={confirmGate} testid="confirm-gate" />
-            ) : (
-              <button type="button" class="primary" onClick={() => void confirm()} data-testid="confirm-install">
-                Confirm install
-              </button>
+            {confirmGate ? null : (
+              <div class="actions">
+                <button type="button" class="primary" onClick={() => void confirm()} data-testid="confirm-install">
+                  Confirm install
+                </button>
+              </div>
             )}
+            <OpMessage state={confirmOp} testid="confirm-message" />
+            {confirmGate ? <GateResult report={confirmGate} testid="confirm-gate" /> : null}
           </div>
         ) : null}
       </section>
@@ -515,14 +609,17 @@ export function Model() {
 function StoreEvaluation() {
   const [evaluation, setEvaluation] = useState<Evaluation | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<IpcError | null>(null);
+  const [op, setOp] = useState<OpState>(IDLE);
   const run = async () => {
     setBusy(true);
-    setError(null);
+    setOp({ status: "Evaluating the active model on this store's held-out visits…", error: null });
     try {
-      setEvaluation(await evaluateModel());
+      const ev = await evaluateModel();
+      setEvaluation(ev);
+      setOp({ status: `Evaluated on ${ev.report.overall.visits} held-out visits of this store.`, error: null });
     } catch (e) {
-      setError(e as IpcError);
+      const err = e as IpcError;
+      setOp(failed(err.code, operationErrorText("The evaluation did not run.", err)));
     } finally {
       setBusy(false);
     }
@@ -538,10 +635,14 @@ function StoreEvaluation() {
     : [];
   return (
     <div class="store-eval" data-testid="store-eval">
-      <button type="button" class="secondary" onClick={run} disabled={busy} data-testid="evaluate-model">
-        {busy ? "Evaluating…" : "Evaluate on this store"}
-      </button>
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div class="op" data-testid="evaluate-op">
+        <div class="actions">
+          <button type="button" class="secondary" onClick={run} disabled={busy} data-testid="evaluate-model">
+            {busy ? "Evaluating…" : "Evaluate on this store"}
+          </button>
+        </div>
+        <OpMessage state={op} testid="evaluate-message" />
+      </div>
       {r && evaluation ? (
         <>
           <p data-testid="store-eval-summary">
