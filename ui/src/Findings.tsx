@@ -77,6 +77,14 @@ function Rule({ rule, plain = false }: { rule: InteractionRule; plain?: boolean 
 
 const isBare = (r: InteractionRule) => r.severity === "unknown" && !r.mechanism && !r.management && !r.reference;
 
+/** Whether a finding is a duplicate therapy (two drugs of one class) rather than an interaction. */
+export const isDuplicate = (f: Finding) => f.kind === "duplicate_therapy";
+
+/** "Duplicate therapy: both are anticoagulants". */
+export function duplicateText(f: Finding): string {
+  return `Duplicate therapy: both are ${f.duplicate_class ?? "of the same class"}`;
+}
+
 /** A stable element id for a finding, for in-page links to its card. */
 export function findingId(f: Finding, prefix = "finding"): string {
   return `${prefix}-${f.a}-${f.b}`.replace(/[^A-Za-z0-9_-]/g, "_");
@@ -94,20 +102,33 @@ export function FindingCard({
   id?: string;
   roles?: RoleLabels;
 }) {
-  if (finding.certainty === "class") return <PossibleFinding finding={finding} titles={titles} id={id} open />;
+  const duplicate = isDuplicate(finding);
+  if (finding.certainty === "class" && !duplicate)
+    return <PossibleFinding finding={finding} titles={titles} id={id} open />;
   const graded = finding.rules.filter((r) => !isBare(r));
   const bare = finding.rules.filter(isBare);
+  const pairText = `${nameOf(finding.a, titles)} and ${nameOf(finding.b, titles)}`;
   return (
     <article
-      class={`finding sev-border-${finding.severity}`}
+      class={`finding sev-border-${finding.severity}${duplicate ? " finding-duplicate" : ""}`}
       id={id}
       tabIndex={-1}
       data-testid="finding"
       data-a={finding.a}
       data-b={finding.b}
       data-severity={finding.severity}
-      aria-label={`${finding.severity} interaction: ${nameOf(finding.a, titles)} and ${nameOf(finding.b, titles)}`}
+      data-kind={duplicate ? "duplicate_therapy" : "interaction"}
+      aria-label={
+        duplicate
+          ? `${finding.severity} duplicate therapy: ${pairText}`
+          : `${finding.severity} interaction: ${pairText}`
+      }
     >
+      {duplicate ? (
+        <p class="duplicate-label" data-testid="duplicate-therapy">
+          <strong>{duplicateText(finding)}</strong>
+        </p>
+      ) : null}
       <header class="finding-head">
         <SeverityTag severity={finding.severity} />
         <span class="pair">
@@ -115,9 +136,11 @@ export function FindingCard({
           <Side code={finding.b} role={finding.b_role} titles={titles} roles={roles} />
         </span>
       </header>
-      <p class="small" data-testid="certainty" data-certainty={finding.certainty}>
-        {certaintyText(finding)}
-      </p>
+      {duplicate ? null : (
+        <p class="small" data-testid="certainty" data-certainty={finding.certainty}>
+          {certaintyText(finding)}
+        </p>
+      )}
       {graded.length ? <ul class="rules">{graded.map((r, i) => <Rule key={i} rule={r} />)}</ul> : null}
       {bare.length ? (
         <p class="muted small">
@@ -208,9 +231,14 @@ export function FindingsList({
   none?: string;
   roles?: RoleLabels;
 }) {
-  const graded = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty !== "class"));
-  const possible = sortFindings(findings.filter((f) => f.severity !== "unknown" && f.certainty === "class"));
-  const unknown = findings.filter((f) => f.severity === "unknown");
+  const graded = sortFindings(
+    findings.filter((f) => f.severity !== "unknown" && (f.certainty !== "class" || isDuplicate(f))),
+  );
+  const possible = sortFindings(
+    findings.filter((f) => f.severity !== "unknown" && f.certainty === "class" && !isDuplicate(f)),
+  );
+  const unknown = findings.filter((f) => f.severity === "unknown" && !isDuplicate(f));
+  const unknownDup = findings.filter((f) => f.severity === "unknown" && isDuplicate(f));
   return (
     <div class="findings" data-testid={testid}>
       {graded.length === 0 ? (
@@ -230,6 +258,9 @@ export function FindingsList({
           ))}
         </div>
       ) : null}
+      {unknownDup.map((f) => (
+        <FindingCard key={`${f.a}|${f.b}`} finding={f} titles={titles} id={findingId(f, idPrefix)} roles={roles} />
+      ))}
       {unknown.length ? (
         <details class="unknown-pairs" data-testid="unknown-pairs" data-count={unknown.length}>
           <summary>

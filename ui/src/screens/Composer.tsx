@@ -6,7 +6,7 @@
 // (Inputs.tsx), the answer (Suggestions.tsx), the decision and the export (Decision.tsx). This
 // file holds the calls to the app and the layout.
 
-import { useMemo, useReducer } from "preact/hooks";
+import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
 import { exportFhir, recommend, recordDecision } from "../api";
 import type { Code } from "../bindings/Code";
 import type { IpcError } from "../bindings/IpcError";
@@ -23,7 +23,9 @@ import {
   isStale,
   pendingMessage,
   subjectOf,
+  unrecordedCount,
 } from "./composer/state";
+import { LeaveDialog, PrintSummary, RecordBar, RecordDialog, installLeaveGuard, leaveComposer } from "./composer/Record";
 import { VisitReviewPanel } from "./composer/Review";
 import { CoverageBanner, InteractionWarnings, SuggestionLists } from "./composer/Suggestions";
 
@@ -92,17 +94,78 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
     }
   };
 
-  const record = async () => {
+  // Recording: "Record decisions…" checks the decision and opens the summary; its Record sends it.
+  const [recordOpen, setRecordOpen] = useState(false);
+  const [recordError, setRecordError] = useState<IpcError | null>(null);
+  const [recordedAt, setRecordedAt] = useState("");
+  const openRecord = () => {
     if (!answer) return;
     const decision = decisionOf(answer, state.choices, state.note);
     if (typeof decision === "string") return dispatch({ type: "record_message", message: decision });
+    dispatch({ type: "record_message", message: "" });
+    setRecordError(null);
+    setRecordOpen(true);
+  };
+  const record = async () => {
+    if (!answer) return;
+    const decision = decisionOf(answer, state.choices, state.note);
+    if (typeof decision === "string") {
+      setRecordOpen(false);
+      return dispatch({ type: "record_message", message: decision });
+    }
     dispatch({ type: "record_started" });
+    setRecordError(null);
     try {
-      dispatch({ type: "record_done", id: await recordDecision(decision) });
+      const id = await recordDecision(decision);
+      setRecordedAt(new Date().toLocaleString());
+      setRecordOpen(false);
+      dispatch({ type: "record_done", id });
     } catch (e) {
+      // The service is the authority (e.g. on override reasons): its refusal stays next to Record.
+      setRecordError(e as IpcError);
       dispatch({ type: "record_failed", error: e as IpcError });
     }
   };
+  const printSummary = () => window.print();
+
+  // Leaving with unrecorded choices asks first: through `leaveComposer` (for the shell), the
+  // sidebar's buttons (intercepted here, then clicked again once the user confirms) and the
+  // window's beforeunload.
+  const unrecorded = unrecordedCount(state);
+  const unrecordedRef = useRef(unrecorded);
+  unrecordedRef.current = unrecorded;
+  const [leaving, setLeaving] = useState<(() => void) | null>(null);
+  const released = useRef(false);
+  useEffect(() => {
+    const count = () => (released.current ? 0 : unrecordedRef.current);
+    const ask = (proceed: () => void) =>
+      setLeaving(() => () => {
+        released.current = true;
+        setLeaving(null);
+        proceed();
+      });
+    const remove = installLeaveGuard({ count, ask });
+    const onClick = (e: MouseEvent) => {
+      const button = (e.target as Element | null)?.closest?.<HTMLButtonElement>("nav.sidebar button");
+      if (!button || button.getAttribute("aria-current") === "page" || count() === 0) return;
+      e.preventDefault();
+      e.stopPropagation();
+      ask(() => button.click());
+    };
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (count() === 0) return;
+      e.preventDefault();
+      e.returnValue = "";
+    };
+    document.addEventListener("click", onClick, true);
+    window.addEventListener("beforeunload", onUnload);
+    return () => {
+      remove();
+      document.removeEventListener("click", onClick, true);
+      window.removeEventListener("beforeunload", onUnload);
+    };
+  }, []);
+  const who = seed ? seed.record.patient.id : "this ad-hoc visit";
 
   const exportBundle = async () => {
     if (!seed) return;
@@ -154,7 +217,12 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
             {state.busy ? "Suggesting…" : "Suggest"}
           </button>
           {mode === "patient" ? (
-            <button type="button" class="secondary" onClick={() => nav.openComposer(null)}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => leaveComposer(() => nav.openComposer(null))}
+              data-testid="new-ad-hoc"
+            >
               New ad-hoc visit
             </button>
           ) : null}
@@ -184,19 +252,34 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
               This answer comes from a test fixture model with random weights. It is not for clinical use.
             </p>
           ) : null}
+          <RecordBar state={state} stale={stale} onOpen={openRecord} onPrint={printSummary} />
           <CoverageBanner rec={answer.recommendation} titles={titles} />
           <SuggestionLists
             answer={answer}
             teacherAnswer={teacherAnswer}
             choices={state.choices}
+            proposals={state.proposals}
             titles={titles}
             dispatch={dispatch}
           />
           <InteractionWarnings answer={answer} titles={titles} />
           {answer.review ? <VisitReviewPanel answer={answer} review={answer.review} titles={titles} /> : null}
-          <DecisionBar state={state} dispatch={dispatch} stale={stale} onRecord={() => void record()} />
+          <DecisionBar state={state} dispatch={dispatch} stale={stale} onRecord={openRecord} />
         </div>
       ) : null}
+      {recordOpen && answer ? (
+        <RecordDialog
+          state={state}
+          titles={titles}
+          error={recordError}
+          onRecord={() => void record()}
+          onBack={() => setRecordOpen(false)}
+        />
+      ) : null}
+      {leaving ? (
+        <LeaveDialog count={unrecorded} who={who} onLeave={leaving} onStay={() => setLeaving(null)} />
+      ) : null}
+      <PrintSummary state={state} seed={seed} titles={titles} user={nav.info?.user ?? null} recordedAt={recordedAt} />
 
       {mode === "patient" && seed && visit ? (
         <FhirExportPanel state={state} dispatch={dispatch} onExport={() => void exportBundle()} />

@@ -38,7 +38,7 @@ function DecisionSummary({ state }: { state: ComposerState }) {
           const c = choices[s.medication];
           const name = s.name ?? nameOf(s.medication, titles);
           return (
-            <li key={s.medication} data-code={s.medication} data-action={c.action}>
+            <li key={s.medication} data-code={s.medication} data-action={c.action} data-override={c.override?.reason}>
               {ACTION_WORD[c.action as keyof typeof ACTION_WORD]} {name}
               {c.action === "accept" ? (
                 <>
@@ -95,7 +95,7 @@ export function DecisionBar({
           disabled={recording || recorded !== null || stale}
           data-testid="record-decision"
         >
-          {recording ? "Recording…" : "Record decision"}
+          {recording ? "Recording…" : "Record decisions…"}
         </button>
         <span role="status" aria-live="polite" data-testid="recorded">
           {recorded !== null ? <Badge tone="ok">Decision recorded (#{recorded})</Badge> : null}

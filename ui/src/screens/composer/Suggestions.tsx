@@ -15,13 +15,17 @@ import { CodePicker } from "../../CodePicker";
 import { CodeName, ModelKindBadge, ProbabilityBar, SeverityTag, StatusBadge } from "../../components";
 import { FindingsList, findingId } from "../../Findings";
 import { EVIDENCE_KIND_LABEL, ROLE_LABEL, candidateText, nameOf, pct, plural, pts, severityRank, type Titles } from "../../format";
+import { OverrideForm } from "./Override";
 import { gradedFindings } from "./Review";
 import {
   type ComposerAction,
+  type Proposal,
   type Selection,
+  OVERRIDE_LABEL,
   UNDECIDED,
   activeSet,
   findingsAmong,
+  overrideNeed,
   pickCode,
   pickOf,
   seriousFindings,
@@ -188,39 +192,58 @@ function DecisionControls({
   s,
   name,
   choice,
+  proposal,
+  answer,
+  choices,
   titles,
   dispatch,
 }: {
   s: Suggestion;
   name: string;
   choice: Selection;
+  /** A decision awaiting its override reason. */
+  proposal: Proposal | null;
+  answer: Answer;
+  choices: Record<Code, Selection>;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
   const uid = useId();
-  const onChange = (next: Omit<Selection, "pick">) => dispatch({ type: "choose", medication: s.medication, choice: next });
+  const onChange = (next: Pick<Selection, "action" | "replacement">) =>
+    dispatch({ type: "choose", medication: s.medication, choice: next });
+  const shown = proposal ?? choice;
+  const withheld = s.status === "withheld_interaction";
+  const label = (a: Selection["action"]) => (a === "accept" && withheld ? "Accept anyway…" : ACTION_LABEL[a]);
+  // The form: for a proposal, or for a decision whose reason is missing or no longer fits.
+  const tentative = proposal ? { ...choices, [s.medication]: { ...choice, ...proposal } } : choices;
+  const need = shown.action === "none" || shown.action === "reject" ? null : overrideNeed(answer, tentative, s.medication);
+  const formFor: Proposal | null =
+    proposal ??
+    (need?.needed && (!choice.override || choice.overrideFor !== need.key) && choice.action !== "none"
+      ? { action: choice.action as Proposal["action"], replacement: choice.replacement }
+      : null);
   return (
-    <fieldset class="decision" data-testid="decision">
+    <fieldset class="decision" data-testid="decision" data-pending={formFor ? "true" : "false"}>
       <legend>Decision for {name}</legend>
       <div class="segmented">
         {(["none", "accept", "reject", "replace"] as const).map((a) => (
-          <label key={a} class={`seg seg-${a}${choice.action === a ? " checked" : ""}`}>
+          <label key={a} class={`seg seg-${a}${shown.action === a ? " checked" : ""}${formFor && shown.action === a ? " pending" : ""}`}>
             <input
               type="radio"
               name={`decision-${uid}`}
               value={a}
-              checked={choice.action === a}
-              onChange={() => onChange({ action: a, replacement: a === "replace" ? choice.replacement : null })}
+              checked={shown.action === a}
+              onChange={() => onChange({ action: a, replacement: a === "replace" ? shown.replacement : null })}
               data-testid={`decision-${a}`}
             />
-            {ACTION_LABEL[a]}
+            {label(a)}
           </label>
         ))}
       </div>
-      {choice.action === "replace" ? (
-        choice.replacement ? (
+      {shown.action === "replace" ? (
+        shown.replacement ? (
           <p class="replacement" data-testid="replacement">
-            Replace with <CodeName code={choice.replacement} titles={titles} />{" "}
+            Replace with <CodeName code={shown.replacement} titles={titles} />{" "}
             <button type="button" class="secondary small" onClick={() => onChange({ action: "replace", replacement: null })}>
               Change
             </button>
@@ -238,6 +261,22 @@ function DecisionControls({
           />
         )
       ) : null}
+      {formFor && need ? (
+        <OverrideForm
+          key={need.key}
+          medication={s.medication}
+          name={name}
+          proposal={formFor}
+          need={need}
+          titles={titles}
+          dispatch={dispatch}
+        />
+      ) : choice.override && choice.action !== "none" ? (
+        <p class="override-given small" data-testid="override-given" data-reason={choice.override.reason}>
+          Override: {OVERRIDE_LABEL[choice.override.reason]}
+          {choice.override.comment ? ` — “${choice.override.comment}”` : ""}
+        </p>
+      ) : null}
     </fieldset>
   );
 }
@@ -248,12 +287,14 @@ function SuggestionCard({
   answer,
   titles,
   choices,
+  proposals,
   dispatch,
 }: {
   s: Suggestion;
   rank: number;
   answer: Answer;
   titles: Titles;
+  proposals?: Record<Code, Proposal>;
   /** With the choices and a dispatch the card can be decided on; without, it is the compact (teacher) card. */
   choices?: Record<Code, Selection>;
   dispatch?: Dispatch<ComposerAction>;
@@ -306,6 +347,9 @@ function SuggestionCard({
                 s={s}
                 name={name}
                 choice={choices[s.medication] ?? UNDECIDED}
+                proposal={proposals?.[s.medication] ?? null}
+                answer={answer}
+                choices={choices}
                 titles={titles}
                 dispatch={dispatch}
               />
@@ -370,12 +414,14 @@ export function SuggestionLists({
   answer,
   teacherAnswer,
   choices,
+  proposals,
   titles,
   dispatch,
 }: {
   answer: Answer;
   teacherAnswer: Answer | null;
   choices: Record<Code, Selection>;
+  proposals: Record<Code, Proposal>;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
@@ -396,6 +442,7 @@ export function SuggestionLists({
               answer={answer}
               titles={titles}
               choices={choices}
+              proposals={proposals}
               dispatch={dispatch}
             />
           ))}

@@ -12,6 +12,8 @@ import type { DecisionRequest } from "../../bindings/DecisionRequest";
 import type { FhirExport } from "../../bindings/FhirExport";
 import type { Finding } from "../../bindings/Finding";
 import type { IpcError } from "../../bindings/IpcError";
+import type { Override } from "../../bindings/Override";
+import type { OverrideReason } from "../../bindings/OverrideReason";
 import type { Sex } from "../../bindings/Sex";
 import type { Subject } from "../../bindings/Subject";
 import type { Suggestion } from "../../bindings/Suggestion";
@@ -23,9 +25,43 @@ import type { ComposerSeed } from "../../nav";
  * to order for it: one of its candidates or the class only (`pick`; null: the default, its first
  * candidate, else the class).
  */
-export type Selection = { action: Action | "none"; replacement: Code | null; pick: Choice | null };
+export type Selection = {
+  action: Action | "none";
+  replacement: Code | null;
+  pick: Choice | null;
+  /** Why a high-severity warning (or safe mode's withholding) is overridden; null: none given. */
+  override?: Override | null;
+  /** What the override was given for (`OverrideNeed.key`): a change of it voids the override. */
+  overrideFor?: string | null;
+};
 
 export const UNDECIDED: Selection = { action: "none", replacement: null, pick: null };
+
+/** `sel` without an override (the keys left out, so that a plain selection stays plain). */
+function withoutOverride(sel: Selection): Selection {
+  const { override: _o, overrideFor: _f, ...rest } = sel;
+  return rest;
+}
+
+/** A decision proposed on a card that needs an override reason before it counts (`proposals`). */
+export type Proposal = { action: Action; replacement: Code | null };
+
+/** The override reasons as the prescriber reads them, in the order offered. */
+export const OVERRIDE_REASONS: { id: OverrideReason; label: string }[] = [
+  { id: "benefit-outweighs-risk", label: "Benefit outweighs the risk" },
+  { id: "will-monitor", label: "Will monitor or adjust the dose" },
+  { id: "tolerated-before", label: "Patient has tolerated the combination before" },
+  { id: "not-applicable", label: "Alert does not apply to this patient" },
+  { id: "other", label: "Other (explain)" },
+];
+
+export const OVERRIDE_LABEL = Object.fromEntries(OVERRIDE_REASONS.map((r) => [r.id, r.label])) as Record<
+  OverrideReason,
+  string
+>;
+
+/** The longest override comment the service accepts (characters). */
+export const MAX_OVERRIDE_COMMENT = 500;
 
 /** The code lists the composer edits: the ad-hoc visit's three, and a stored visit's extra current medications. */
 export type CodeList = "diagnoses" | "procedures" | "current" | "extraCurrent";
@@ -59,6 +95,11 @@ export interface ComposerState {
   /** What the shown answer was computed from (`inputKey`); any change marks the answer stale. */
   answeredKey: string | null;
   choices: Record<Code, Selection>;
+  /**
+   * Accepts and replacements chosen on a card that need an override reason (`overrideNeed`):
+   * shown with the override form, not counted as decided until the reason is confirmed.
+   */
+  proposals: Record<Code, Proposal>;
   note: string;
   recordMsg: string;
   recording: boolean;
@@ -93,6 +134,8 @@ export type ComposerAction =
   | { type: "suggest_failed"; error: IpcError }
   | { type: "choose"; medication: Code; choice: Omit<Selection, "pick"> }
   | { type: "pick"; medication: Code; pick: Choice }
+  | { type: "confirm_override"; medication: Code; override: Override }
+  | { type: "cancel_override"; medication: Code }
   | { type: "note"; text: string }
   | { type: "record_message"; message: string }
   | { type: "record_started" }
@@ -125,6 +168,7 @@ export function initialState(seed: ComposerSeed | null, hasVisit: boolean): Comp
     teacherAnswer: null,
     answeredKey: null,
     choices: {},
+    proposals: {},
     note: "",
     recordMsg: "",
     recording: false,
@@ -213,26 +257,60 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
         teacherAnswer: a.teacher,
         answeredKey: a.key,
         choices: {},
+        proposals: {},
         status: answerStatus(answer),
       };
     }
     case "suggest_failed":
       return { ...s, busy: false, error: a.error, status: "" };
-    case "choose": {
-      const pick = s.choices[a.medication]?.pick ?? null;
-      return { ...s, choices: { ...s.choices, [a.medication]: { ...a.choice, pick } }, recorded: null, recordMsg: "" };
-    }
+    case "choose":
+      return { ...s, ...choose(s, a.medication, a.choice), recorded: null, recordMsg: "" };
     case "pick": {
-      const choices = { ...s.choices, [a.medication]: { ...(s.choices[a.medication] ?? UNDECIDED), pick: a.pick } };
+      const prev = s.choices[a.medication] ?? UNDECIDED;
+      let choices = { ...s.choices, [a.medication]: { ...prev, pick: a.pick } };
+      let proposals = s.proposals;
+      if (s.answer && prev.action !== "none") {
+        // A new pick voids an override given for another set of warnings: the item goes back to
+        // the form (not accepted) when the new pick needs a reason, and keeps none when it does not.
+        const need = overrideNeed(s.answer, choices, a.medication);
+        if (!need.needed) choices = { ...choices, [a.medication]: withoutOverride(choices[a.medication]) };
+        else if (prev.overrideFor !== need.key) {
+          choices = { ...choices, [a.medication]: { ...UNDECIDED, pick: a.pick } };
+          proposals = { ...proposals, [a.medication]: { action: prev.action, replacement: prev.replacement } };
+        }
+      }
       const answer = s.answer && withPicks(s.answer, choices);
       return {
         ...s,
         choices,
+        proposals,
         answer,
         status: answer ? answerStatus(answer) : s.status,
         recorded: null,
         recordMsg: "",
       };
+    }
+    case "confirm_override": {
+      if (!s.answer) return s;
+      const prev = s.choices[a.medication] ?? UNDECIDED;
+      const proposed = s.proposals[a.medication] ?? { action: prev.action, replacement: prev.replacement };
+      if (proposed.action === ("none" as string)) return s;
+      const tentative = { ...s.choices, [a.medication]: { ...prev, ...proposed } };
+      const need = overrideNeed(s.answer, tentative, a.medication);
+      const proposals = { ...s.proposals };
+      delete proposals[a.medication];
+      return {
+        ...s,
+        choices: { ...tentative, [a.medication]: { ...tentative[a.medication], override: a.override, overrideFor: need.key } },
+        proposals,
+        recorded: null,
+        recordMsg: "",
+      };
+    }
+    case "cancel_override": {
+      const proposals = { ...s.proposals };
+      delete proposals[a.medication];
+      return { ...s, proposals };
     }
     case "note":
       return { ...s, note: a.text, recorded: null };
@@ -374,6 +452,12 @@ export function decisionOf(answer: Answer, choices: Record<Code, Selection>, not
   if (missing) return `Choose a replacement for ${missing.name ?? missing.medication}.`;
   if (answer.recommendation_id === null)
     return "This answer was not recorded, so a decision cannot refer to it; press Suggest again.";
+  const unjustified = decided.find((s) => {
+    const c = choices[s.medication];
+    return overrideNeed(answer, choices, s.medication).needed && !c.override;
+  });
+  if (unjustified)
+    return `${unjustified.name ?? unjustified.medication} needs an override reason: give it on its card first.`;
   return {
     recommendation_id: answer.recommendation_id,
     decisions: decided.map((s) => {
@@ -383,8 +467,155 @@ export function decisionOf(answer: Answer, choices: Record<Code, Selection>, not
         action: c.action as Action,
         replacement: c.action === "replace" ? c.replacement : null,
         choice: c.action === "accept" ? pickOf(s, choices) : null,
+        override_reason: c.override ?? null,
       };
     }),
     note: note.trim() || null,
   };
+}
+
+// ---------------------------------------------------------------- overrides
+
+/**
+ * Applies a choice of action on a card: counted at once when it needs no override reason (or
+ * keeps a still valid one), otherwise held as a proposal until the reason is confirmed.
+ */
+function choose(
+  s: ComposerState,
+  medication: Code,
+  choice: Omit<Selection, "pick" | "override" | "overrideFor">,
+): Pick<ComposerState, "choices" | "proposals"> {
+  const prev = s.choices[medication] ?? UNDECIDED;
+  const proposals = { ...s.proposals };
+  delete proposals[medication];
+  const next: Selection = { ...prev, action: choice.action, replacement: choice.replacement };
+  const tentative = { ...s.choices, [medication]: next };
+  const need = s.answer ? overrideNeed(s.answer, tentative, medication) : null;
+  if (!need?.needed || choice.action === "none" || choice.action === "reject")
+    return { choices: { ...tentative, [medication]: withoutOverride(next) }, proposals };
+  if (prev.override && prev.overrideFor === need.key && prev.action === choice.action && prev.replacement === choice.replacement)
+    return { choices: tentative, proposals };
+  // Not accepted until confirmed: the card keeps its previous state below the form.
+  const kept = prev.action === "none" ? withoutOverride(prev) : { ...UNDECIDED, pick: prev.pick };
+  proposals[medication] = { action: choice.action, replacement: choice.replacement };
+  return { choices: { ...s.choices, [medication]: kept }, proposals };
+}
+
+/** The code a decision orders: an accepted suggestion's pick (drug, else class), a replacement; else null. */
+export function orderedCode(s: Suggestion, sel: Selection | undefined): Code | null {
+  if (!sel) return null;
+  if (sel.action === "accept") {
+    const p = sel.pick ?? defaultPick(s);
+    return p.kind === "drug" ? p.drug : s.medication;
+  }
+  if (sel.action === "replace") return sel.replacement;
+  return null;
+}
+
+/** Every code the decided items order (accepted picks and replacements), in suggestion order. */
+export function decidedCodes(answer: Answer, choices: Record<Code, Selection>): Code[] {
+  const out: Code[] = [];
+  for (const s of answer.recommendation.suggestions) {
+    const c = orderedCode(s, choices[s.medication]);
+    if (c && !out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The codes `interactions_any_choice` was screened over: the current medications and, for each
+ * suggestion above the threshold (withheld ones included), its class and its candidates. A
+ * pair with a code outside this set cannot be screened here.
+ */
+export function screenedUniverse(answer: Answer): Set<Code> {
+  const rec = answer.recommendation;
+  const out = new Set<Code>(rec.current_medications);
+  for (const s of rec.suggestions) {
+    if (s.status !== "suggested" && s.status !== "withheld_interaction") continue;
+    out.add(s.medication);
+    for (const c of s.candidates) out.add(c.drug);
+  }
+  return out;
+}
+
+const isHigh = (f: Finding) => f.severity === "major" || f.severity === "contraindicated";
+
+export interface OverrideNeed {
+  needed: boolean;
+  /** Safe mode withheld the suggestion and it is accepted. */
+  withheld: boolean;
+  /** The major or contraindicated findings the ordered code is party to. */
+  findings: Finding[];
+  /** Codes whose pairs with the ordered code cannot be screened here (the reason is then required). */
+  unscreened: Code[];
+  /** Identifies what the reason is given for; a reason stays valid while this does not change. */
+  key: string;
+}
+
+/**
+ * Whether the decision on `medication` in `choices` needs an override reason, as the service
+ * decides (`needs_override` in leader-service): it accepts a suggestion safe mode withheld, or
+ * the code it orders is party to a major or contraindicated finding when every decided code is
+ * screened with the current medications. Screened here from `interactions_any_choice`; when a
+ * pair lies outside what that covers (a replacement, a suggestion below the threshold) the
+ * reason is required, and the service's screening stays the authority.
+ */
+export function overrideNeed(answer: Answer, choices: Record<Code, Selection>, medication: Code): OverrideNeed {
+  const rec = answer.recommendation;
+  const s = rec.suggestions.find((x) => x.medication === medication);
+  const sel = choices[medication];
+  const none: OverrideNeed = { needed: false, withheld: false, findings: [], unscreened: [], key: "" };
+  if (!s || !sel) return none;
+  const code = orderedCode(s, sel);
+  if (code === null) return none;
+  const withheld = sel.action === "accept" && s.status === "withheld_interaction";
+  const decided = decidedCodes(answer, choices);
+  const universe = screenedUniverse(answer);
+  const together = new Set<Code>([...rec.current_medications, ...decided, code]);
+  const findings = findingsAmong(answer, together).filter((f) => isHigh(f) && (f.a === code || f.b === code));
+  const unscreened = universe.has(code)
+    ? [...together].filter((c) => c !== code && !universe.has(c))
+    : [code];
+  const pairs = findings.map((f) => `${pairKey(f)}:${f.severity}`).sort();
+  const key = JSON.stringify([sel.action, code, withheld, pairs, [...unscreened].sort()]);
+  return { needed: withheld || findings.length > 0 || unscreened.length > 0, withheld, findings, unscreened, key };
+}
+
+/** The decided items whose override reason is missing or was given for other warnings. */
+export function missingOverrides(answer: Answer, choices: Record<Code, Selection>): Code[] {
+  return answer.recommendation.suggestions
+    .filter((s) => {
+      const c = choices[s.medication];
+      if (!c || c.action === "none") return false;
+      const need = overrideNeed(answer, choices, s.medication);
+      return need.needed && (!c.override || c.overrideFor !== need.key);
+    })
+    .map((s) => s.medication);
+}
+
+/** Why an override cannot be confirmed yet, or null. */
+export function overrideProblem(reason: OverrideReason | null, comment: string): string | null {
+  if (!reason) return "Choose a reason.";
+  if (reason === "other" && !comment.trim()) return "Explain the reason in the comment.";
+  if ([...comment].length > MAX_OVERRIDE_COMMENT) return `The comment has at most ${MAX_OVERRIDE_COMMENT} characters.`;
+  return null;
+}
+
+/** The counts of a decision summary: "Accepted 3, rejected 2, replaced 0, 9 undecided". */
+export function decisionCounts(answer: Answer, choices: Record<Code, Selection>) {
+  const n = { accept: 0, reject: 0, replace: 0, none: 0 };
+  for (const s of answer.recommendation.suggestions) n[choices[s.medication]?.action ?? "none"]++;
+  return n;
+}
+
+export function countsText(n: ReturnType<typeof decisionCounts>): string {
+  return `Accepted ${n.accept}, rejected ${n.reject}, replaced ${n.replace}, ${n.none} undecided`;
+}
+
+/** How many choices are not recorded: decided items and proposals awaiting a reason, 0 once recorded. */
+export function unrecordedCount(s: ComposerState): number {
+  if (!s.answer || s.recorded !== null) return 0;
+  const codes = new Set<Code>(Object.keys(s.proposals));
+  for (const [c, sel] of Object.entries(s.choices)) if (sel.action !== "none") codes.add(c);
+  return codes.size;
 }
