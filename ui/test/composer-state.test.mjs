@@ -293,3 +293,98 @@ test("composer state: the status line counts the review's major or contraindicat
   assert.doesNotMatch(m.answerStatus({ ...demo005, review: null }), /review/);
   assert.match(m.answerStatus({ ...demo005, review: null }), /; 0 major or contraindicated interaction warnings\.$/);
 });
+
+// ---------------------------------------------------------------- override reasons (issue 14)
+
+const accept = (medication) => ({ type: "choose", medication, choice: { action: "accept", replacement: null } });
+const reason = (r = "will-monitor", comment = null) => ({ reason: r, comment });
+
+test("override rule: accepting a drug in a major finding with a current medication needs a reason; the default does not", () => {
+  let s = shown([accept("ATC:J01F")]);
+  assert.equal(m.overrideNeed(s.answer, s.choices, "ATC:J01F").needed, false, "azithromycin, the default, has no major finding");
+  assert.equal(s.choices["ATC:J01F"].action, "accept");
+  s = shown([pick("ATC:J01F", drug("ATC:J01FA09"))]);
+  const tentative = { ...s.choices, "ATC:J01F": { ...s.choices["ATC:J01F"], action: "accept" } };
+  const need = m.overrideNeed(s.answer, tentative, "ATC:J01F");
+  assert.equal(need.needed, true);
+  assert.deepEqual(pairs(need.findings), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
+  assert.equal(need.withheld, false);
+  assert.deepEqual(need.unscreened, []);
+});
+
+test("override rule: a proposal is not accepted until its reason is confirmed; the decision carries it", () => {
+  let s = shown([pick("ATC:J01F", drug("ATC:J01FA09")), accept("ATC:J01F")]);
+  assert.equal(s.choices["ATC:J01F"].action, "none", "not accepted before the reason");
+  assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
+  assert.equal(m.decisionOf(s.answer, s.choices, ""), "Choose Accept, Reject or Replace for at least one suggestion first.");
+  assert.equal(m.unrecordedCount(s), 1, "a proposal is an unrecorded choice");
+  s = run([{ type: "confirm_override", medication: "ATC:J01F", override: reason("other", "short course") }], s);
+  assert.equal(s.choices["ATC:J01F"].action, "accept");
+  assert.deepEqual(s.proposals, {});
+  const d = m.decisionOf({ ...s.answer, recommendation_id: 7 }, s.choices, "");
+  assert.deepEqual(d.decisions, [
+    {
+      medication: "ATC:J01F",
+      action: "accept",
+      replacement: null,
+      choice: drug("ATC:J01FA09"),
+      override_reason: { reason: "other", comment: "short course" },
+    },
+  ]);
+  // Cancel drops the proposal and leaves the item undecided.
+  s = run([pick("ATC:B01A", { kind: "class_only" }), accept("ATC:B01A"), { type: "cancel_override", medication: "ATC:B01A" }], s);
+  assert.equal(s.choices["ATC:B01A"].action, "none");
+  assert.equal(s.proposals["ATC:B01A"], undefined);
+});
+
+test("override rule: a new pick keeps a reason given for the same warnings, voids it otherwise", () => {
+  let s = shown([
+    pick("ATC:J01F", drug("ATC:J01FA09")),
+    accept("ATC:J01F"),
+    { type: "confirm_override", medication: "ATC:J01F", override: reason() },
+  ]);
+  // Azithromycin: no warning, the reason is dropped and the item stays accepted.
+  s = run([pick("ATC:J01F", drug("ATC:J01FA10"))], s);
+  assert.equal(s.choices["ATC:J01F"].action, "accept");
+  assert.equal(s.choices["ATC:J01F"].override, undefined);
+  // Back to clarithromycin: a new reason is needed, the item goes back to the form.
+  s = run([pick("ATC:J01F", drug("ATC:J01FA09"))], s);
+  assert.equal(s.choices["ATC:J01F"].action, "none");
+  assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
+});
+
+test("override rule: a replacement outside the screened codes, a withheld suggestion, rejects", () => {
+  const s = shown([]);
+  const first = s.answer.recommendation.suggestions[0].medication;
+  const replace = { [first]: { action: "replace", replacement: "ATC:Z99ZZ99", pick: null } };
+  const need = m.overrideNeed(s.answer, replace, first);
+  assert.equal(need.needed, true, "cannot be screened here: the reason is required");
+  assert.deepEqual(need.unscreened, ["ATC:Z99ZZ99"]);
+  assert.equal(m.overrideNeed(s.answer, { [first]: { action: "reject", replacement: null, pick: null } }, first).needed, false);
+  // Safe mode withheld a suggestion: accepting it always needs a reason.
+  const withheldAnswer = structuredClone(s.answer);
+  const w = withheldAnswer.recommendation.suggestions.find((x) => x.medication === "ATC:J01F");
+  w.status = "withheld_interaction";
+  const n = m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "accept", replacement: null, pick: null } }, "ATC:J01F");
+  assert.equal(n.needed, true);
+  assert.equal(n.withheld, true);
+  assert.equal(m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "reject", replacement: null, pick: null } }, "ATC:J01F").needed, false);
+});
+
+test("override rule: the reason's checks; the summary counts", () => {
+  assert.equal(m.overrideProblem(null, ""), "Choose a reason.");
+  assert.equal(m.overrideProblem("other", "  "), "Explain the reason in the comment.");
+  assert.equal(m.overrideProblem("other", "x"), null);
+  assert.equal(m.overrideProblem("will-monitor", ""), null);
+  assert.match(m.overrideProblem("will-monitor", "x".repeat(501)), /at most 500/);
+  assert.deepEqual(m.OVERRIDE_REASONS.map((r) => r.label), [
+    "Benefit outweighs the risk",
+    "Will monitor or adjust the dose",
+    "Patient has tolerated the combination before",
+    "Alert does not apply to this patient",
+    "Other (explain)",
+  ]);
+  const s = shown([accept("ATC:J01F"), { type: "choose", medication: "ATC:B01A", choice: { action: "reject", replacement: null } }]);
+  const total = s.answer.recommendation.suggestions.length;
+  assert.equal(m.countsText(m.decisionCounts(s.answer, s.choices)), `Accepted 1, rejected 1, replaced 0, ${total - 2} undecided`);
+});
