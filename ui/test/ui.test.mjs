@@ -1407,3 +1407,240 @@ test("model screen: the layout holds at 1024×700 (nothing overlaps; tables stay
     },
     { width: 1024, height: 700 },
   ));
+
+// ---------------------------------------------------------------- issue 14: decisions that hold up
+
+test("composer overrides: a major finding opens the form and blocks accept until a reason; 'other' needs a comment; the payload carries it", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestAdHoc(page);
+    const macro = suggestion(page, "ATC:J01F");
+    await candidateRow(page, "ATC:J01F", "ATC:J01FA09").click();
+    await macro.getByTestId("decision-accept").check();
+    const form = macro.getByTestId("override-form");
+    await form.waitFor();
+    assert.match(await form.getByTestId("override-findings").innerText(), /Major[\s\S]*Azithromycin × Clarithromycin|Major[\s\S]*Clarithromycin/);
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, /, "not accepted before the reason");
+    await form.getByTestId("override-confirm").click();
+    assert.equal(await form.getByTestId("override-message").innerText(), "Choose a reason.");
+    await form.getByTestId("override-other").check();
+    await form.getByTestId("override-confirm").click();
+    assert.equal(await form.getByTestId("override-message").innerText(), "Explain the reason in the comment.");
+    await form.getByTestId("override-comment").fill("Short course, QT monitored");
+    await form.getByTestId("override-confirm").click();
+    await form.waitFor({ state: "detached" });
+    assert.match(await macro.getByTestId("override-given").innerText(), /Other \(explain\) — “Short course, QT monitored”/);
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 1, rejected 0, replaced 0, \d+ undecided$/);
+    await page.getByTestId("record-open").click();
+    await page.getByTestId("record-confirm").click();
+    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
+    const d = (await calls("record_decision")).at(-1).args.decision;
+    assert.deepEqual(d.decisions, [
+      {
+        medication: "ATC:J01F",
+        action: "accept",
+        replacement: null,
+        choice: { kind: "drug", drug: "ATC:J01FA09", route: "PO" },
+        override_reason: { reason: "other", comment: "Short course, QT monitored" },
+      },
+    ]);
+  }));
+
+test("composer overrides: a suggestion safe mode withheld has no one-click accept", T, () =>
+  withApp(async ({ page }) => {
+    await openDemo001Timeline(page);
+    await page.getByRole("button", { name: /Suggest for this visit: visit 3/ }).click();
+    await page.getByLabel(/Safe mode/).check();
+    await page.getByTestId("suggest").click();
+    await page.getByTestId("results").waitFor();
+    const nsaid = suggestion(page, "ATC:M01A");
+    assert.equal(await nsaid.getAttribute("data-status"), "withheld_interaction");
+    const label = nsaid.getByTestId("decision-accept").locator("xpath=ancestor::label");
+    assert.equal((await label.innerText()).trim(), "Accept anyway…");
+    await nsaid.getByTestId("decision-accept").check();
+    await nsaid.getByTestId("override-form").getByTestId("override-withheld").waitFor();
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, /);
+  }));
+
+test("composer record: one summary dialog with the counts and overrides, Back and Esc close it, one record_decision", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestAdHoc(page);
+    await suggestion(page, "ATC:R03A").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:A12C").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:B01A").getByTestId("decision-reject").check();
+    await candidateRow(page, "ATC:J01F", "ATC:J01FA09").click();
+    await suggestion(page, "ATC:J01F").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:J01F").getByTestId("override-will-monitor").check();
+    await suggestion(page, "ATC:J01F").getByTestId("override-confirm").click();
+    const total = await page.getByTestId("primary-list").getByTestId("suggestion").count();
+    await page.getByTestId("record-open").click();
+    const dialog = page.getByTestId("record-dialog");
+    assert.equal(
+      await dialog.getByTestId("summary-counts").innerText(),
+      `Accepted 3, rejected 1, replaced 0, ${total - 4} undecided`,
+    );
+    const items = await dialog.getByTestId("summary-items").locator("li").allInnerTexts();
+    assert.equal(items.length, 3);
+    assert.ok(items.some((t) => /Clarithromycin PO \(ATC:J01FA09\).*override: Will monitor or adjust the dose/.test(t)), items.join("\n"));
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await page.getByTestId("record-open").click();
+    await dialog.getByTestId("record-back").click();
+    await dialog.waitFor({ state: "detached" });
+    assert.equal((await calls("record_decision")).length, 0);
+    await page.getByTestId("record-open").click();
+    await dialog.getByTestId("record-confirm").click();
+    await dialog.waitFor({ state: "detached" });
+    assert.equal((await calls("record_decision")).length, 1);
+    assert.equal((await calls("record_decision"))[0].args.decision.decisions.length, 4);
+  }));
+
+test("composer leave: navigating away with unrecorded choices asks first", T, () =>
+  withApp(async ({ page }) => {
+    await suggestForLatestVisit(page);
+    await suggestion(page, "ATC:N02B").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:C07A").getByTestId("decision-reject").check();
+    await page.getByTestId("nav-patients").click();
+    const dialog = page.getByTestId("leave-dialog");
+    assert.equal(
+      await dialog.getByTestId("leave-text").innerText(),
+      "You have 2 unrecorded choices for DEMO-001. Leave without recording?",
+    );
+    await dialog.getByTestId("leave-stay").click();
+    await dialog.waitFor({ state: "detached" });
+    assert.equal(await page.getByRole("heading", { level: 1, name: "Visit composer" }).count(), 1, "stayed");
+    await page.getByTestId("nav-patients").click();
+    await dialog.getByTestId("leave-confirm").click();
+    await page.getByRole("heading", { level: 1, name: "Visit composer" }).waitFor({ state: "detached" });
+    // Nothing to lose: no question.
+    await page.getByTestId("nav-composer").click();
+    await page.getByTestId("nav-patients").click();
+    assert.equal(await page.getByTestId("leave-dialog").count(), 0);
+  }));
+
+test("composer print: after recording, Print summary prints the decision; the print CSS hides navigation and controls", T, () =>
+  withApp(async ({ page }) => {
+    await page.evaluate(() => {
+      window.__printed = 0;
+      window.print = () => {
+        window.__printed++;
+      };
+    });
+    await suggestForLatestVisit(page);
+    await suggestion(page, "ATC:N02B").getByTestId("decision-accept").check();
+    await suggestion(page, "ATC:M01A").getByTestId("decision-reject").check();
+    await page.getByTestId("record-open").click();
+    await page.getByTestId("record-confirm").click();
+    await page.getByTestId("print-summary-button").click();
+    assert.equal(await page.evaluate(() => window.__printed), 1);
+    const sheet = page.getByTestId("print-summary");
+    assert.equal(await sheet.isVisible(), false, "print-only on screen");
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await sheet.isVisible(), true);
+    assert.equal(await page.locator("nav.sidebar").isVisible(), false);
+    assert.equal(await page.getByTestId("record-bar").isVisible(), false);
+    assert.equal(await page.getByTestId("suggest").isVisible(), false);
+    const text = await sheet.innerText();
+    assert.match(text, /Patient\s+DEMO-001/);
+    assert.match(text, /Visit\s+DEMO-001-V3/);
+    assert.match(text, /Model\s+leader-student/);
+    assert.match(text, /Recorded by/);
+    assert.match(text, /Date\s+\S/);
+    assert.match(text, /accepted\s+Paracetamol/);
+    assert.match(text, /rejected/);
+    assert.match(text, /Interaction findings of what was decided/);
+    await page.emulateMedia({ media: "screen" });
+  }));
+
+test("composer keyboard only: suggest → pick → accept with an override → record, with key presses alone", T, () =>
+  withApp(async ({ page, calls }) => {
+    await page.getByTestId("nav-composer").focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Visit composer" }).waitFor();
+    await tabTo(page, "diagnosis-picker-input");
+    await page.keyboard.type("atrial");
+    await page.getByRole("option", { name: /Atrial fibrillation/ }).waitFor();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await tabTo(page, "suggest");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("results").waitFor();
+    // Pick clarithromycin: Tab to the macrolide's candidates, arrows move the choice.
+    const focusedIn = (code) =>
+      page.evaluate((c) => !!document.activeElement?.closest(`[data-testid=suggestion][data-code="${c}"]`), code);
+    for (let i = 0; i < 200; i++) {
+      await page.keyboard.press("Tab");
+      const id = await page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
+      if ((await focusedIn("ATC:J01F")) && id === "decision-none") break;
+    }
+    await page.keyboard.press("ArrowRight"); // Accept (azithromycin, the default: no warning)
+    await page.keyboard.press("Tab");
+    // Candidate radios: move to clarithromycin.
+    for (let i = 0; i < 10; i++) {
+      const drugNow = await page.evaluate(() => document.activeElement?.getAttribute("data-drug"));
+      if (drugNow === "ATC:J01FA09") break;
+      await page.keyboard.press("ArrowDown");
+    }
+    const form = suggestion(page, "ATC:J01F").getByTestId("override-form");
+    await form.waitFor();
+    await tabTo(page, "override-benefit-outweighs-risk");
+    await page.keyboard.press("Space");
+    await tabTo(page, "override-confirm");
+    await page.keyboard.press("Enter");
+    await form.waitFor({ state: "detached" });
+    // Back to the sticky bar with Shift-Tab: it is near the top, not past every card.
+    let steps = 0;
+    for (; steps < 120; steps++) {
+      await page.keyboard.press("Shift+Tab");
+      if ((await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))) === "record-open") break;
+    }
+    assert.ok(steps < 120, "Shift-Tab reaches Record decisions…");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("record-dialog").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "record-confirm");
+    // Focus stays inside the dialog.
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press("Tab");
+      assert.ok(await page.evaluate(() => !!document.activeElement?.closest("[data-testid=record-dialog]")), "focus trapped");
+    }
+    await tabTo(page, "record-confirm");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
+    const d = (await calls("record_decision")).at(-1).args.decision;
+    assert.deepEqual(d.decisions[0].override_reason, { reason: "benefit-outweighs-risk", comment: null });
+    assert.deepEqual(d.decisions[0].choice, { kind: "drug", drug: "ATC:J01FA09", route: "PO" });
+  }));
+
+test("composer layout: at 1024×700 the record bar, cards and the override form do not overlap or scroll sideways", T, () =>
+  withApp(
+    async ({ page, shot }) => {
+      await suggestAdHoc(page);
+      await candidateRow(page, "ATC:J01F", "ATC:J01FA09").click();
+      await suggestion(page, "ATC:J01F").getByTestId("decision-accept").check();
+      await suggestion(page, "ATC:J01F").getByTestId("override-form").waitFor();
+      const problems = await page.evaluate(() => {
+        const out = [];
+        const doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+        const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+        for (const card of document.querySelectorAll("[data-testid=suggestion]")) {
+          const c = card.getBoundingClientRect();
+          for (const el of card.querySelectorAll(".override-form, .decision, .candidates, button, textarea")) {
+            const r = el.getBoundingClientRect();
+            if (r.right > c.right + 1) out.push(`${el.className || el.tagName} leaves its card`);
+          }
+          const parts = Array.from(card.querySelectorAll(".sugg-main, .sugg-side, .sugg-detail")).map((x) => x.getBoundingClientRect());
+          for (let i = 0; i < parts.length; i++)
+            for (let j = i + 1; j < parts.length; j++) if (overlap(parts[i], parts[j])) out.push(`overlap in ${card.dataset.code}`);
+        }
+        const bar = document.querySelector("[data-testid=record-bar]").getBoundingClientRect();
+        for (const b of document.querySelectorAll("[data-testid=record-bar] > *")) {
+          const r = b.getBoundingClientRect();
+          if (r.right > bar.right + 1) out.push("record bar content leaves the bar");
+        }
+        return out;
+      });
+      assert.deepEqual(problems, []);
+      await shot("composer-override-1024x700");
+    },
+    { width: 1024, height: 700 },
+  ));
