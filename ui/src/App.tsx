@@ -1,4 +1,5 @@
-// Shell: header (active model, offline note), sidebar navigation, the current screen.
+// Shell: header (active model, who is using the app, offline note), sidebar navigation, the
+// current screen. On first start (no user yet) the "who is using the app" form comes first.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { appInfo } from "./api";
@@ -12,6 +13,8 @@ import { Patients } from "./screens/Patients";
 import { Pharmacist } from "./screens/Pharmacist";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { IpcError } from "./bindings/IpcError";
+import type { User } from "./bindings/User";
+import { USER_ROLE_LABEL, UserForm } from "./user/UserForm";
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("patients");
@@ -20,6 +23,7 @@ export function App() {
   const [patientId, setPatientId] = useState<string | null>(null);
   const [seed, setSeed] = useState<{ key: number; seed: ComposerSeed | null }>({ key: 0, seed: null });
   const moved = useRef(false);
+  const [changingUser, setChangingUser] = useState(false);
 
   const refreshInfo = useCallback(async () => {
     try {
@@ -60,6 +64,13 @@ export function App() {
   );
 
   const model = info?.model ?? null;
+  // The backend refuses recommendations and decisions until someone is named: ask first.
+  const firstStart = info !== null && info.user === null;
+  const userChosen = (u: User) => {
+    setInfo((old) => (old ? { ...old, user: u } : old));
+    setChangingUser(false);
+    void refreshInfo();
+  };
   return (
     <NavContext.Provider value={nav}>
       <a class="skip-link" href="#main">
@@ -81,6 +92,20 @@ export function App() {
             <>Loading…</>
           )}
         </div>
+        {info?.user ? (
+          <div class="header-user" data-testid="current-user">
+            <span>
+              <span class="sr-only">Using the app: </span>
+              <strong data-testid="current-user-name">{info.user.name}</strong>{" "}
+              <span class="user-role-tag" data-testid="current-user-role">
+                {USER_ROLE_LABEL[info.user.role]}
+              </span>
+            </span>
+            <button type="button" class="secondary small" onClick={() => setChangingUser(true)} data-testid="change-user">
+              Change user
+            </button>
+          </div>
+        ) : null}
         <div class="offline-note" data-testid="offline-note">
           <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
             <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="2" />
@@ -116,14 +141,47 @@ export function App() {
         </nav>
         <main id="main" tabIndex={-1}>
           <ErrorBanner error={infoError} />
+          {firstStart ? (
+            <p class="muted" data-testid="waiting-for-user">
+              Say who is using the app to begin.
+            </p>
+          ) : (
+            <Screens screen={screen} patientId={patientId} onSelect={setPatientId} seed={seed} />
+          )}
+        </main>
+      </div>
+      {info && (firstStart || changingUser) ? (
+        <UserForm
+          current={info.user}
+          defaultName={info.default_user_name}
+          onDone={userChosen}
+          onCancel={() => setChangingUser(false)}
+        />
+      ) : null}
+    </NavContext.Provider>
+  );
+}
+
+function Screens({
+  screen,
+  patientId,
+  onSelect,
+  seed,
+}: {
+  screen: Screen;
+  patientId: string | null;
+  onSelect: (id: string | null) => void;
+  seed: { key: number; seed: ComposerSeed | null };
+}) {
+  const setPatientId = onSelect;
+  return (
+    <>
           {screen === "patients" && <Patients selected={patientId} onSelect={setPatientId} />}
           {screen === "composer" && <Composer key={seed.key} seed={seed.seed} />}
           {screen === "pharmacist" && <Pharmacist />}
           {screen === "model" && <Model />}
           {screen === "import" && <Import />}
           {screen === "audit" && <Audit />}
-        </main>
-      </div>
-    </NavContext.Provider>
+    </>
   );
 }

@@ -8,7 +8,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Answer } from "./bindings/Answer";
 import type { AppInfo } from "./bindings/AppInfo";
-import type { AuditEvent } from "./bindings/AuditEvent";
+import type { AuditEntry } from "./bindings/AuditEntry";
 import type { AuditVerification } from "./bindings/AuditVerification";
 import type { CodeHit } from "./bindings/CodeHit";
 import type { CodeKind } from "./bindings/CodeKind";
@@ -29,6 +29,8 @@ import type { Pointer } from "./bindings/Pointer";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { RecommendRequest } from "./bindings/RecommendRequest";
 import type { RefineReport } from "./bindings/RefineReport";
+import type { User } from "./bindings/User";
+import type { UserRole } from "./bindings/UserRole";
 
 /** Every command of the contract, for the mocked tests' coverage check. */
 export const COMMANDS = [
@@ -50,6 +52,7 @@ export const COMMANDS = [
   "audit_events",
   "export_fhir",
   "audit_verify",
+  "set_user",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -145,8 +148,15 @@ export const startImport = (kind: ImportKind, dir: string, systems: string | nul
 export const exportFhir = (patientId: string, admissionId: string | null) =>
   call<FhirExport>("export_fhir", { patientId, admissionId });
 
+/** The latest audit events, each with its user, role, patient and the names of the codes it mentions. */
 export const auditEvents = (kind: string | null, limit: number) =>
-  call<AuditEvent[]>("audit_events", kind ? { kind, limit } : { limit });
+  call<AuditEntry[]>("audit_events", kind ? { kind, limit } : { limit });
+
+/**
+ * Sets who is using the app (kept by the backend; every later audit event carries it). Rejects
+ * with `invalid_input` for an empty name, one over 80 characters or one with control characters.
+ */
+export const setUser = (name: string, role: UserRole) => call<User>("set_user", { name, role });
 
 /** Walks the audit log's hash chain: intact, or the first event changed, removed, inserted or reordered. */
 export const auditVerify = () => call<AuditVerification>("audit_verify");

@@ -9,6 +9,12 @@
 // over every choice exercise the ingredient picks. Like the service, an ad-hoc visit's answer
 // has no review (a review is of a stored visit's orders).
 //
+// Who is using the app: the sample user (a clinician) unless the page is opened with
+// `?first-start`, where `app_info.user` is null until `set_user` (which checks the name as the
+// service does); without a user `recommend` and `record_decision` are refused, as by the service.
+// `audit_events` answers `AuditEntry`s: user and role read from the actor, the patient, the
+// names of the codes the payload mentions.
+//
 // Tests steer it through window.__mock: `fail[cmd] = { code, message }` makes that command
 // reject; `delay[cmd] = ms` delays its answer.
 
@@ -33,7 +39,7 @@ import type { Answer } from "../src/bindings/Answer";
 import type { Code } from "../src/bindings/Code";
 import type { AppInfo } from "../src/bindings/AppInfo";
 import type { AuditBreak } from "../src/bindings/AuditBreak";
-import type { AuditEvent } from "../src/bindings/AuditEvent";
+import type { AuditEntry } from "../src/bindings/AuditEntry";
 import type { CodeHit } from "../src/bindings/CodeHit";
 import type { CodeKind } from "../src/bindings/CodeKind";
 import type { Decision } from "../src/bindings/Decision";
@@ -51,6 +57,8 @@ import type { RecommendRequest } from "../src/bindings/RecommendRequest";
 import type { RefineReport } from "../src/bindings/RefineReport";
 import type { Stats } from "../src/bindings/Stats";
 import type { Suggestion } from "../src/bindings/Suggestion";
+import type { User } from "../src/bindings/User";
+import type { UserRole } from "../src/bindings/UserRole";
 import type { Titles } from "../src/format";
 
 interface Call {
@@ -85,7 +93,7 @@ const timeline005 = timeline005Sample as unknown as PatientRecord;
 const timelines = new Map([timeline, timeline005].map((t) => [t.patient.id, t]));
 const teacherAnswer = teacherSample as unknown as Answer;
 const models = modelsSample as unknown as ModelEntry[];
-const audit = auditSample as unknown as AuditEvent[];
+const audit = auditSample as unknown as AuditEntry[];
 const checkFindings = checkSample as unknown as Finding[];
 const stats = statsSample as unknown as Stats;
 
@@ -152,8 +160,15 @@ const crossValidation = {
   },
 };
 
+/** The person at the keyboard: none on a first start (`?first-start`). */
+let user: User | null = new URLSearchParams(location.search).has("first-start")
+  ? null
+  : { name: "Ana Rivera", role: "clinician" };
+
 const appInfo: AppInfo = {
   version: "0.1.0",
+  user: null,
+  default_user_name: "arivera",
   db_path: "/home/clinician/.local/share/org.leaderrx.app/leader.sqlite",
   stats,
   model: {
@@ -229,12 +244,22 @@ function recommend(req: RecommendRequest): Answer {
   const id = nextAuditId++;
   a.recommendation_id = id;
   shown.set(id, clone(a));
-  recorded.unshift({
-    id,
-    at: "2026-11-30 09:00:00",
-    actor: "unknown",
-    kind: "recommendation",
-    payload: { model: a.recommendation.model, patient_id: a.patient_id } as never,
+  const r = a.recommendation;
+  record(id, "recommendation", {
+    patient_id: a.patient_id,
+    admission_id: a.admission_id,
+    model: r.model,
+    suggestions: r.suggestions.map(({ medication, probability, status, candidates }) => ({
+      medication,
+      probability,
+      status,
+      // The teacher's sample lists no candidates.
+      candidates: (candidates ?? []).map(({ drug, route }) => ({ drug, route })),
+    })),
+    current_medications: r.current_medications ?? [],
+    interactions: (r.interactions ?? []).map(({ a, b, severity, certainty }) => ({ a, b, severity, certainty })),
+    withheld_for_coverage: r.coverage.insufficient,
+    safe_mode: r.safe_mode,
   });
   return a;
 }
@@ -283,6 +308,7 @@ const fhirImportSummary = fhirImportSample as ImportSummary;
 /** The latest recorded decision of the visit as a Bundle: counts as the Rust side would make them. */
 function exportFhir(patientId: string, admissionId: string | null): FhirExport {
   const event = recorded.find((e) => {
+    if (e.kind !== "decision") return false;
     const d = e.payload as unknown as Decision;
     return d.patient_id === patientId && d.admission_id === admissionId;
   });
@@ -304,15 +330,58 @@ function exportFhir(patientId: string, admissionId: string | null): FhirExport {
 
 // ---------------------------------------------------------------- dispatcher
 
-const recorded: AuditEvent[] = [];
+const recorded: AuditEntry[] = [];
 let nextAuditId = Math.max(...audit.map((e) => e.id)) + 1;
+
+/** The codes a payload mentions (any `SYSTEM:VALUE` string in it). */
+function codesIn(x: unknown, out: Set<string>): Set<string> {
+  if (typeof x === "string" && /^(ATC|ICD10CM|ICD9CM|ICD10PCS|ICD9PROC):\S+$/.test(x)) out.add(x);
+  else if (Array.isArray(x)) for (const v of x) codesIn(v, out);
+  else if (x && typeof x === "object") for (const v of Object.values(x)) codesIn(v, out);
+  return out;
+}
+
+/** Records an audit event as the service does: the current user as its actor. */
+function record(id: number, kind: string, payload: unknown) {
+  const titles: Titles = {};
+  for (const c of codesIn(payload, new Set())) if (catalogue[c]) titles[c] = catalogue[c];
+  const p = payload as { patient_id?: string | null };
+  recorded.unshift({
+    id,
+    at: "2026-11-30 09:00:00",
+    actor: user ? `${user.role}:${user.name}` : "unknown",
+    user: user?.name ?? "unknown",
+    role: user?.role ?? null,
+    kind,
+    patient_id: p.patient_id ?? null,
+    titles,
+    payload: payload as never,
+  });
+}
+
+/** As the service checks a name (leader-core `User::new`). */
+function setUser(name: string, role: UserRole): User {
+  const n = name.trim();
+  const refuse = (message: string): IpcError => ({ code: "invalid_input", message });
+  if (!n) throw refuse("give a name");
+  if ([...n].length > 80) throw refuse("a name has at most 80 characters");
+  if (/\p{Cc}/u.test(n)) throw refuse("a name has no control characters");
+  const first = user === null;
+  user = { name: n, role };
+  record(nextAuditId++, "user", { name: n, role, first });
+  return clone(user);
+}
+
+const noUser: IpcError = { code: "invalid_input", message: "choose who is using the app first (name and role)" };
 
 const notFound = (what: string): IpcError => ({ code: "not_found", message: `${what} was not found.` });
 
 async function answer(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   switch (cmd) {
     case "app_info":
-      return clone(appInfo);
+      return { ...clone(appInfo), user: clone(user) };
+    case "set_user":
+      return setUser(String(args.name ?? ""), args.role as UserRole);
     case "list_patients": {
       const q = String(args.query ?? "").trim().toLowerCase();
       return patients.filter((p) => !q || p.id.toLowerCase().includes(q));
@@ -323,8 +392,10 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
     case "search_codes":
       return searchCodes(String(args.query), args.kind as CodeKind, Number(args.limit));
     case "recommend":
+      if (!user) throw noUser;
       return recommend(args.request as RecommendRequest);
     case "record_decision": {
+      if (!user) throw noUser;
       const req = args.decision as DecisionRequest;
       const a = shown.get(req.recommendation_id);
       if (!a) throw { code: "invalid_input", message: "The decision names no recorded recommendation." };
@@ -351,15 +422,16 @@ async function answer(cmd: string, args: Record<string, unknown>): Promise<unkno
           severity,
           certainty,
         })),
+        shown_interactions: a.recommendation.interactions.map(({ a, b, severity, certainty }) => ({
+          a,
+          b,
+          severity,
+          certainty,
+        })),
+        safe_mode: a.recommendation.safe_mode,
       };
       const id = nextAuditId++;
-      recorded.unshift({
-        id,
-        at: "2026-11-30 09:00:00",
-        actor: "unknown",
-        kind: "decision",
-        payload: clone(d) as never,
-      });
+      record(id, "decision", clone(d));
       return id;
     }
     case "ddi_sources":

@@ -1106,14 +1106,6 @@ test("patients list: arrow keys move between patients", T, () =>
     assert.match(await page.getByTestId("error-banner").innerText(), /not found/);
   }));
 
-test("contract: every IPC command was exercised through the API layer", T, () =>
-  withApp(async ({ page }) => {
-    const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
-    assert.equal(commands.length, 18);
-    const missing = commands.filter((c) => !seen.has(c));
-    assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
-  }));
-
 // ---------------------------------------------------------------- Model screen (issue 14)
 
 /**
@@ -1644,3 +1636,244 @@ test("composer layout: at 1024×700 the record bar, cards and the override form 
     },
     { width: 1024, height: 700 },
   ));
+
+// ---------------------------------------------------------------- issue 14: who decided; audit; pharmacist
+
+/** Reopens the harness as on a first start: `app_info.user` is null until `set_user`. */
+async function firstStart(page) {
+  await page.goto(`${env.origin}/test/harness.html?first-start`);
+  await page.getByTestId("user-form").waitFor();
+}
+
+test("user: on first start the form comes first; set_user gets the typed name and role; the header shows them", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await firstStart(page);
+    const form = page.getByRole("dialog", { name: "Who is using LEADER Rx?" });
+    await form.waitFor();
+    assert.equal(await form.getByTestId("user-name").inputValue(), "arivera", "prefilled with the OS account name");
+    assert.equal(await page.getByTestId("current-user").count(), 0);
+    // Nothing else is open behind it: no screen has asked for data yet.
+    assert.equal(await page.getByTestId("waiting-for-user").count(), 1);
+    assert.equal((await calls("list_patients")).length, 0);
+    assert.equal(await form.getByTestId("user-cancel").count(), 0, "a first start cannot be skipped");
+    assert.deepEqual(await form.locator("fieldset label strong").allInnerTexts(), ["Clinician", "Pharmacist", "Hospital IT"]);
+    await shot("user-first-start");
+
+    await form.getByTestId("user-name").fill("  Dr Jo Bloggs ");
+    await form.getByTestId("user-role-pharmacist").check();
+    await form.getByTestId("user-continue").click();
+    await form.waitFor({ state: "detached" });
+    assert.deepEqual((await calls("set_user")).map((c) => c.args), [{ name: "  Dr Jo Bloggs ", role: "pharmacist" }]);
+    const header = page.getByTestId("current-user");
+    assert.equal(await header.getByTestId("current-user-name").innerText(), "Dr Jo Bloggs");
+    assert.equal(await header.getByTestId("current-user-role").innerText(), "Pharmacist");
+    await page.getByRole("button", { name: "Open DEMO-001 (synthetic)" }).waitFor();
+
+    // "Change user" reopens the form with the current user; Cancel keeps them.
+    await header.getByTestId("change-user").click();
+    const change = page.getByRole("dialog", { name: "Change user" });
+    assert.equal(await change.getByTestId("user-name").inputValue(), "Dr Jo Bloggs");
+    assert.equal(await change.getByTestId("user-role-pharmacist").isChecked(), true);
+    await change.getByTestId("user-cancel").click();
+    await change.waitFor({ state: "detached" });
+    await header.getByTestId("change-user").click();
+    await change.getByTestId("user-name").fill("Ana Rivera");
+    await change.getByTestId("user-role-clinician").check();
+    await change.getByTestId("user-continue").click();
+    await change.waitFor({ state: "detached" });
+    assert.equal(await header.getByTestId("current-user-role").innerText(), "Clinician");
+    assert.deepEqual((await calls("set_user")).at(-1).args, { name: "Ana Rivera", role: "clinician" });
+
+    // The audit log names who set themselves, and the later events carry them.
+    await page.getByTestId("nav-audit").click();
+    const first = page.getByTestId("audit-row").first();
+    await first.waitFor();
+    assert.equal(await first.getAttribute("data-kind"), "user");
+    assert.equal(await first.getByTestId("audit-user").innerText(), "Ana Rivera");
+    assert.equal(await first.getByTestId("audit-role").innerText(), "Clinician");
+  }));
+
+test("user: a name the backend refuses is explained in the form; nothing is set", T, () =>
+  withApp(async ({ page, calls }) => {
+    await firstStart(page);
+    const form = page.getByTestId("user-form");
+    const error = form.getByTestId("user-form-error");
+    // No role yet.
+    await form.getByTestId("user-continue").click();
+    assert.equal(await error.innerText(), "Choose your role.");
+    await form.getByTestId("user-role-clinician").check();
+    // Too long: the service refuses it; the form says so in words.
+    await form.getByTestId("user-name").fill("x".repeat(81));
+    await form.getByTestId("user-continue").click();
+    await error.getByText(/too long/).waitFor();
+    assert.equal(await error.innerText(), "That name is too long: use at most 80 characters.");
+    assert.equal(await error.getAttribute("role"), "alert");
+    assert.equal(await form.getByTestId("user-name").getAttribute("aria-invalid"), "true");
+    assert.equal((await calls("set_user")).length, 1);
+    // Blank: caught before asking the backend.
+    await form.getByTestId("user-name").fill("   ");
+    await form.getByTestId("user-continue").click();
+    await error.getByText(/Enter your name/).waitFor();
+    assert.equal((await calls("set_user")).length, 1);
+    // A store failure: no raw message alone, a next step.
+    await page.evaluate(() => {
+      window.__mock.fail.set_user = { code: "internal", message: "the patient store reported an error (see the log)" };
+    });
+    await form.getByTestId("user-name").fill("Ana Rivera");
+    await form.getByTestId("user-continue").click();
+    await error.getByText(/could not be saved/).waitFor();
+    assert.match(await error.innerText(), /Try again; if it keeps failing, ask hospital IT/);
+    assert.equal(await page.getByTestId("current-user").count(), 0);
+    assert.equal(await form.isVisible(), true);
+    for (const c of await calls("set_user")) assert.doesNotMatch(JSON.stringify(c.args), /invalid args/);
+  }));
+
+test("audit: rows show time, user, role, kind, patient and a summary in drug names with the override reason", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await page.getByTestId("nav-audit").click();
+    await page.getByTestId("audit-count").getByText("7 events").waitFor();
+    const head = await page.getByTestId("audit-table").locator("thead th").allInnerTexts();
+    assert.deepEqual(head, ["#", "Time", "User", "Role", "Kind", "Patient", "Summary"]);
+    const row = (id) => page.locator(`[data-testid=audit-row][data-id="${id}"]`);
+
+    const decision = row(5);
+    assert.equal(await decision.getByTestId("audit-user").innerText(), "Ana Rivera");
+    assert.equal(await decision.getByTestId("audit-role").innerText(), "Clinician");
+    assert.equal(await decision.getByTestId("audit-kind-cell").innerText(), "Decision");
+    assert.match(await decision.getByTestId("audit-patient").innerText(), /^DEMO-001\s+DEMO-001-V3$/);
+    assert.deepEqual(await decision.getByTestId("audit-decision").allInnerTexts(), [
+      "Accepted Blood thinners (antithrombotics): Warfarin PO — override: Benefit outweighs the risk (“New atrial fibrillation; ibuprofen stopped today”)",
+      "Replaced Cholesterol-lowering medicines with Simvastatin",
+      "Accepted Simple painkillers and fever reducers: Paracetamol (acetaminophen) PO",
+      "Rejected Anti-inflammatory painkillers (NSAIDs)",
+    ]);
+    assert.equal(await decision.getByTestId("audit-override").count(), 1);
+    assert.equal(await decision.getByTestId("audit-high").innerText(), "High-severity interactions: Major: Warfarin × Ibuprofen");
+
+    const rec = row(4);
+    assert.equal(await rec.getByTestId("audit-kind-cell").innerText(), "Recommendation");
+    assert.equal(
+      await rec.getByTestId("audit-suggested").innerText(),
+      "Suggested by leader-student-refined: Cholesterol-lowering medicines, Blood thinners (antithrombotics), Simple painkillers and fever reducers (1 below the threshold)",
+    );
+    assert.match(await rec.innerText(), /Withheld by safe mode: Anti-inflammatory painkillers \(NSAIDs\)/);
+    // An older record (`patient`, no titles for some codes): the patient still shows, codes fall back.
+    assert.match(await row(7).getByTestId("audit-patient").innerText(), /DEMO-001/);
+    assert.match(await row(7).getByTestId("audit-suggested").innerText(), /Simple painkillers and fever reducers, Blood thinners/);
+    // Events written before roles: the role is said to be missing, not guessed.
+    assert.equal(await row(1).getByTestId("audit-role").innerText(), "not recorded");
+    assert.equal(await row(2).getByTestId("audit-role").innerText(), "Hospital IT");
+    assert.match(await row(3).getByTestId("audit-summary").innerText(), /First user of this computer: Ana Rivera \(Clinician\)/);
+
+    // The raw payload stays collapsed until asked for.
+    assert.equal(await page.getByTestId("audit-payload").count(), 0);
+    assert.equal(await decision.locator("details").evaluate((d) => d.open), false);
+    await decision.getByTestId("audit-expand").click();
+    assert.match(await decision.getByTestId("audit-payload").innerText(), /"reason": "benefit-outweighs-risk"/);
+    await shot("audit-who");
+
+    // The kind filter offers recommendations, decisions and user changes by name.
+    const options = await page.getByTestId("audit-kind").locator("option").evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+    for (const k of [["recommendation", "Recommendation"], ["decision", "Decision"], ["user", "User set"]])
+      assert.ok(options.some(([v, t]) => v === k[0] && t === k[1]), `the filter offers ${k[0]}`);
+    await page.getByTestId("audit-kind").selectOption("decision");
+    await page.getByTestId("audit-refresh").click();
+    await page.getByTestId("audit-count").getByText("1 event").waitFor();
+    assert.deepEqual((await calls("audit_events")).at(-1).args, { kind: "decision", limit: 50 });
+  }));
+
+test("audit: a decision made now is listed with the current user; the layout holds at 1024×700", T, () =>
+  withApp(
+    async ({ page, shot }) => {
+      await suggestForLatestVisit(page);
+      await page.getByTestId("nav-audit").click();
+      const first = page.getByTestId("audit-row").first();
+      await first.waitFor();
+      assert.equal(await first.getAttribute("data-kind"), "recommendation");
+      assert.equal(await first.getByTestId("audit-user").innerText(), "Ana Rivera");
+      assert.equal(await first.getByTestId("audit-role").innerText(), "Clinician");
+      assert.match(await first.getByTestId("audit-patient").innerText(), /DEMO-001/);
+      assert.match(await first.getByTestId("audit-suggested").innerText(), /^Suggested by /);
+      await page.locator('[data-testid=audit-row][data-id="5"]').getByTestId("audit-expand").click();
+      const report = await page.evaluate(() => {
+        const problems = [];
+        const doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`page scrolls sideways: ${doc.scrollWidth} > ${doc.clientWidth}`);
+        const box = document.querySelector("[data-testid=audit-table]").parentElement.getBoundingClientRect();
+        const main = document.querySelector("main").getBoundingClientRect();
+        if (box.right > main.right + 1) problems.push("the table's box leaves the screen");
+        for (const pre of document.querySelectorAll("[data-testid=audit-payload]")) {
+          const cell = pre.closest("td").getBoundingClientRect();
+          const r = pre.getBoundingClientRect();
+          if (r.right > cell.right + 1) problems.push("the raw payload leaves its cell");
+        }
+        return problems;
+      });
+      assert.deepEqual(report, []);
+      await shot("audit-1024x700");
+    },
+    { width: 1024, height: 700 },
+  ));
+
+test("pharmacist: duplicate therapy is its own kind; the sources name it; errors in words; stale results marked", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await page.getByTestId("nav-pharmacist").click();
+    const coverage = page.getByTestId("ddi-coverage");
+    await coverage.waitFor();
+    assert.match(
+      await coverage.innerText(),
+      /Checked against 585 rules from 2 sources: .*; and duplicate therapy \(two drugs of one of 18 therapeutic classes, leader-duplicate-therapy, loaded 2026-11-30\)\./,
+    );
+    await page.getByTestId("paste-codes").fill("ATC:B01AA03 ATC:B01AF02");
+    await page.getByTestId("add-pasted").click();
+    await page.getByTestId("check").click();
+    const cell = page.locator('[data-testid=ddi-cell][data-a="ATC:B01AA03"][data-b="ATC:B01AF02"]');
+    await cell.waitFor();
+    assert.equal(await cell.getAttribute("data-kind"), "duplicate_therapy");
+    assert.equal(await cell.getAttribute("data-severity"), "major");
+    assert.match(await cell.innerText(), /Major\s+duplicate/);
+    assert.match(await cell.getAttribute("aria-label"), /^Duplicate therapy: both are anticoagulants \(major\): Warfarin and Apixaban\./);
+    assert.equal(
+      await page.getByTestId("check-status").innerText(),
+      "1 duplicate therapy and 0 interacting pairs among 2 drugs; 0 with a stated severity.",
+    );
+    assert.deepEqual(await page.getByTestId("duplicate-item").allInnerTexts(), [
+      "Duplicate therapy: both are anticoagulants: Warfarin and Apixaban (major)",
+    ]);
+    const card = page.getByTestId("findings").locator("[data-testid=finding][data-kind=duplicate_therapy]");
+    assert.equal(await card.count(), 1);
+    await cell.click();
+    assert.match(await page.getByTestId("cell-details").innerText(), /Selected pair: duplicate therapy: both are anticoagulants/);
+    await shot("pharmacist-duplicate");
+
+    // The list changes: the results say they are for the previous list.
+    assert.equal(await page.getByTestId("check-results").getAttribute("data-stale"), "false");
+    await page.getByTestId("paste-codes").fill("ATC:M01AE01");
+    await page.getByTestId("add-pasted").click();
+    await page.getByTestId("stale-results").waitFor();
+    assert.equal(await page.getByTestId("check-results").getAttribute("data-stale"), "true");
+    await page.getByTestId("stale-results").getByRole("button", { name: "Check again" }).click();
+    await page.locator('[data-testid=check-results][data-stale="false"]').waitFor();
+    assert.deepEqual((await calls("check_interactions")).at(-1).args.codes, ["ATC:B01AA03", "ATC:B01AF02", "ATC:M01AE01"]);
+
+    // The IPC layer's wording never reaches the pharmacist.
+    await page.evaluate(() => {
+      window.__mock.fail.check_interactions = {
+        code: "invalid_input",
+        message: "invalid args `codes` for command `check_interactions`: invalid type: integer, expected a string",
+      };
+    });
+    await page.getByTestId("check").click();
+    const banner = page.getByTestId("error-banner");
+    await banner.waitFor();
+    assert.doesNotMatch(await banner.innerText(), /invalid args|command/);
+    assert.match(await banner.innerText(), /not drug codes this check understands .* Remove them and check again\./);
+  }));
+
+test("contract: every IPC command was exercised through the API layer", T, () =>
+  withApp(async ({ page }) => {
+    const commands = await page.evaluate(async () => (await import("/src/api.ts")).COMMANDS);
+    assert.equal(commands.length, 19);
+    const missing = commands.filter((c) => !seen.has(c));
+    assert.deepEqual(missing, [], `commands no test used: ${missing.join(", ")}`);
+  }));

@@ -1,29 +1,181 @@
-// Audit: the hash chain's status, then a read-only list of audit events, filtered by kind,
-// payload as pretty JSON.
+// Audit: the hash chain's status, then a read-only list of audit events, filtered by kind: who
+// (user and role), when, which patient and a readable summary (drug names from the entry's
+// titles), the raw payload collapsed under each.
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { auditEvents, auditVerify } from "../api";
 import { ErrorBanner } from "../components";
-import { isRecord, plural } from "../format";
-import type { AuditEvent } from "../bindings/AuditEvent";
+import { SEVERITY_LABEL, isRecord, nameOf, plural } from "../format";
+import { USER_ROLE_LABEL } from "../user/UserForm";
+import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditVerification } from "../bindings/AuditVerification";
 import type { IpcError } from "../bindings/IpcError";
+import type { OverrideReason } from "../bindings/OverrideReason";
+import type { Severity } from "../bindings/Severity";
+import type { Titles } from "../format";
 
-const KNOWN_KINDS = ["recommendation", "decision", "import", "import-ddi", "model-install", "model-rollback", "backup"];
+/** The kinds the filter always offers (others appear once the list holds them). */
+const KIND_LABEL: Record<string, string> = {
+  recommendation: "Recommendation",
+  decision: "Decision",
+  user: "User set",
+  import: "Import",
+  "import-ddi": "Interaction import",
+  "import-atc-map": "ATC map import",
+  "model-install": "Model install",
+  "model-rollback": "Model rollback",
+  "model-refused": "Model refused",
+  backup: "Backup",
+};
+const kindLabel = (k: string) => KIND_LABEL[k] ?? k;
 
-function summary(e: AuditEvent): string {
+export const OVERRIDE_REASON_LABEL: Record<OverrideReason, string> = {
+  "benefit-outweighs-risk": "Benefit outweighs the risk",
+  "will-monitor": "Will monitor or adjust the dose",
+  "tolerated-before": "Patient has tolerated the combination before",
+  "not-applicable": "Alert does not apply to this patient",
+  other: "Other (explain)",
+};
+
+const HIGH: Severity[] = ["contraindicated", "major"];
+
+const str = (x: unknown): string | null => (typeof x === "string" && x ? x : null);
+const list = (x: unknown): Record<string, unknown>[] => (Array.isArray(x) ? x.filter(isRecord) : []);
+
+/** "Major: Warfarin × Ibuprofen" for each contraindicated or major finding of `x`. */
+function highFindings(x: unknown, titles: Titles): string[] {
+  return list(x)
+    .filter((f) => HIGH.includes(f.severity as Severity) && f.certainty !== "class")
+    .map((f) => `${SEVERITY_LABEL[f.severity as Severity]}: ${nameOf(String(f.a), titles)} × ${nameOf(String(f.b), titles)}`);
+}
+
+function Line({ label, children, testid }: { label: string; children: ComponentChildren; testid?: string }) {
+  return (
+    <li data-testid={testid}>
+      <span class="field-label">{label}</span> {children}
+    </li>
+  );
+}
+
+function recommendationSummary(p: Record<string, unknown>, titles: Titles): ComponentChildren[] {
+  const sugg = list(p.suggestions);
+  const names = (status: string) =>
+    sugg.filter((s) => s.status === status).map((s) => nameOf(String(s.medication), titles));
+  const suggested = names("suggested");
+  const withheld = names("withheld_interaction");
+  const below = names("below_threshold").length;
+  const model = isRecord(p.model) ? str(p.model.id) : null;
+  const out: ComponentChildren[] = [
+    <Line key="s" label={model ? `Suggested by ${model}:` : "Suggested:"} testid="audit-suggested">
+      {p.withheld_for_coverage === true
+        ? "nothing (the model knew too little of the visit)"
+        : suggested.length
+          ? suggested.join(", ")
+          : "nothing above the threshold"}
+      {below ? <span class="muted"> ({below} below the threshold)</span> : null}
+    </Line>,
+  ];
+  if (withheld.length)
+    out.push(
+      <Line key="w" label="Withheld by safe mode:">
+        {withheld.join(", ")}
+      </Line>,
+    );
+  const high = highFindings(p.interactions, titles);
+  if (high.length)
+    out.push(
+      <Line key="h" label="High-severity warnings shown:" testid="audit-high">
+        {high.join("; ")}
+      </Line>,
+    );
+  return out;
+}
+
+function decisionSummary(p: Record<string, unknown>, titles: Titles): ComponentChildren[] {
+  const out: ComponentChildren[] = list(p.decisions).map((d, i) => {
+    const med = nameOf(String(d.medication), titles);
+    const choice = isRecord(d.choice) ? d.choice : null;
+    const o = isRecord(d.override_reason) ? d.override_reason : null;
+    const reason = o ? (OVERRIDE_REASON_LABEL[o.reason as OverrideReason] ?? String(o.reason)) : null;
+    const comment = o ? str(o.comment) : null;
+    let what: ComponentChildren;
+    if (d.action === "reject") what = <><strong>Rejected</strong> {med}</>;
+    else if (d.action === "replace")
+      what = (
+        <>
+          <strong>Replaced</strong> {med} with <strong>{nameOf(String(d.replacement), titles)}</strong>
+        </>
+      );
+    else if (choice?.kind === "drug")
+      what = (
+        <>
+          <strong>Accepted</strong> {med}: <strong>{nameOf(String(choice.drug), titles)}</strong>
+          {str(choice.route) ? ` ${String(choice.route)}` : ""}
+        </>
+      );
+    else what = <><strong>Accepted</strong> {med} (class only, no ingredient chosen)</>;
+    return (
+      <li key={i} data-testid="audit-decision" data-action={String(d.action)}>
+        {what}
+        {reason ? (
+          <span class="audit-override" data-testid="audit-override">
+            {" "}
+            — override: {reason}
+            {comment ? ` (“${comment}”)` : ""}
+          </span>
+        ) : null}
+      </li>
+    );
+  });
+  const high = highFindings(p.interactions, titles);
+  if (high.length)
+    out.push(
+      <Line key="h" label="High-severity interactions:" testid="audit-high">
+        {high.join("; ")}
+      </Line>,
+    );
+  if (p.safe_mode === true) out.push(<Line key="m" label="Safe mode:">on</Line>);
+  const note = str(p.note);
+  if (note)
+    out.push(
+      <Line key="n" label="Note:">
+        {note}
+      </Line>,
+    );
+  return out;
+}
+
+/** A readable summary of the event: drug names, not codes, wherever the entry has them. */
+function summary(e: AuditEntry): ComponentChildren[] {
   const p = e.payload;
-  if (!isRecord(p)) return "";
+  if (!isRecord(p)) return [];
+  if (e.kind === "recommendation") return recommendationSummary(p, e.titles);
+  if (e.kind === "decision") return decisionSummary(p, e.titles);
+  if (e.kind === "user") {
+    const role = USER_ROLE_LABEL[p.role as keyof typeof USER_ROLE_LABEL] ?? String(p.role);
+    return [
+      <Line key="u" label={p.first === true ? "First user of this computer:" : "User changed to:"}>
+        {String(p.name)} ({role})
+      </Line>,
+    ];
+  }
   const parts: string[] = [];
-  for (const k of ["patient", "admission", "candidate", "source", "file", "reason"]) {
+  for (const k of ["candidate", "source", "file", "reason"]) {
     const v = p[k];
     if (typeof v === "string" || typeof v === "number") parts.push(`${k}: ${v}`);
   }
+  for (const k of ["patients", "visits", "prescriptions", "pairs"])
+    if (typeof p[k] === "number") parts.push(`${p[k]} ${k}`);
   const m = p.model;
   if (isRecord(m) && typeof m.id === "string") parts.push(`model: ${m.id}`);
-  if (Array.isArray(p.suggestions)) parts.push(plural(p.suggestions.length, "suggestion"));
-  if (Array.isArray(p.decisions)) parts.push(plural(p.decisions.length, "decision"));
-  return parts.join(" · ");
+  return parts.length ? [<li key="g">{parts.join(" · ")}</li>] : [];
+}
+
+/** The patient (and visit) the event is about; older records name them `patient`/`admission`. */
+function patientOf(e: AuditEntry): { patient: string | null; visit: string | null } {
+  const p = isRecord(e.payload) ? e.payload : {};
+  return { patient: e.patient_id ?? str(p.patient), visit: str(p.admission_id) ?? str(p.admission) };
 }
 
 /** The audit log's hash chain: intact (with the count) or the first broken event. */
@@ -75,7 +227,7 @@ function ChainStatus(props: { chain: AuditVerification | null; error: IpcError |
 export function Audit() {
   const [kind, setKind] = useState("");
   const [limit, setLimit] = useState(50);
-  const [rows, setRows] = useState<AuditEvent[] | null>(null);
+  const [rows, setRows] = useState<AuditEntry[] | null>(null);
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [error, setError] = useState<IpcError | null>(null);
 
@@ -105,21 +257,24 @@ export function Audit() {
     void verify();
   }, []);
 
-  const toggle = (id: number) =>
+  const setOpenTo = (id: number, on: boolean) =>
     setOpen((old) => {
+      if (old.has(id) === on) return old;
       const s = new Set(old);
-      if (s.has(id)) s.delete(id);
-      else s.add(id);
+      if (on) s.add(id);
+      else s.delete(id);
       return s;
     });
 
-  const kinds = Array.from(new Set([...KNOWN_KINDS, ...(rows ?? []).map((r) => r.kind)]));
+  const kinds = Array.from(new Set([...Object.keys(KIND_LABEL), ...(rows ?? []).map((r) => r.kind)]));
   return (
     <section class="screen" aria-labelledby="audit-h">
       <h1 id="audit-h" tabIndex={-1}>
         Audit
       </h1>
-      <p class="muted">Read-only record of recommendations, decisions, imports and model changes.</p>
+      <p class="muted">
+        Read-only record of who did what: recommendations, decisions, users, imports and model changes.
+      </p>
       <ChainStatus chain={chain} error={chainError} onVerify={() => void verify()} />
       <form
         class="row panel"
@@ -134,7 +289,7 @@ export function Audit() {
             <option value="">All kinds</option>
             {kinds.map((k) => (
               <option key={k} value={k}>
-                {k}
+                {kindLabel(k)}
               </option>
             ))}
           </select>
@@ -161,52 +316,58 @@ export function Audit() {
       </p>
       {rows ? (
         <div class="table-scroll">
-          <table class="data-table" data-testid="audit-table">
+          <table class="data-table audit-table" data-testid="audit-table">
             <thead>
               <tr>
                 <th scope="col">#</th>
-                <th scope="col">At</th>
-                <th scope="col">Actor</th>
+                <th scope="col">Time</th>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
                 <th scope="col">Kind</th>
+                <th scope="col">Patient</th>
                 <th scope="col">Summary</th>
-                <th scope="col">Payload</th>
               </tr>
             </thead>
             <tbody>
-              {rows.flatMap((e) => {
+              {rows.map((e) => {
                 const isOpen = open.has(e.id);
-                const out = [
-                  <tr key={e.id} data-testid="audit-row" data-id={e.id}>
+                const { patient, visit } = patientOf(e);
+                const lines = summary(e);
+                const [day, time] = e.at.split(" ");
+                return (
+                  <tr key={e.id} data-testid="audit-row" data-id={e.id} data-kind={e.kind}>
                     <td>{e.id}</td>
-                    <td class="nowrap">{e.at}</td>
-                    <td>{e.actor}</td>
-                    <td>{e.kind}</td>
-                    <td class="small">{summary(e)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        class="secondary small"
-                        aria-expanded={isOpen}
-                        aria-controls={isOpen ? `audit-payload-${e.id}` : undefined}
-                        onClick={() => toggle(e.id)}
-                        data-testid="audit-expand"
-                      >
-                        {isOpen ? "Hide" : "Show"} <span class="sr-only">payload of event {e.id}</span>
-                      </button>
+                    <td data-testid="audit-at">
+                      <span class="nowrap">{day}</span> <span class="nowrap">{time}</span>
                     </td>
-                  </tr>,
-                ];
-                if (isOpen)
-                  out.push(
-                    <tr key={`${e.id}-payload`} class="payload-row" id={`audit-payload-${e.id}`}>
-                      <td colSpan={6}>
-                        <pre class="json" data-testid="audit-payload" tabIndex={0} aria-label={`Payload of event ${e.id}`}>
-                          {JSON.stringify(e.payload, null, 2)}
-                        </pre>
-                      </td>
-                    </tr>,
-                  );
-                return out;
+                    <td data-testid="audit-user">{e.user}</td>
+                    <td data-testid="audit-role">
+                      {e.role ? USER_ROLE_LABEL[e.role] : <span class="muted small">not recorded</span>}
+                    </td>
+                    <td data-testid="audit-kind-cell">{kindLabel(e.kind)}</td>
+                    <td data-testid="audit-patient">
+                      {patient ?? <span class="muted">—</span>}
+                      {visit ? <span class="small muted audit-visit">{visit}</span> : null}
+                    </td>
+                    <td class="audit-summary" data-testid="audit-summary">
+                      {lines.length ? <ul class="audit-lines">{lines}</ul> : null}
+                      <details
+                        class="audit-raw"
+                        open={isOpen}
+                        onToggle={(ev) => setOpenTo(e.id, (ev.currentTarget as HTMLDetailsElement).open)}
+                      >
+                        <summary data-testid="audit-expand" aria-expanded={isOpen}>
+                          Raw payload <span class="sr-only">of event {e.id}</span>
+                        </summary>
+                        {isOpen ? (
+                          <pre class="json" data-testid="audit-payload" tabIndex={0} aria-label={`Payload of event ${e.id}`}>
+                            {JSON.stringify(e.payload, null, 2)}
+                          </pre>
+                        ) : null}
+                      </details>
+                    </td>
+                  </tr>
+                );
               })}
             </tbody>
           </table>

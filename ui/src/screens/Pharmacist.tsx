@@ -1,5 +1,7 @@
 // Pharmacist check: any list of drugs → `check_interactions` → a drugs × drugs matrix
 // coloured by the worst severity, with each cell opening its findings, and the full list.
+// Duplicate therapy (two drugs of one therapeutic class) is its own kind of finding, named as
+// such in the matrix and the status line. Results are marked stale once the list changes.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { checkInteractions, ddiSources } from "../api";
@@ -15,6 +17,37 @@ import type { IpcError } from "../bindings/IpcError";
 import type { Titles } from "../format";
 
 const pairKey = (a: Code, b: Code) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+const isDuplicateTherapy = (f: Finding) => f.kind === "duplicate_therapy";
+const duplicateLabel = (f: Finding) => `Duplicate therapy: both are ${f.duplicate_class ?? "of one therapeutic class"}`;
+
+/** A failed check or sources read, as a sentence for the pharmacist (never the IPC layer's wording). */
+function personError(e: IpcError, what: "check" | "sources"): IpcError {
+  if (what === "sources")
+    return {
+      code: e.code,
+      message:
+        "The list of interaction sources could not be read, so what this check covers is unknown. " +
+        "Restart the app; if it keeps failing, ask hospital IT (the details are in the application log).",
+    };
+  if (e.code === "invalid_input")
+    return {
+      code: e.code,
+      message:
+        "Some entries in the list are not drug codes this check understands (it expects ATC codes such as " +
+        "ATC:B01AA03). Remove them and check again.",
+    };
+  if (e.code === "busy")
+    return { code: e.code, message: "The app is busy with another task. Check again in a moment." };
+  return {
+    code: e.code,
+    message:
+      "The interaction check could not run. Try again; if it keeps failing, ask hospital IT " +
+      "(the details are in the application log).",
+  };
+}
+
+const sameList = (a: Code[], b: Code[]) => a.length === b.length && a.every((c) => b.includes(c));
 
 function Matrix({
   codes,
@@ -38,8 +71,9 @@ function Matrix({
     <div class="table-scroll">
       <table class="ddi-matrix" data-testid="ddi-matrix">
         <caption>
-          Worst interaction severity for each pair; choose a cell for the details. "no rule" means the loaded sources
-          hold no rule for the pair, not that the combination is safe.
+          Worst interaction severity for each pair ("duplicate": both drugs are of one therapeutic class); choose a
+          cell for the details. "no rule" means the loaded sources hold no rule for the pair, not that the combination
+          is safe.
         </caption>
         <thead>
           <tr>
@@ -77,14 +111,19 @@ function Matrix({
                     </td>
                   );
                 const sev = worstSeverity(fs.map((f) => f.severity))!;
+                const dup = fs.find(isDuplicateTherapy);
                 // Only class-level matches (a class, not a drug, on one side): "possible",
                 // never styled with the rule's severity.
-                const possible = fs.every((f) => f.certainty === "class");
+                const possible = !dup && fs.every((f) => f.certainty === "class");
+                const pair = `${nameOf(r, titles)} and ${nameOf(c, titles)}`;
                 const label = possible
                   ? `Possible: some drugs of ${nameOf(r, titles)} or ${nameOf(c, titles)} interact. Show details.`
-                  : `${SEVERITY_LABEL[sev]}: ${nameOf(r, titles)} and ${nameOf(c, titles)}. Show details.`;
+                  : dup
+                    ? `${duplicateLabel(dup)} (${SEVERITY_LABEL[sev].toLowerCase()}): ${pair}` +
+                      `${fs.length > 1 ? ", and an interaction" : ""}. Show details.`
+                    : `${SEVERITY_LABEL[sev]}: ${pair}. Show details.`;
                 return (
-                  <td key={c} class={possible ? "cell cell-possible" : `cell sev-${sev}`}>
+                  <td key={c} class={possible ? "cell cell-possible" : `cell sev-${sev}${dup ? " cell-duplicate" : ""}`}>
                     <button
                       type="button"
                       class="cell-button"
@@ -92,12 +131,15 @@ function Matrix({
                       data-a={r}
                       data-b={c}
                       data-severity={possible ? "possible" : sev}
+                      data-kind={dup ? "duplicate_therapy" : "interaction"}
                       aria-pressed={selected === k}
                       aria-label={label}
+                      title={dup ? duplicateLabel(dup) : undefined}
                       onClick={() => onSelect(k)}
                     >
                       {!possible && <SeverityIcon severity={sev} />}
                       <span class="cell-text">{possible ? "possible" : SEVERITY_LABEL[sev]}</span>
+                      {dup ? <span class="cell-kind">duplicate</span> : null}
                     </button>
                   </td>
                 );
@@ -126,7 +168,7 @@ export function Pharmacist() {
   useEffect(() => {
     ddiSources()
       .then(setSources)
-      .catch((e: IpcError) => setError(e));
+      .catch((e: IpcError) => setError(personError(e, "sources")));
   }, []);
 
   const add = (list: Code[]) => setCodes((old) => [...old, ...list.filter((c) => !old.includes(c))]);
@@ -158,13 +200,16 @@ export function Pharmacist() {
       setCheck(res);
       setCheckedCodes(codes);
       setTitles((t) => ({ ...t, ...res.titles }));
-      const graded = res.findings.filter((f) => f.severity !== "unknown").length;
+      const interactions = res.findings.filter((f) => !isDuplicateTherapy(f));
+      const duplicates = res.findings.length - interactions.length;
+      const graded = interactions.filter((f) => f.severity !== "unknown").length;
       setStatus(
-        `${plural(res.findings.length, "interacting pair")} among ${plural(codes.length, "drug")}; ` +
+        (duplicates ? `${plural(duplicates, "duplicate therapy", "duplicate therapies")} and ` : "") +
+          `${plural(interactions.length, "interacting pair")} among ${plural(codes.length, "drug")}; ` +
           `${graded} with a stated severity.`,
       );
     } catch (e) {
-      setError(e as IpcError);
+      setError(personError(e as IpcError, "check"));
       setStatus("");
     } finally {
       setBusy(false);
@@ -172,6 +217,8 @@ export function Pharmacist() {
   };
 
   const selectedFindings = check && selected ? check.findings.filter((f) => pairKey(f.a, f.b) === selected) : [];
+  // The results stand for the list they were checked for; once it changes they are marked.
+  const stale = check !== null && !sameList(codes, checkedCodes);
   const allTitles = { ...titles, ...(check?.titles ?? {}) };
   return (
     <section class="screen" aria-labelledby="pharm-h">
@@ -240,18 +287,36 @@ export function Pharmacist() {
         {status}
       </p>
       {check ? (
-        <div class="results" data-testid="check-results">
+        <div class={stale ? "results stale" : "results"} data-testid="check-results" data-stale={stale ? "true" : "false"}>
+          {stale ? (
+            <p class="banner banner-warn" role="status" data-testid="stale-results">
+              The list of drugs has changed since this check: the results below are for the previous list.{" "}
+              <button type="button" class="secondary small" onClick={() => void run()} disabled={busy}>
+                Check again
+              </button>
+            </p>
+          ) : null}
           <Matrix codes={checkedCodes} check={check} titles={allTitles} selected={selected} onSelect={setSelected} />
           <div aria-live="polite" data-testid="cell-details">
             {selectedFindings.map((f) => (
-              <div key={`${f.a}|${f.b}`} class="cell-details">
-                <h2 class="h3">Selected pair</h2>
+              <div key={`${f.a}|${f.b}|${f.kind}`} class="cell-details" data-kind={f.kind}>
+                <h2 class="h3">{isDuplicateTherapy(f) ? `Selected pair: ${duplicateLabel(f).toLowerCase()}` : "Selected pair"}</h2>
                 <FindingCard finding={f} titles={allTitles} />
               </div>
             ))}
           </div>
           <section aria-labelledby="findings-h">
             <h2 id="findings-h">All findings</h2>
+            {check.findings.some(isDuplicateTherapy) ? (
+              <ul class="duplicate-summary" data-testid="duplicate-summary">
+                {check.findings.filter(isDuplicateTherapy).map((f) => (
+                  <li key={`${f.a}|${f.b}`} data-testid="duplicate-item">
+                    <strong>{duplicateLabel(f)}</strong>: {nameOf(f.a, allTitles)} and {nameOf(f.b, allTitles)} (
+                    {SEVERITY_LABEL[f.severity].toLowerCase()})
+                  </li>
+                ))}
+              </ul>
+            ) : null}
             <FindingsList findings={check.findings} titles={allTitles} testid="findings" idPrefix="check" />
           </section>
         </div>
@@ -260,22 +325,39 @@ export function Pharmacist() {
   );
 }
 
+/** The source that lists duplicate-therapy classes rather than interacting pairs. */
+const DUPLICATE_SOURCE = "leader-duplicate-therapy";
+
 /** What the loaded interaction sources cover: an empty result means "no rule here", never "safe". */
 function SourcesCoverage({ sources }: { sources: DdiSource[] | null }) {
   if (sources === null) return null;
-  const total = sources.reduce((n, s) => n + s.pairs, 0);
+  const pairs = sources.filter((s) => s.name !== DUPLICATE_SOURCE);
+  const dup = sources.find((s) => s.name === DUPLICATE_SOURCE);
+  const total = pairs.reduce((n, s) => n + s.pairs, 0);
+  const duplicates = dup ? (
+    <span data-testid="ddi-source-duplicates" title={dup.description}>
+      {pairs.length ? "; and " : ""}
+      <strong>duplicate therapy</strong> (two drugs of one of {plural(dup.pairs, "therapeutic class", "therapeutic classes")},{" "}
+      {dup.name}, loaded {dup.loaded_at.slice(0, 10)})
+    </span>
+  ) : null;
   return (
     <div class="banner banner-info small" data-testid="ddi-coverage">
-      {sources.length ? (
+      {pairs.length ? (
         <>
-          Checked against {plural(total, "rule")} from {plural(sources.length, "source")}:{" "}
-          {sources.map((s, i) => (
+          Checked against {plural(total, "rule")} from {plural(pairs.length, "source")}:{" "}
+          {pairs.map((s, i) => (
             <span key={s.name} data-testid="ddi-source">
               {i ? "; " : ""}
               <strong>{s.name}</strong> ({plural(s.pairs, "rule")}, loaded {s.loaded_at.slice(0, 10)})
             </span>
           ))}
-          . A pair without a rule in these sources is not proof that the combination is safe.
+          {duplicates}. A pair without a rule in these sources is not proof that the combination is safe.
+        </>
+      ) : dup ? (
+        <>
+          No interaction source is loaded: only {duplicates} can be flagged, no interaction. This is not proof that
+          any combination is safe.
         </>
       ) : (
         <>No interaction source is loaded: no pair can be flagged. This is not proof that any combination is safe.</>
