@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use leader_core::Code;
 use leader_service::app::{
-    App, AppInfo, CodeKind, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError, IpcResult,
-    ProgressEvent, RecommendRequest,
+    App, AppInfo, AuditEntry, CodeKind, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck, IpcError,
+    IpcResult, ProgressEvent, RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
 use leader_service::refine::RefineProgress;
-use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary};
+use leader_store::{CodeHit, PatientRecord, PatientSummary};
 use leader_store::{ImportSummary, Progress};
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -91,8 +91,18 @@ async fn confirm_install(app: Shared<'_>, candidate: String, force: bool) -> Ipc
 }
 
 #[tauri::command]
-async fn audit_events(app: Shared<'_>, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {
+async fn audit_events(app: Shared<'_>, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEntry>> {
     app.audit_events(kind, limit).await
+}
+
+/// Sets who is using the app (name and role); every later audit event carries them.
+#[tauri::command]
+async fn set_user(
+    app: Shared<'_>,
+    name: String,
+    role: leader_core::user::UserRole,
+) -> IpcResult<leader_core::user::User> {
+    app.set_user(&name, role).await
 }
 
 #[tauri::command]
@@ -220,7 +230,11 @@ fn main() {
             let path = db_path(&handle)?;
             // First run: creates the store, seeds the synthetic demo cohort; the bundled
             // student is used until another model is installed.
-            let app = tauri::async_runtime::block_on(App::open(&path, leader_infer::SessionOptions::default()))?;
+            let app = tauri::async_runtime::block_on(async {
+                let app = App::open(&path, leader_infer::SessionOptions::default()).await?;
+                app.for_desktop().await?;
+                Ok::<_, IpcError>(app)
+            })?;
             tauri_app.manage(Arc::new(app));
             Ok(())
         })
@@ -240,6 +254,7 @@ fn main() {
             confirm_install,
             audit_events,
             audit_verify,
+            set_user,
             start_refine,
             start_import,
             export_fhir,

@@ -506,17 +506,14 @@ fn drafts(state: &Shared, request: &HookRequest) -> Result<(Vec<Code>, usize), R
 }
 
 fn override_reasons() -> Vec<Coding> {
-    let c = |code: &str, display: &str| Coding {
-        system: "urn:leader-rx:override-reason".into(),
-        code: code.into(),
-        display: display.into(),
-    };
-    vec![
-        c("benefit-outweighs-risk", "Benefit outweighs the risk"),
-        c("will-monitor", "Will monitor or adjust the dose"),
-        c("tolerated-before", "Patient has tolerated the combination before"),
-        c("not-applicable", "Alert does not apply to this patient"),
-    ]
+    leader_service::app::OverrideReason::LISTED
+        .iter()
+        .map(|r| Coding {
+            system: "urn:leader-rx:override-reason".into(),
+            code: r.code().into(),
+            display: r.display().into(),
+        })
+        .collect()
 }
 
 fn indicator(s: Severity) -> &'static str {

@@ -232,7 +232,7 @@ async fn backup(cfg: &Resolved, a: &BackupArgs) -> Result<()> {
     let summary = store.backup(&a.file, a.force).await?;
     store
         .append_audit(
-            &leader_service::models::actor(),
+            &leader_store::actor::current_actor(),
             "backup",
             &serde_json::json!({
                 "bytes": summary.bytes,

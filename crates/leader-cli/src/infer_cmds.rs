@@ -280,7 +280,12 @@ fn print_alert_burden(w: &mut String, b: &leader_service::quality::AlertBurden) 
         "moderate",
         "unknown"
     );
-    for (name, c) in [("screened as classes (before)", &b.before), ("screened as candidates (now)", &b.after)] {
+    for (name, c) in [
+        ("screened as classes (before)", &b.before),
+        ("screened as candidates (now)", &b.after),
+        ("visits' own orders", &b.orders),
+        ("  without duplicate therapy", &b.orders_without_duplicate_therapy),
+    ] {
         let sev = |k: &str| c.per_visit_by_severity.get(k).copied().unwrap_or(0.0);
         outln!(
             w,
@@ -293,6 +298,12 @@ fn print_alert_burden(w: &mut String, b: &leader_service::quality::AlertBurden) 
             sev("unknown")
         );
     }
+    outln!(
+        w,
+        "duplicate therapy among the visits' own orders: {} findings ({:.2} per visit)",
+        b.orders.duplicate_therapy,
+        b.orders.duplicate_therapy as f64 / b.visits.max(1) as f64
+    );
     outln!(
         w,
         "curated contraindicated/major pairs formed by the concrete drugs: {}, shown: {} ({:.1}%)",

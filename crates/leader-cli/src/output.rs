@@ -395,6 +395,9 @@ pub fn print_finding(w: &mut String, f: &Finding, title: impl Fn(&Code) -> Strin
         leader_core::ddi::Certainty::Drug => "drug-level",
         leader_core::ddi::Certainty::Class => "class-level: some drugs of the class",
     };
+    if let Some(class) = &f.duplicate_class {
+        outln!(w, "  DUPLICATE THERAPY: both are {class}");
+    }
     outln!(
         w,
         "  {:<15} {} {} ({}) x {} {} ({})  [{level}]",

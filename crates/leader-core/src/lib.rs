@@ -27,6 +27,7 @@ pub mod patient;
 pub mod prompt;
 pub mod split;
 pub mod time;
+pub mod user;
 pub mod vocab;
 
 pub use code::{Code, CodeError, CodeKind, CodeSystem};

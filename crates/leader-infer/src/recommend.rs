@@ -509,6 +509,8 @@ mod tests {
             severity: Severity::Major,
             certainty,
             rules: vec![],
+            kind: leader_core::ddi::FindingKind::Interaction,
+            duplicate_class: None,
         }
     }
 

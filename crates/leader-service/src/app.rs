@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use leader_core::Code;
 use leader_core::ddi::{Finding, Role};
+use leader_core::user::{User, UserRole};
 use leader_infer::registry::{ModelRegistry, Pointer};
 use leader_infer::runtime::SessionOptions;
 use leader_infer::teacher::Teacher;
 use leader_infer::{Engine, InferError};
-use leader_store::{AuditEvent, CodeHit, PatientRecord, PatientSummary, Stats};
+use leader_store::{CodeHit, PatientRecord, PatientSummary, Stats};
 use leader_store::{ImportError, ImportSummary, MimicVersion, Progress, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -157,6 +158,10 @@ pub struct ModelSummary {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
     pub version: String,
+    /// Who is using the app (`None` until chosen on first start).
+    pub user: Option<User>,
+    /// The name the first-start form proposes: the OS account name.
+    pub default_user_name: String,
     pub db_path: String,
     pub stats: Stats,
     pub model: Option<ModelSummary>,
@@ -187,6 +192,80 @@ pub struct ItemDecision {
     /// For an accepted suggestion: what the prescriber chose to order (absent: the class).
     #[serde(default)]
     pub choice: Option<Choice>,
+    /// Why a high-severity warning was overridden: required to accept or order a drug in a
+    /// contraindicated or major finding, or a suggestion safe mode withheld.
+    #[serde(default)]
+    pub override_reason: Option<Override>,
+}
+
+/// An override of a high-severity warning: a reason from the short list and, for
+/// `other` (required) or any reason (optional), the prescriber's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Override {
+    pub reason: OverrideReason,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// The longest override comment accepted (characters).
+pub const MAX_OVERRIDE_COMMENT: usize = 500;
+
+/// The short list of override reasons, as EHRs offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverrideReason {
+    BenefitOutweighsRisk,
+    WillMonitor,
+    ToleratedBefore,
+    NotApplicable,
+    /// Explained in the comment (required).
+    Other,
+}
+
+impl OverrideReason {
+    /// The listed reasons (without `other`), in the order offered.
+    pub const LISTED: [OverrideReason; 4] = [
+        OverrideReason::BenefitOutweighsRisk,
+        OverrideReason::WillMonitor,
+        OverrideReason::ToleratedBefore,
+        OverrideReason::NotApplicable,
+    ];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            OverrideReason::BenefitOutweighsRisk => "benefit-outweighs-risk",
+            OverrideReason::WillMonitor => "will-monitor",
+            OverrideReason::ToleratedBefore => "tolerated-before",
+            OverrideReason::NotApplicable => "not-applicable",
+            OverrideReason::Other => "other",
+        }
+    }
+
+    pub const fn display(self) -> &'static str {
+        match self {
+            OverrideReason::BenefitOutweighsRisk => "Benefit outweighs the risk",
+            OverrideReason::WillMonitor => "Will monitor or adjust the dose",
+            OverrideReason::ToleratedBefore => "Patient has tolerated the combination before",
+            OverrideReason::NotApplicable => "Alert does not apply to this patient",
+            OverrideReason::Other => "Other (explain)",
+        }
+    }
+}
+
+impl Override {
+    fn check(&self) -> IpcResult<()> {
+        let comment = self.comment.as_deref().map(str::trim).unwrap_or("");
+        if self.reason == OverrideReason::Other && comment.is_empty() {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "an override for another reason needs its explanation"));
+        }
+        if comment.chars().count() > MAX_OVERRIDE_COMMENT {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                format!("an override comment has at most {MAX_OVERRIDE_COMMENT} characters"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What the prescriber chose to order for an accepted suggestion of a class.
@@ -227,6 +306,12 @@ pub struct Decision {
     /// class, each replacement) with the current medications, screened when recorded.
     #[serde(default)]
     pub interactions: Vec<crate::recommend::ShownFinding>,
+    /// The interaction warnings the recommendation showed (default picks), as recorded with it.
+    #[serde(default)]
+    pub shown_interactions: Vec<crate::recommend::ShownFinding>,
+    /// Whether safe mode was on for the recommendation decided on.
+    #[serde(default)]
+    pub safe_mode: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -266,6 +351,8 @@ pub struct App {
     /// Interaction rules and display names, loaded once and dropped after an import.
     lookups: Mutex<Option<crate::recommend::Lookups>>,
     busy: Mutex<()>,
+    /// The desktop app records clinical events only for a chosen user ([`App::for_desktop`]).
+    requires_user: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for App {
@@ -304,7 +391,32 @@ impl App {
             teacher: Mutex::new(None),
             lookups: Mutex::new(None),
             busy: Mutex::new(()),
+            requires_user: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// The desktop app: its user (kept in the store) becomes the actor of this process's
+    /// audit events, and suggestions and decisions are refused until a user is chosen.
+    pub async fn for_desktop(&self) -> IpcResult<()> {
+        self.requires_user.store(true, std::sync::atomic::Ordering::SeqCst);
+        leader_store::actor::set_current_user(self.store.app_user().await?);
+        Ok(())
+    }
+
+    fn check_user(&self) -> IpcResult<()> {
+        if self.requires_user.load(std::sync::atomic::Ordering::SeqCst) && leader_store::actor::current_user().is_none()
+        {
+            return Err(IpcError::new(ErrorCode::InvalidInput, "choose who is using the app first (name and role)"));
+        }
+        Ok(())
+    }
+
+    /// Sets who is using the app; every later audit event carries this name and role.
+    pub async fn set_user(&self, name: &str, role: UserRole) -> IpcResult<User> {
+        let user = User::new(name, role).map_err(|e| IpcError::new(ErrorCode::InvalidInput, e.to_string()))?;
+        self.store.set_app_user(&user).await?;
+        leader_store::actor::set_current_user(Some(user.clone()));
+        Ok(user)
     }
 
     async fn with_engine<T>(&self, f: impl AsyncFnOnce(&Engine) -> crate::Result<T>) -> IpcResult<T> {
@@ -363,6 +475,8 @@ impl App {
         });
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
+            user: leader_store::actor::current_user(),
+            default_user_name: leader_store::actor::os_account(),
             db_path: self.db_path.display().to_string(),
             stats,
             model,
@@ -396,6 +510,7 @@ impl App {
     }
 
     pub async fn recommend(&self, req: RecommendRequest) -> IpcResult<Answer> {
+        self.check_user()?;
         if let Subject::AdHoc { diagnoses, procedures, current, .. } = &req.subject {
             check_codes(diagnoses)?;
             check_codes(procedures)?;
@@ -435,6 +550,7 @@ impl App {
     }
 
     pub async fn record_decision(&self, req: DecisionRequest) -> IpcResult<i64> {
+        self.check_user()?;
         let size = serde_json::to_vec(&req).map_or(usize::MAX, |v| v.len());
         if size > MAX_DECISION_BYTES {
             return Err(IpcError::new(ErrorCode::InvalidInput, "the decision is too large"));
@@ -470,19 +586,25 @@ impl App {
         let mut drugs: Vec<(Code, Role)> =
             shown.current_medications.iter().map(|c| (c.clone(), Role::Current)).collect();
         for d in &req.decisions {
-            let decided = match (d.action, &d.choice, &d.replacement) {
-                (Action::Accept, Some(Choice::Drug { drug, .. }), _) => drug,
-                (Action::Accept, _, _) => &d.medication,
-                (Action::Replace, _, Some(r)) => r,
-                _ => continue,
-            };
+            let Some(decided) = decided_code(d) else { continue };
             if !drugs.iter().any(|(c, _)| c == decided) {
                 drugs.push((decided.clone(), Role::Suggested));
             }
         }
         let level = self.store.medication_atc_level().await?;
-        let interactions =
+        let interactions: Vec<crate::recommend::ShownFinding> =
             self.lookups(level).await?.kb.screen(&drugs).iter().map(crate::recommend::ShownFinding::from).collect();
+        for d in &req.decisions {
+            if let Some(o) = &d.override_reason {
+                o.check()?;
+            }
+            if d.override_reason.is_none() && needs_override(d, &shown.suggestions, &interactions) {
+                return Err(IpcError::new(
+                    ErrorCode::InvalidInput,
+                    "ordering a drug in a contraindicated or major interaction, or a suggestion safe mode withheld, needs an override reason",
+                ));
+            }
+        }
         let decision = Decision {
             recommendation_id: Some(req.recommendation_id),
             patient_id: shown.patient_id,
@@ -492,10 +614,12 @@ impl App {
             decisions: req.decisions,
             note: req.note,
             interactions,
+            shown_interactions: shown.interactions,
+            safe_mode: shown.safe_mode,
         };
         let payload = serde_json::to_value(&decision)
             .map_err(|_| IpcError::new(ErrorCode::InvalidInput, "the decision could not be read"))?;
-        Ok(self.store.append_audit(&crate::models::actor(), "decision", &payload).await?)
+        Ok(self.store.append_audit(&leader_store::actor::current_actor(), "decision", &payload).await?)
     }
 
     /// The interaction sources loaded in this store and how many rules each holds: what an
@@ -658,8 +782,40 @@ impl App {
         Ok(FhirExport { file: file.display().to_string(), ..built.summary })
     }
 
-    pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEvent>> {
-        Ok(self.store.audit_events(kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000)).await?)
+    /// The latest audit events, each with its user and role, patient and the names of the
+    /// codes it mentions (the Audit screen).
+    pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEntry>> {
+        let events = self.store.audit_events(kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000)).await?;
+        let mut codes: Vec<Code> = Vec::new();
+        for e in &events {
+            collect_codes(&e.payload, &mut codes);
+        }
+        codes.sort_by_key(ToString::to_string);
+        codes.dedup();
+        let level = self.store.medication_atc_level().await?;
+        let titles = self.lookups(level).await?.titles(&self.store, &codes).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let (role, user) = User::parse_actor(&e.actor);
+                let mut mine = Vec::new();
+                collect_codes(&e.payload, &mut mine);
+                AuditEntry {
+                    user: user.to_owned(),
+                    role,
+                    patient_id: e.payload.get("patient_id").and_then(|v| v.as_str()).map(str::to_owned),
+                    titles: mine
+                        .iter()
+                        .filter_map(|c| titles.get(&c.to_string()).map(|t| (c.to_string(), t.clone())))
+                        .collect(),
+                    id: e.id,
+                    at: e.at,
+                    actor: e.actor,
+                    kind: e.kind,
+                    payload: e.payload,
+                }
+            })
+            .collect())
     }
 
     /// Walks the audit log's hash chain: intact, or the first event changed, removed,
@@ -678,6 +834,66 @@ impl App {
 impl crate::models::Serve for App {
     fn serve<'a>(&'a self, dir: &'a Path) -> crate::models::BoxFuture<'a, crate::Result<()>> {
         Box::pin(self.serve_model(dir))
+    }
+}
+
+/// What `d` orders (the chosen drug, the class, or the replacement), if anything.
+pub fn decided_code(d: &ItemDecision) -> Option<&Code> {
+    match (d.action, &d.choice, &d.replacement) {
+        (Action::Accept, Some(Choice::Drug { drug, .. }), _) => Some(drug),
+        (Action::Accept, _, _) => Some(&d.medication),
+        (Action::Replace, _, Some(r)) => Some(r),
+        _ => None,
+    }
+}
+
+/// Whether `d` needs an override reason: it orders a drug that is part of a contraindicated
+/// or major finding among what was decided and the current medications, or accepts a
+/// suggestion that safe mode withheld.
+pub fn needs_override(
+    d: &ItemDecision,
+    suggestions: &[ShownSuggestion],
+    interactions: &[crate::recommend::ShownFinding],
+) -> bool {
+    let withheld = d.action == Action::Accept
+        && suggestions
+            .iter()
+            .any(|s| s.medication == d.medication && s.status == leader_infer::recommend::Status::WithheldInteraction);
+    let Some(code) = decided_code(d) else { return false };
+    withheld || interactions.iter().any(|f| f.severity.is_high() && (&f.a == code || &f.b == code))
+}
+
+/// An audit event as the Audit screen shows it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    /// As stored: `role:name`, or a bare name for events written before roles.
+    pub actor: String,
+    pub user: String,
+    pub role: Option<UserRole>,
+    pub kind: String,
+    /// The patient the event is about, when it is about one.
+    pub patient_id: Option<String>,
+    /// `SYSTEM:VALUE` → display name, for the codes the payload mentions.
+    pub titles: std::collections::BTreeMap<String, String>,
+    pub payload: serde_json::Value,
+}
+
+/// Every code-shaped string (`ATC:…`, `ICD10:…`) in `v`, at most 2,000.
+fn collect_codes(v: &serde_json::Value, out: &mut Vec<Code>) {
+    if out.len() >= 2_000 {
+        return;
+    }
+    match v {
+        serde_json::Value::String(s) if s.contains(':') && s.len() < 40 => {
+            if let Ok(c) = s.parse::<Code>() {
+                out.push(c);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_codes(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| collect_codes(x, out)),
+        _ => {}
     }
 }
 

@@ -51,7 +51,7 @@ pub async fn trust(store: &Store, registry: &ModelRegistry, file: &Path) -> Resu
     let key = PublicKey::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| ServiceError::Invalid(Rule::BadKey(e)))?;
     ring.add_trusted(&key)?;
     let payload = serde_json::json!({ "key_id": key.id(), "label": key.label(), "public_key": key.hex() });
-    store.append_audit(&crate::models::actor(), "model-key-trusted", &payload).await?;
+    store.append_audit(&leader_store::actor::current_actor(), "model-key-trusted", &payload).await?;
     Ok(entry(&key, "trusted"))
 }
 

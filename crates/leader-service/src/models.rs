@@ -446,13 +446,10 @@ impl<F: Fn(&Path) -> Result<()> + Sync> Serve for F {
 }
 
 async fn audit<T: Serialize>(store: &Store, kind: &str, payload: &T) -> Result<()> {
-    store.append_audit(&actor(), kind, &serde_json::to_value(payload).unwrap_or_default()).await?;
+    store
+        .append_audit(&leader_store::actor::current_actor(), kind, &serde_json::to_value(payload).unwrap_or_default())
+        .await?;
     Ok(())
-}
-
-/// The OS user, for the audit log.
-pub fn actor() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
 }
 
 /// Mirrors the active model into the store's registry table.

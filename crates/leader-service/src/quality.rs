@@ -35,6 +35,9 @@ pub struct AlertCounts {
     pub class_level_share: f64,
     /// Alerts per visit by severity (`contraindicated`, `major`, `moderate`, `unknown`).
     pub per_visit_by_severity: BTreeMap<String, f64>,
+    /// Duplicate-therapy findings among the alerts.
+    #[serde(default)]
+    pub duplicate_therapy: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -51,6 +54,12 @@ pub struct AlertBurden {
     /// many of them were shown.
     pub curated_high_pairs: usize,
     pub curated_high_caught: usize,
+    /// The visits' actual orders screened with their current medications (review mode):
+    /// every loaded source with duplicate therapy, and the same without it.
+    #[serde(default)]
+    pub orders: AlertCounts,
+    #[serde(default)]
+    pub orders_without_duplicate_therapy: AlertCounts,
 }
 
 fn counts(findings: &[Vec<leader_core::ddi::Finding>]) -> AlertCounts {
@@ -67,6 +76,7 @@ fn counts(findings: &[Vec<leader_core::ddi::Finding>]) -> AlertCounts {
         class_level,
         class_level_share: if all.is_empty() { 0.0 } else { class_level as f64 / all.len() as f64 },
         per_visit_by_severity: by,
+        duplicate_therapy: all.iter().filter(|f| f.kind == leader_core::ddi::FindingKind::DuplicateTherapy).count(),
     }
 }
 
@@ -92,6 +102,8 @@ pub async fn alert_burden(store: &Store, engine: &Engine, lookups: &Lookups) -> 
     }
     let opts = RecommendOptions { evidence: false, top_k_below: 0, ..RecommendOptions::default() };
     let (mut before, mut after) = (Vec::new(), Vec::new());
+    let (mut orders, mut orders_plain) = (Vec::new(), Vec::new());
+    let plain = (*lookups.kb).clone().with_duplicate_therapy(false);
     let mut out = AlertBurden { visits: visits.len(), ..AlertBurden::default() };
     for (patient_id, admission_id) in visits {
         let subject = Subject::Patient { patient_id, admission_id: Some(admission_id), extra_current: vec![] };
@@ -106,6 +118,17 @@ pub async fn alert_burden(store: &Store, engine: &Engine, lookups: &Lookups) -> 
         classes.extend(r.current_medications.iter().map(|c| (c.clone(), Role::Current)));
         before.push(lookups.kb.screen(&classes));
         after.push(r.interactions.clone());
+        if let Some(review) = &answer.review {
+            orders.push(review.interactions.clone());
+            let mut drugs: Vec<(Code, Role)> =
+                r.current_medications.iter().map(|c| (c.clone(), Role::Current)).collect();
+            for o in &review.orders {
+                if !drugs.iter().any(|(d, _)| d == &o.drug) {
+                    drugs.push((o.drug.clone(), Role::Checked));
+                }
+            }
+            orders_plain.push(plain.screen(&drugs));
+        }
         // Every pair of concrete drugs (ingredients) on screen: current ones and picks.
         let mut concrete: Vec<Code> = r.current_medications.clone();
         concrete.extend(suggested.iter().map(|s| s.default_pick().clone()));
@@ -128,6 +151,8 @@ pub async fn alert_burden(store: &Store, engine: &Engine, lookups: &Lookups) -> 
     }
     out.before = counts(&before);
     out.after = counts(&after);
+    out.orders = counts(&orders);
+    out.orders_without_duplicate_therapy = counts(&orders_plain);
     Ok(out)
 }
 

@@ -198,7 +198,7 @@ pub async fn record(store: &Store, answer: &mut Answer, model_digest: Option<Str
         safe_mode: r.safe_mode,
     };
     let payload = serde_json::to_value(&rec).map_err(|_| ServiceError::Encode { what: "recommendation record" })?;
-    let id = store.append_audit(&crate::models::actor(), "recommendation", &payload).await?;
+    let id = store.append_audit(&leader_store::actor::current_actor(), "recommendation", &payload).await?;
     answer.recommendation_id = Some(id);
     Ok(id)
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use leader_service::app::{
-    Action, AppInfo, CodeKind, Decision, DecisionRequest, ErrorCode, FhirExport, ImportKind, InteractionCheck,
-    IpcError, ProgressEvent, RecommendRequest,
+    Action, AppInfo, AuditEntry, CodeKind, Decision, DecisionRequest, ErrorCode, FhirExport, ImportKind,
+    InteractionCheck, IpcError, ProgressEvent, RecommendRequest,
 };
 use leader_service::models::{GateReport, ModelEntry};
 use leader_service::recommend::Answer;
@@ -37,6 +37,11 @@ fn generate(dir: &Path) {
         RefineReport,
         ImportSummary,
         AuditEvent,
+        AuditEntry,
+        leader_core::user::User,
+        leader_core::user::UserRole,
+        leader_service::app::Override,
+        leader_service::app::OverrideReason,
         IpcError,
         ErrorCode,
         ProgressEvent,

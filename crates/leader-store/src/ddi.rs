@@ -38,8 +38,13 @@ pub(crate) async fn knowledge_base(conn: &mut SqliteConnection, only: Option<&[S
             reference: r.reference,
         });
     }
-    Ok(KnowledgeBase::new(rules))
+    // Duplicate therapy is project-written, like the curated list: on with it.
+    let duplicates = only.is_none_or(|o| o.iter().any(|s| s == CURATED_SOURCE));
+    Ok(KnowledgeBase::new(rules).with_duplicate_therapy(duplicates))
 }
+
+/// The project-written interaction list's source name (seeded by migrations).
+pub const CURATED_SOURCE: &str = "leader-curated";
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DdiImportSummary {
@@ -143,8 +148,13 @@ pub(crate) async fn import_ddi(
         pairs: rows.len() as u64,
         duplicates: (before - rows.len()) as u64,
     };
-    crate::repo::append_audit(&mut *conn, "import", "import-ddi", &serde_json::to_value(&summary).unwrap_or_default())
-        .await?;
+    crate::repo::append_audit(
+        &mut *conn,
+        &crate::actor::current_actor(),
+        "import-ddi",
+        &serde_json::to_value(&summary).unwrap_or_default(),
+    )
+    .await?;
     Ok(summary)
 }
 
@@ -172,7 +182,7 @@ pub(crate) async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
+    let mut out: Vec<DdiSource> = rows
         .into_iter()
         .map(|r| DdiSource {
             name: r.name,
@@ -181,7 +191,24 @@ pub(crate) async fn sources(conn: &mut SqliteConnection) -> Result<Vec<DdiSource
             loaded_at: r.loaded_at,
             pairs: r.pairs,
         })
-        .collect())
+        .collect();
+    // Duplicate therapy comes with the curated list (its classes are in the code, not the
+    // store): listed so "what the sources cover" is complete.
+    if let Some(curated) = out.iter().find(|s| s.name == CURATED_SOURCE) {
+        let classes = leader_core::ddi::DUPLICATE_CLASSES;
+        out.push(DdiSource {
+            name: leader_core::ddi::DUPLICATE_SOURCE.into(),
+            description: format!(
+                "Duplicate therapy: two different drugs of one of {} therapeutic classes ({}), project-written, one rule per class",
+                classes.len(),
+                classes.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+            ),
+            licence: curated.licence.clone(),
+            loaded_at: curated.loaded_at.clone(),
+            pairs: classes.len() as i64,
+        });
+    }
+    Ok(out)
 }
 
 impl Store {

@@ -15,6 +15,7 @@
 //! a model (that is leader-infer), decide anything clinical (it stores and returns what
 //! it was given), or put a patient identifier or clinical value into an error or a log.
 
+pub mod actor;
 pub mod audit;
 mod bulk;
 pub mod csvio;

@@ -16,4 +16,12 @@ recommendation_id: number | null, patient_id: string | null, admission_id: strin
  * The interactions of what was decided (each accepted suggestion as its chosen drug or
  * class, each replacement) with the current medications, screened when recorded.
  */
-interactions: Array<ShownFinding>, };
+interactions: Array<ShownFinding>, 
+/**
+ * The interaction warnings the recommendation showed (default picks), as recorded with it.
+ */
+shown_interactions: Array<ShownFinding>, 
+/**
+ * Whether safe mode was on for the recommendation decided on.
+ */
+safe_mode: boolean, };

@@ -2,9 +2,15 @@
 import type { Action } from "./Action";
 import type { Choice } from "./Choice";
 import type { Code } from "./Code";
+import type { Override } from "./Override";
 
 export type ItemDecision = { medication: Code, action: Action, replacement: Code | null, 
 /**
  * For an accepted suggestion: what the prescriber chose to order (absent: the class).
  */
-choice: Choice | null, };
+choice: Choice | null, 
+/**
+ * Why a high-severity warning was overridden: required to accept or order a drug in a
+ * contraindicated or major finding, or a suggestion safe mode withheld.
+ */
+override_reason: Override | null, };

@@ -2,8 +2,11 @@
 //! grouped by kind, and decisions that record the chosen ingredient.
 
 use leader_core::Code;
+use leader_core::user::UserRole;
 use leader_infer::runtime::SessionOptions;
-use leader_service::app::{Action, App, Choice, DecisionRequest, ItemDecision, RecommendRequest};
+use leader_service::app::{
+    Action, App, Choice, DecisionRequest, ItemDecision, Override, OverrideReason, RecommendRequest,
+};
 use leader_service::recommend::Subject;
 use serde_json::Value;
 
@@ -131,6 +134,7 @@ async fn a_decision_records_the_chosen_ingredient_and_refuses_one_outside_the_cl
             action: Action::Accept,
             replacement: None,
             choice: Some(choice),
+            override_reason: None,
         }],
         note: None,
     };
@@ -163,6 +167,87 @@ async fn a_decision_records_the_chosen_ingredient_and_refuses_one_outside_the_cl
     assert!(coded.contains("J01DB01"), "{coded}");
     let note = request["note"][0]["text"].as_str().expect("note");
     assert!(note.contains("ATC:J01D") && !note.contains("NaN"), "{note}");
+}
+
+#[tokio::test]
+async fn ordering_a_drug_in_a_major_interaction_needs_an_override_reason_recorded_with_the_user() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("leader.sqlite");
+    json(&leader(&db, &["--json", "demo"]));
+    let app = App::open(&db, SessionOptions::default()).await.expect("app opens");
+    app.for_desktop().await.expect("desktop mode");
+    let subject = Subject::Patient { patient_id: "DEMO-012".into(), admission_id: None, extra_current: vec![] };
+    let request = RecommendRequest { subject, safe_mode: false, top_k: 5, teacher: false };
+    // The desktop app records nothing before it knows who is using it.
+    let err = app.recommend(request.clone()).await.expect_err("no user yet");
+    assert!(err.message.contains("who is using the app"), "{}", err.message);
+    assert!(app.set_user(" ", UserRole::Clinician).await.is_err(), "a name is required");
+    app.set_user("Dr Test Prescriber", UserRole::Clinician).await.expect("user set");
+    let info = app.app_info().await.expect("info");
+    assert_eq!(info.user.as_ref().map(|u| u.name.as_str()), Some("Dr Test Prescriber"));
+
+    let answer = app.recommend(request).await.expect("recommendation");
+    let id = answer.recommendation_id.expect("recorded");
+    // Clarithromycin, a macrolide: a major QT interaction with a current medication.
+    let class: Code = "ATC:J01F".parse().expect("code");
+    assert!(answer.recommendation.suggestions.iter().any(|s| s.medication == class), "macrolides are suggested");
+    let decide = |override_reason: Option<Override>| DecisionRequest {
+        recommendation_id: id,
+        decisions: vec![ItemDecision {
+            medication: class.clone(),
+            action: Action::Accept,
+            replacement: None,
+            choice: Some(Choice::Drug { drug: "ATC:J01FA09".parse().expect("code"), route: None }),
+            override_reason,
+        }],
+        note: None,
+    };
+    let err = app.record_decision(decide(None)).await.expect_err("an override reason is required");
+    assert!(err.message.contains("needs an override reason"), "{}", err.message);
+    let unexplained = Override { reason: OverrideReason::Other, comment: Some("  ".into()) };
+    let err = app.record_decision(decide(Some(unexplained))).await.expect_err("other needs words");
+    assert!(err.message.contains("explanation"), "{}", err.message);
+    let reason = Override { reason: OverrideReason::WillMonitor, comment: Some("ECG before the second dose".into()) };
+    let event = app.record_decision(decide(Some(reason))).await.expect("recorded with its reason");
+    let logged = app.store.audit_event(event).await.expect("read").expect("the event");
+    assert_eq!(logged.actor, "clinician:Dr Test Prescriber");
+    let d = &logged.payload;
+    assert_eq!(d["decisions"][0]["override_reason"]["reason"], "will-monitor");
+    assert_eq!(d["decisions"][0]["override_reason"]["comment"], "ECG before the second dose");
+    assert_eq!(d["safe_mode"], false);
+    assert!(d["shown_interactions"].is_array(), "{d:#}");
+    let high = d["interactions"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| ["major", "contraindicated"].contains(&f["severity"].as_str().unwrap_or("")));
+    assert!(high, "the overridden finding is stored with its severity: {d:#}");
+    assert!(d["model"].is_object(), "the model");
+
+    // A drug without a high-severity finding needs no reason.
+    let plain = DecisionRequest {
+        recommendation_id: id,
+        decisions: vec![ItemDecision {
+            medication: "ATC:J01D".parse().expect("code"),
+            action: Action::Accept,
+            replacement: None,
+            choice: Some(Choice::Drug { drug: "ATC:J01DB01".parse().expect("code"), route: None }),
+            override_reason: None,
+        }],
+        note: None,
+    };
+    app.record_decision(plain).await.expect("no override needed");
+
+    // The Audit screen's entries: user, role, patient and drug names.
+    let entries = app.audit_events(Some("decision".into()), 10).await.expect("entries");
+    let e = entries.iter().find(|e| e.id == event).expect("the decision");
+    assert_eq!((e.user.as_str(), e.role), ("Dr Test Prescriber", Some(UserRole::Clinician)));
+    assert_eq!(e.patient_id.as_deref(), Some("DEMO-012"));
+    assert!(e.titles.get("ATC:J01FA09").is_some_and(|t| t.to_lowercase().contains("clarithromycin")), "{:?}", e.titles);
+    let users = app.audit_events(Some("user".into()), 10).await.expect("user events");
+    assert_eq!(users.len(), 1, "choosing the user is itself recorded");
+    app.close().await;
+    leader_store::actor::set_current_user(None);
 }
 
 #[test]

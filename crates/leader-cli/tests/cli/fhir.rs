@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use leader_infer::runtime::SessionOptions;
-use leader_service::app::{Action, App, DecisionRequest, ItemDecision, RecommendRequest};
+use leader_service::app::{Action, App, DecisionRequest, ItemDecision, Override, OverrideReason, RecommendRequest};
 use leader_service::recommend::Subject;
 
 use crate::{json, leader, shared_data};
@@ -82,7 +82,12 @@ fn validate(files: &[&Path]) {
 }
 
 /// Records a decision through the app's own service: accept the first suggestion, replace
-/// the second with `replacement`.
+/// the second with `replacement` (each with an override reason, as the replacement is
+/// chosen to interact).
+fn reason() -> Override {
+    Override { reason: OverrideReason::BenefitOutweighsRisk, comment: None }
+}
+
 async fn decide(db: &Path, patient: &str, replacement: Option<&str>) -> i64 {
     let app = App::open(db, SessionOptions::default()).await.expect("app opens");
     let subject = Subject::Patient { patient_id: patient.into(), admission_id: None, extra_current: vec![] };
@@ -91,14 +96,20 @@ async fn decide(db: &Path, patient: &str, replacement: Option<&str>) -> i64 {
         .await
         .expect("recommendation");
     let shown: Vec<_> = answer.recommendation.suggestions.iter().map(|s| s.medication.clone()).collect();
-    let mut decisions =
-        vec![ItemDecision { medication: shown[0].clone(), action: Action::Accept, replacement: None, choice: None }];
+    let mut decisions = vec![ItemDecision {
+        medication: shown[0].clone(),
+        action: Action::Accept,
+        replacement: None,
+        choice: None,
+        override_reason: Some(reason()),
+    }];
     if let Some(r) = replacement {
         decisions.push(ItemDecision {
             medication: shown[1].clone(),
             action: Action::Replace,
             replacement: Some(r.parse().expect("code")),
             choice: None,
+            override_reason: Some(reason()),
         });
     }
     app.record_decision(DecisionRequest {

@@ -198,7 +198,13 @@ async fn a_decision_refers_to_the_recommendation_the_service_recorded() {
 
     let decide = |recommendation_id: i64, medication: leader_core::Code| DecisionRequest {
         recommendation_id,
-        decisions: vec![ItemDecision { medication, action: Action::Accept, replacement: None, choice: None }],
+        decisions: vec![ItemDecision {
+            medication,
+            action: Action::Accept,
+            replacement: None,
+            choice: None,
+            override_reason: None,
+        }],
         note: None,
     };
     let err = app.record_decision(decide(id + 1000, first.clone())).await.expect_err("no such recommendation");

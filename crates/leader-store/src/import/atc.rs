@@ -162,7 +162,7 @@ pub async fn import_atc_map(
     summary.prescriptions_remapped = remap_prescriptions(conn).await?;
     crate::repo::append_audit(
         &mut *conn,
-        "import",
+        &crate::actor::current_actor(),
         "import-atc-map",
         &serde_json::to_value(&summary).unwrap_or_default(),
     )

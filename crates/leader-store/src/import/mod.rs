@@ -740,8 +740,13 @@ impl<'c> BatchWriter<'c> {
             codes.iter().filter(|c| !titled.contains(&(c.system().as_str().to_owned(), c.value().to_owned()))).count()
                 as u64;
 
-        crate::repo::append_audit(&mut *conn, "import", "import", &serde_json::to_value(&summary).unwrap_or_default())
-            .await?;
+        crate::repo::append_audit(
+            &mut *conn,
+            &crate::actor::current_actor(),
+            "import",
+            &serde_json::to_value(&summary).unwrap_or_default(),
+        )
+        .await?;
         progress.finish();
         Ok(summary)
     }

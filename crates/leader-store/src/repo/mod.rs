@@ -10,6 +10,7 @@ mod models;
 mod patients;
 mod practice;
 mod stats;
+mod users;
 
 pub use audit::{AuditEvent, AuditWriter, NewEvent, append_audit, now_utc};
 pub use codes::{CodeHit, LEADER_TITLES};

@@ -1,0 +1,41 @@
+//! Who the audit log records as the actor of this process's events.
+//!
+//! One person uses a process at a time: the desktop app sets its user
+//! ([`set_current_user`]) when the user is chosen, and every event the process writes
+//! afterwards (recommendations, decisions, imports, model operations, backups) carries
+//! `role:name`. A process without a user (the headless CLI) records the OS account with
+//! the role `it` ([`leader_core::user`]).
+
+use std::sync::RwLock;
+
+use leader_core::user::{User, UserRole};
+
+static CURRENT: RwLock<Option<User>> = RwLock::new(None);
+
+/// Sets (or clears) the user of this process.
+pub fn set_current_user(user: Option<User>) {
+    *CURRENT.write().unwrap_or_else(std::sync::PoisonError::into_inner) = user;
+}
+
+/// The user of this process, when one was set.
+pub fn current_user() -> Option<User> {
+    CURRENT.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+}
+
+/// The OS account name (`USER`, else `USERNAME`), or `unknown`.
+pub fn os_account() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The actor of this process's audit events: its user's `role:name`, else `it:<OS account>`.
+pub fn current_actor() -> String {
+    match current_user() {
+        Some(u) => u.actor(),
+        None => format!("{}:{}", UserRole::It.as_str(), os_account()),
+    }
+}
