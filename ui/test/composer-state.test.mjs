@@ -137,21 +137,59 @@ test("composer state: the decision, or why it cannot be recorded", () => {
     m.decisionOf({ ...answer, recommendation_id: null }, choices, ""),
     "This answer was not recorded, so a decision cannot refer to it; press Suggest again.",
   );
+  // ATC:X cannot be screened here: replacing with it, and ordering anything beside it, needs a reason.
+  assert.equal(
+    m.decisionOf(answer, choices, ""),
+    `${first.name ?? first.medication} needs an override reason: give it on its card first.`,
+  );
+  /** `code`'s override as the card gives it: for the warnings it has now. */
+  const justify = (code, override) => {
+    choices[code] = { ...choices[code], override, overrideFor: m.overrideNeed(answer, choices, code).key };
+  };
+  const why = { reason: "not-applicable", comment: "ARB tolerated for years" };
+  justify(first.medication, why);
+  assert.equal(
+    m.decisionOf(answer, choices, ""),
+    `${second.name ?? second.medication} needs an override reason: give it on its card first.`,
+  );
+  // A reason given for other warnings does not count.
+  choices[second.medication] = { ...choices[second.medication], override: reason(), overrideFor: "other warnings" };
+  assert.equal(
+    m.decisionOf(answer, choices, ""),
+    `${second.name ?? second.medication} needs an override reason: give it on its card first.`,
+  );
+  justify(second.medication, { reason: "will-monitor", comment: null });
   assert.deepEqual(m.decisionOf(answer, choices, "  "), {
     recommendation_id: 41,
     decisions: [
-      { medication: first.medication, action: "replace", replacement: "ATC:X", choice: null },
+      { medication: first.medication, action: "replace", replacement: "ATC:X", choice: null, override_reason: why },
       // Accepted without a pick: the first candidate.
       {
         medication: second.medication,
         action: "accept",
         replacement: null,
         choice: { kind: "drug", drug: second.candidates[0].drug, route: second.candidates[0].route },
+        override_reason: { reason: "will-monitor", comment: null },
       },
     ],
     note: null,
   });
   assert.equal(m.decisionOf(answer, choices, " seen ").note, "seen");
+  // Nothing needs a reason: each item carries override_reason null.
+  const plain = {
+    [first.medication]: { action: "reject", replacement: null, pick: null },
+    [second.medication]: { action: "accept", replacement: null, pick: null },
+  };
+  assert.deepEqual(m.decisionOf(answer, plain, "").decisions, [
+    { medication: first.medication, action: "reject", replacement: null, choice: null, override_reason: null },
+    {
+      medication: second.medication,
+      action: "accept",
+      replacement: null,
+      choice: { kind: "drug", drug: second.candidates[0].drug, route: second.candidates[0].route },
+      override_reason: null,
+    },
+  ]);
 });
 
 test("composer state: choosing or editing the note un-records; recording and exporting clear what they replace", () => {
@@ -240,17 +278,64 @@ test("composer state: a pick survives the action chosen after it and is forgotte
     pick("ATC:J01F", drug("ATC:J01FA09")),
     { type: "choose", medication: "ATC:J01F", choice: { action: "accept", replacement: null } },
   ]);
-  assert.deepEqual(s.choices["ATC:J01F"], { action: "accept", replacement: null, pick: drug("ATC:J01FA09") });
+  // Clarithromycin × azithromycin (major): the accept waits for its reason, the pick is kept.
+  assert.deepEqual(s.choices["ATC:J01F"], { action: "none", replacement: null, pick: drug("ATC:J01FA09") });
+  assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
+  const why = { reason: "will-monitor", comment: "QT monitored" };
+  s = run([{ type: "confirm_override", medication: "ATC:J01F", override: why }], s);
+  const need = m.overrideNeed(s.answer, s.choices, "ATC:J01F");
+  assert.deepEqual(s.choices["ATC:J01F"], {
+    action: "accept",
+    replacement: null,
+    pick: drug("ATC:J01FA09"),
+    override: why,
+    overrideFor: need.key,
+  });
+  assert.deepEqual(s.proposals, {});
+  // Another item's change that alters the warnings: the card asks again and recording waits.
+  const replaced = run(
+    [
+      { type: "choose", medication: "ATC:R03A", choice: { action: "replace", replacement: "ATC:Z99ZZ99" } },
+      { type: "confirm_override", medication: "ATC:R03A", override: reason("not-applicable") },
+    ],
+    s,
+  );
+  assert.deepEqual(m.missingOverrides(replaced.answer, replaced.choices), ["ATC:J01F"]);
+  assert.match(m.decisionOf({ ...replaced.answer, recommendation_id: 1 }, replaced.choices, ""), /^Macrolide antibiotics needs an override reason/);
+  // A reason no longer needed once that change is undone is dropped: the decision carries none.
+  const undone = run(
+    [
+      accept("ATC:A12C"),
+      { type: "confirm_override", medication: "ATC:A12C", override: reason("other", "beside the unscreened drug") },
+      { type: "choose", medication: "ATC:R03A", choice: { action: "reject", replacement: null } },
+    ],
+    replaced,
+  );
+  assert.equal(undone.choices["ATC:A12C"].action, "accept");
+  assert.equal(undone.choices["ATC:A12C"].override, undefined);
+  const carried = m.decisionOf({ ...undone.answer, recommendation_id: 1 }, undone.choices, "").decisions;
+  assert.deepEqual(
+    carried.map((x) => [x.medication, x.action, x.override_reason]),
+    [
+      ["ATC:R03A", "reject", null],
+      ["ATC:A12C", "accept", null],
+      ["ATC:J01F", "accept", why],
+    ],
+  );
   s = run([{ type: "record_done", id: 3 }, pick("ATC:J01F", drug("ATC:J01FA10"))], s);
   assert.equal(s.recorded, null, "a new pick un-records");
+  assert.deepEqual(s.choices["ATC:J01F"], { action: "accept", replacement: null, pick: drug("ATC:J01FA10") });
   s = run([{ type: "suggest_done", answer, teacher: null, key: "k" }], s);
   assert.deepEqual(s.choices, {});
+  assert.deepEqual(s.proposals, {});
 });
 
 test("composer state: accepted suggestions carry the chosen ingredient, or class only", () => {
   const s = shown([
     pick("ATC:J01F", drug("ATC:J01FA09")),
     { type: "choose", medication: "ATC:J01F", choice: { action: "accept", replacement: null } },
+    // Clarithromycin × azithromycin (major): accepted once its reason is confirmed.
+    { type: "confirm_override", medication: "ATC:J01F", override: { reason: "benefit-outweighs-risk", comment: null } },
     pick("ATC:H02A", { kind: "class_only" }),
     { type: "choose", medication: "ATC:H02A", choice: { action: "accept", replacement: null } },
     { type: "choose", medication: "ATC:A12C", choice: { action: "accept", replacement: null } },
@@ -259,12 +344,12 @@ test("composer state: accepted suggestions carry the chosen ingredient, or class
   ]);
   const d = m.decisionOf(s.answer, s.choices, "");
   assert.deepEqual(
-    d.decisions.map((x) => [x.medication, x.action, x.choice]),
+    d.decisions.map((x) => [x.medication, x.action, x.choice, x.override_reason]),
     [
-      ["ATC:A12C", "accept", { kind: "class_only" }],
-      ["ATC:H02A", "accept", { kind: "class_only" }],
-      ["ATC:J01F", "accept", { kind: "drug", drug: "ATC:J01FA09", route: "PO" }],
-      ["ATC:B01A", "reject", null],
+      ["ATC:A12C", "accept", { kind: "class_only" }, null],
+      ["ATC:H02A", "accept", { kind: "class_only" }, null],
+      ["ATC:J01F", "accept", { kind: "drug", drug: "ATC:J01FA09", route: "PO" }, { reason: "benefit-outweighs-risk", comment: null }],
+      ["ATC:B01A", "reject", null, null],
     ],
   );
 });

@@ -46,6 +46,26 @@ async function suggestForLatestVisit(page) {
 
 const suggestion = (page, code) => page.locator(`[data-testid=suggestion][data-code="${code}"]`);
 
+/** Gives the override reason the card `code` asks for (its form must be open), and waits for the form to close. */
+async function giveReason(page, code, reason, comment = "") {
+  const form = suggestion(page, code).getByTestId("override-form");
+  await form.waitFor();
+  await form.getByTestId(`override-${reason}`).check();
+  if (comment) await form.getByTestId("override-comment").fill(comment);
+  await form.getByTestId("override-confirm").click();
+  await form.waitFor({ state: "detached" });
+}
+
+/** Record decisions…, then Record in the summary dialog; waits for the recorded badge. */
+async function recordDecisions(page) {
+  await page.getByTestId("record-decision").click();
+  const dialog = page.getByTestId("record-dialog");
+  await dialog.waitFor();
+  await dialog.getByTestId("record-confirm").click();
+  await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
+  await dialog.waitFor({ state: "detached" });
+}
+
 test("shell: header shows the active model and the offline note; no network is used", T, () =>
   withApp(async ({ page }) => {
     await assert.doesNotReject(page.getByTestId("active-model").getByText("20261130083104").waitFor());
@@ -187,10 +207,26 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     await ace.getByTestId("replacement-picker-input").fill("angiotensin");
     await ace.getByRole("option", { name: /Angiotensin receptor blockers/ }).click();
     assert.match(await ace.getByTestId("replacement").innerText(), /Angiotensin receptor blockers\s+ATC:C09C/);
+    // The replacement is outside what this answer screened: it needs a reason before it counts.
+    assert.match(
+      await ace.getByTestId("override-form").getByTestId("override-unscreened").innerText(),
+      /Angiotensin receptor blockers/,
+    );
+    await giveReason(page, "ATC:C09A", "not-applicable");
+    // Once it counts, paracetamol's pair with it cannot be screened here either: it asks too.
+    const para = suggestion(page, "ATC:N02B");
+    assert.match(
+      await para.getByTestId("override-form").getByTestId("override-unscreened").innerText(),
+      /Angiotensin receptor blockers/,
+    );
+    await page.getByTestId("record-decision").click();
+    await page.getByTestId("record-message").getByText(/Simple painkillers and fever reducers needs an override reason/).waitFor();
+    assert.equal(await page.getByTestId("record-dialog").count(), 0, "no summary while a reason is missing");
+    await giveReason(page, "ATC:N02B", "other", "No interaction expected");
     await page.getByLabel("Note (optional)").fill("Paracetamol for osteoarthritis pain; no NSAID with warfarin.");
 
-    await page.getByTestId("record-decision").click();
-    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
+    await recordDecisions(page);
+    assert.equal((await calls("record_decision")).length, 1);
     const d = (await calls("record_decision")).at(-1).args.decision;
     // The front-end names the recorded recommendation; model and suggestions are the service's.
     assert.deepEqual(Object.keys(d).sort(), ["decisions", "note", "recommendation_id"]);
@@ -198,14 +234,21 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     assert.ok(d.recommendation_id > 0 && answered > 0, "the decision names the answer's recommendation id");
     // An accepted class with candidates orders the first unless another is chosen; the NSAID has none.
     assert.deepEqual(d.decisions, [
-      { medication: "ATC:C09A", action: "replace", replacement: "ATC:C09C", choice: null },
+      {
+        medication: "ATC:C09A",
+        action: "replace",
+        replacement: "ATC:C09C",
+        choice: null,
+        override_reason: { reason: "not-applicable", comment: null },
+      },
       {
         medication: "ATC:N02B",
         action: "accept",
         replacement: null,
         choice: { kind: "drug", drug: "ATC:N02BE01", route: "PO" },
+        override_reason: { reason: "other", comment: "No interaction expected" },
       },
-      { medication: "ATC:M01A", action: "reject", replacement: null, choice: null },
+      { medication: "ATC:M01A", action: "reject", replacement: null, choice: null, override_reason: null },
     ]);
     assert.equal(d.note, "Paracetamol for osteoarthritis pain; no NSAID with warfarin.");
     assert.equal(await page.getByTestId("record-decision").isDisabled(), true);
@@ -474,6 +517,8 @@ test("composer: the decision carries the chosen ingredient, and its summary name
     await suggestAdHoc(page);
     await candidateRow(page, "ATC:J01F", "ATC:J01FA09").click();
     await suggestion(page, "ATC:J01F").getByTestId("decision-accept").check();
+    // Clarithromycin × azithromycin (current) is major: accepted once a reason is given.
+    await giveReason(page, "ATC:J01F", "will-monitor", "QT checked daily");
     await suggestion(page, "ATC:H02A").getByTestId("candidate-class-only").check();
     await suggestion(page, "ATC:H02A").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:R03A").getByTestId("decision-accept").check();
@@ -488,18 +533,26 @@ test("composer: the decision carries the chosen ingredient, and its summary name
       "Accept Macrolide antibiotics: Clarithromycin PO ATC:J01FA09",
       "Reject Blood thinners (antithrombotics)",
     ]);
+    assert.equal(await summary.locator('li[data-code="ATC:J01F"]').getAttribute("data-override"), "will-monitor");
     await shot("composer-decision-summary");
     await page.getByTestId("record-decision").click();
+    // The summary dialog names the chosen ingredient and its override too.
+    const dialog = page.getByTestId("record-dialog");
+    assert.match(
+      await dialog.locator('li[data-code="ATC:J01F"]').innerText(),
+      /Clarithromycin PO \(ATC:J01FA09\) · override: Will monitor or adjust the dose — “QT checked daily”/,
+    );
+    await dialog.getByTestId("record-confirm").click();
     await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
     const d = (await calls("record_decision")).at(-1).args.decision;
     assert.deepEqual(
-      d.decisions.map((x) => [x.medication, x.action, x.choice]),
+      d.decisions.map((x) => [x.medication, x.action, x.choice, x.override_reason]),
       [
-        ["ATC:R03A", "accept", { kind: "drug", drug: "ATC:R03AC02", route: "INH" }],
-        ["ATC:A12C", "accept", { kind: "class_only" }],
-        ["ATC:H02A", "accept", { kind: "class_only" }],
-        ["ATC:J01F", "accept", { kind: "drug", drug: "ATC:J01FA09", route: "PO" }],
-        ["ATC:B01A", "reject", null],
+        ["ATC:R03A", "accept", { kind: "drug", drug: "ATC:R03AC02", route: "INH" }, null],
+        ["ATC:A12C", "accept", { kind: "class_only" }, null],
+        ["ATC:H02A", "accept", { kind: "class_only" }, null],
+        ["ATC:J01F", "accept", { kind: "drug", drug: "ATC:J01FA09", route: "PO" }, { reason: "will-monitor", comment: "QT checked daily" }],
+        ["ATC:B01A", "reject", null, null],
       ],
     );
     // What the audit log holds (the mock records as the service does), as the Audit screen shows it.
@@ -507,6 +560,7 @@ test("composer: the decision carries the chosen ingredient, and its summary name
     await page.getByTestId("audit-row").first().getByTestId("audit-expand").click();
     const payload = await page.getByTestId("audit-payload").innerText();
     assert.match(payload, /"drug": "ATC:J01FA09"/);
+    assert.match(payload, /"override_reason": \{\s+"reason": "will-monitor",\s+"comment": "QT checked daily"\s+\}/);
     assert.match(payload, /"a": "ATC:J01FA10",\s+"b": "ATC:J01FA09",\s+"severity": "major"/);
   }));
 
@@ -587,8 +641,22 @@ test("composer: Export as FHIR: not_found before a decision, then the saved Bund
     await suggestion(page, "ATC:N02B").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:M01A").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:A02B").getByTestId("decision-accept").check();
-    await page.getByTestId("record-decision").click();
-    await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
+    // The NSAID is in a major finding with warfarin; the acid reducer (below the threshold) was not
+    // screened here, so once it counts the other accepted items ask for a reason as well.
+    await giveReason(page, "ATC:A02B", "will-monitor");
+    await giveReason(page, "ATC:M01A", "benefit-outweighs-risk");
+    await giveReason(page, "ATC:N02B", "not-applicable");
+    assert.equal(await page.getByTestId("override-form").count(), 0);
+    await recordDecisions(page);
+    assert.deepEqual(
+      (await calls("record_decision")).at(-1).args.decision.decisions.map((x) => [x.medication, x.action, x.override_reason?.reason ?? null]),
+      [
+        ["ATC:C10A", "reject", null],
+        ["ATC:N02B", "accept", "not-applicable"],
+        ["ATC:M01A", "accept", "benefit-outweighs-risk"],
+        ["ATC:A02B", "accept", "will-monitor"],
+      ],
+    );
     assert.equal(await banner.count(), 0, "recording a decision clears the export error");
 
     await exportButton.click();
@@ -1077,11 +1145,15 @@ test("keyboard only: Tab reaches every step, Enter picks a code and triggers Sug
       sex: "U",
     });
 
-    // Arrow keys move within the decision radio group (and choose); Enter on the button records it.
+    // Arrow keys move within the decision radio group (and choose); Enter on the button opens the
+    // summary with its Record focused, and Enter records.
     await tabTo(page, "decision-none");
     await page.keyboard.press("ArrowRight");
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "decision-accept");
     await tabTo(page, "record-decision");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("record-dialog").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "record-confirm");
     await page.keyboard.press("Enter");
     await page.getByTestId("recorded").getByText(/Decision recorded \(#\d+\)/).waitFor();
     const d = (await calls("record_decision")).at(-1).args.decision;
@@ -1091,6 +1163,7 @@ test("keyboard only: Tab reaches every step, Enter picks a code and triggers Sug
         action: "accept",
         replacement: null,
         choice: { kind: "drug", drug: "ATC:R03AC02", route: "INH" },
+        override_reason: null,
       },
     ]);
   }));

@@ -263,8 +263,10 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
     }
     case "suggest_failed":
       return { ...s, busy: false, error: a.error, status: "" };
-    case "choose":
-      return { ...s, ...choose(s, a.medication, a.choice), recorded: null, recordMsg: "" };
+    case "choose": {
+      const { choices, proposals } = choose(s, a.medication, a.choice);
+      return { ...s, choices: dropUnneeded(s.answer, choices), proposals, recorded: null, recordMsg: "" };
+    }
     case "pick": {
       const prev = s.choices[a.medication] ?? UNDECIDED;
       let choices = { ...s.choices, [a.medication]: { ...prev, pick: a.pick } };
@@ -279,6 +281,7 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
           proposals = { ...proposals, [a.medication]: { action: prev.action, replacement: prev.replacement } };
         }
       }
+      choices = dropUnneeded(s.answer, choices);
       const answer = s.answer && withPicks(s.answer, choices);
       return {
         ...s,
@@ -301,7 +304,10 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       delete proposals[a.medication];
       return {
         ...s,
-        choices: { ...tentative, [a.medication]: { ...tentative[a.medication], override: a.override, overrideFor: need.key } },
+        choices: dropUnneeded(s.answer, {
+          ...tentative,
+          [a.medication]: { ...tentative[a.medication], override: a.override, overrideFor: need.key },
+        }),
         proposals,
         recorded: null,
         recordMsg: "",
@@ -452,10 +458,9 @@ export function decisionOf(answer: Answer, choices: Record<Code, Selection>, not
   if (missing) return `Choose a replacement for ${missing.name ?? missing.medication}.`;
   if (answer.recommendation_id === null)
     return "This answer was not recorded, so a decision cannot refer to it; press Suggest again.";
-  const unjustified = decided.find((s) => {
-    const c = choices[s.medication];
-    return overrideNeed(answer, choices, s.medication).needed && !c.override;
-  });
+  // A reason given for other warnings (another item's change altered them) no longer counts.
+  const without = missingOverrides(answer, choices);
+  const unjustified = decided.find((s) => without.includes(s.medication));
   if (unjustified)
     return `${unjustified.name ?? unjustified.medication} needs an override reason: give it on its card first.`;
   return {
@@ -499,6 +504,21 @@ function choose(
   const kept = prev.action === "none" ? withoutOverride(prev) : { ...UNDECIDED, pick: prev.pick };
   proposals[medication] = { action: choice.action, replacement: choice.replacement };
   return { choices: { ...s.choices, [medication]: kept }, proposals };
+}
+
+/**
+ * `choices` without the overrides that are no longer needed: another item's change (a rejection,
+ * another pick) can remove the warning a reason was given for, and a decision carries a reason
+ * only when it needs one.
+ */
+function dropUnneeded(answer: Answer | null, choices: Record<Code, Selection>): Record<Code, Selection> {
+  if (!answer) return choices;
+  let out = choices;
+  for (const [code, sel] of Object.entries(choices)) {
+    if (!sel.override || (sel.action !== "none" && overrideNeed(answer, choices, code).needed)) continue;
+    out = { ...out, [code]: withoutOverride(sel) };
+  }
+  return out;
 }
 
 /** The code a decision orders: an accepted suggestion's pick (drug, else class), a replacement; else null. */
