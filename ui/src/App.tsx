@@ -15,6 +15,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { IpcError } from "./bindings/IpcError";
 import type { User } from "./bindings/User";
 import { USER_ROLE_LABEL, UserForm } from "./user/UserForm";
+import { leaveComposer } from "./screens/composer/Record";
 
 export function App() {
   const [screen, setScreen] = useState<Screen>("patients");
@@ -38,10 +39,15 @@ export function App() {
     void refreshInfo();
   }, [refreshInfo]);
 
-  const go = useCallback((s: Screen) => {
-    moved.current = true;
-    setScreen(s);
-  }, []);
+  // Leaving the composer with unrecorded choices asks first (the composer's guard).
+  const go = useCallback(
+    (s: Screen) =>
+      leaveComposer(() => {
+        moved.current = true;
+        setScreen(s);
+      }),
+    [],
+  );
 
   // Move focus to the new screen's heading so keyboard and screen-reader users land there.
   useEffect(() => {

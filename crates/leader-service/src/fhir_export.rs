@@ -348,19 +348,46 @@ pub async fn decision_bundle(
         };
         let mechanism =
             rule.and_then(|r| r.mechanism.clone()).unwrap_or_else(|| "Mechanism not given by the source.".into());
+        let (code, display, text) = match &f.duplicate_class {
+            Some(class) => (
+                "DUPTHPY",
+                "Duplicate Therapy Alert",
+                format!("{} duplicate therapy: both are {class}", f.severity.as_str()),
+            ),
+            None => ("DRG", "Drug Interaction Alert", format!("{} interaction", f.severity.as_str())),
+        };
         let mut issue = json!({
             "resourceType": "DetectedIssue",
             "id": url.trim_start_matches("urn:uuid:"),
             "status": "final",
-            "code": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "DRG", "display": "Drug Interaction Alert" }], "text": format!("{} interaction", f.severity.as_str()) },
+            "code": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": code, "display": display }], "text": text },
             "severity": severity(f.severity),
             "patient": { "reference": patient_url },
             "identifiedDateTime": instant(&at),
             "implicated": [{ "reference": ua }, { "reference": ub }],
             "detail": format!("{names}: {mechanism}{level}"),
         });
+        let mut mitigation: Vec<Value> = Vec::new();
         if let Some(m) = rule.and_then(|r| r.management.clone()) {
-            issue["mitigation"] = json!([{ "action": { "text": m } }]);
+            mitigation.push(json!({ "action": { "text": m } }));
+        }
+        // The prescriber's override of this warning, with its reason.
+        for d in &decision.decisions {
+            let (Some(o), Some(code)) = (&d.override_reason, crate::app::decided_code(d)) else { continue };
+            if code != &f.a && code != &f.b {
+                continue;
+            }
+            let comment = o.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+            mitigation.push(json!({
+                "action": {
+                    "coding": [{ "system": "urn:leader-rx:override-reason", "code": o.reason.code(), "display": o.reason.display() }],
+                    "text": format!("Overridden by the prescriber: {}{}", o.reason.display(), comment.map(|c| format!(" ({c})")).unwrap_or_default()),
+                },
+                "date": instant(&at),
+            }));
+        }
+        if !mitigation.is_empty() {
+            issue["mitigation"] = json!(mitigation);
         }
         let sources: Vec<Value> = f
             .rules
