@@ -36,6 +36,8 @@ const FHIR_DEMO = path.resolve(REPO, "../shared/data/mimic-iv-fhir-demo/fhir");
 const FHIR_EXPORTS_LIST = process.env.FHIR_EXPORTS_LIST || path.join(REPO, "target/fhir-exports.txt");
 // The demo patient whose decision is exported as FHIR.
 const FHIR_PATIENT = "DEMO-012";
+// Who the app is told is using it, on first start.
+const E2E_USER = "E2E Clinician";
 
 function cli(...args) {
   return JSON.parse(execFileSync(LEADER, ["--json", ...args], { cwd: REPO, env: ENV, encoding: "utf8" }));
@@ -192,9 +194,38 @@ before(async () => {
     logLevel: "error",
     capabilities: { "tauri:options": { application: APP } },
   });
+  // First start: the app asks who is using it before anything else (issue 14, "who decided").
+  const form = await browser.$('[data-testid="user-form"]');
+  await form.waitForDisplayed({ timeout: 30000 });
+  measurements.cold_start_to_user_form_ms = Date.now() - t0;
+  await shot("first-start-user");
+  const name = await browser.$('[data-testid="user-name"]');
+  assert.ok((await name.getValue()).length > 0, "the name is prefilled with the OS account name");
+  await name.setValue(E2E_USER);
+  await (await browser.$('[data-testid="user-role-clinician"]')).click();
+  await (await browser.$('[data-testid="user-continue"]')).click();
   await (await browser.$('[data-testid="patient-row"]')).waitForDisplayed({ timeout: 30000 });
-  measurements.cold_start_to_patient_list_ms = Date.now() - t0;
+  assert.match(await (await browser.$('[data-testid="current-user"]')).getText(), new RegExp(E2E_USER));
 });
+
+/** Records the visit's choices: "Record decisions…", the summary, then Record. */
+async function recordVisit() {
+  await (await browser.$('[data-testid="record-decision"]')).click();
+  const confirm = await browser.$('[data-testid="record-confirm"]');
+  await confirm.waitForDisplayed({ timeout: 10000 });
+  await confirm.click();
+  await (await browser.$('[data-testid="recorded"]')).waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
+}
+
+/** When the accepted item needs an override reason, gives `reason` (and `comment`). */
+async function overrideIfAsked(reason = "will-monitor", comment = "") {
+  const form = await browser.$('[data-testid="override-form"]');
+  if (!(await form.isDisplayed().catch(() => false))) return false;
+  await (await form.$(`[data-testid="override-${reason}"]`)).click();
+  if (comment) await (await form.$('[data-testid="override-comment"]')).setValue(comment);
+  await (await form.$('[data-testid="override-confirm"]')).click();
+  return true;
+}
 
 /** The app's and WebKit's resident memory, measured once: before the FHIR import (which grows the store). */
 function measureMemory() {
@@ -248,14 +279,16 @@ test("a demo patient's suggestions show the interaction with a current medicatio
 test("accepting a suggestion records the decision in the audit log", async () => {
   const accept = await browser.$('[data-testid="decision-accept"]');
   await accept.click();
-  await (await browser.$('[data-testid="record-decision"]')).click();
-  await (await browser.$('[data-testid="recorded"]')).waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
+  await browser.pause(200);
+  await overrideIfAsked();
+  await recordVisit();
   const events = cli("audit", "--kind", "decision");
   assert.equal(events.length, 1);
   const d = events[0].payload;
   assert.equal(d.patient_id, interactionPatient.id);
   assert.equal(d.decisions[0].action, "accept");
   assert.ok(d.model.id && d.suggestions.length > 0, "the model and the suggestion list are logged");
+  assert.equal(events[0].actor, `clinician:${E2E_USER}`, "the decision carries the user and role");
 });
 
 test("clicking Suggest renders suggestions quickly (20 clicks)", async () => {
@@ -338,7 +371,7 @@ test("a model is installed through the gate and rolled back", async () => {
   assert.equal(installEvent.payload.forced, true, "the override is on record");
   await (await browser.$('[data-testid="rollback"]')).click();
   await (await browser.$('[data-testid="confirm-rollback"]')).click();
-  await (await browser.$('[data-testid="model-status"]')).waitUntil(async function () { return /Rolled back/.test(await this.getText()); }, { timeout: 20000 });
+  await (await browser.$('[data-testid="rollback-message-status"]')).waitUntil(async function () { return /Rolled back/i.test(await this.getText()); }, { timeout: 20000 });
   assert.notEqual(cli("model", "list").find((x) => x.active).id, "e2e-copy");
   const kinds = cli("audit", "--limit", "100").map((e) => e.kind);
   assert.ok(kinds.includes("model-install") && kinds.includes("model-rollback"));
@@ -351,6 +384,114 @@ test("the import and audit screens render", async () => {
   await nav("audit");
   await (await browser.$('[data-testid="audit-row"]')).waitForDisplayed({ timeout: 10000 });
   await shot("audit");
+});
+
+// ---------------------------------------------------------------- issue 14: no false reassurance
+// Problems 2-4 as the issue found them: Enter in a drug search ran Suggest without the drug; old
+// results stayed on screen after the inputs changed; a pair without a rule read "–".
+
+async function openAdHocComposer() {
+  await nav("composer");
+  const adhoc = await browser.$('[data-testid="new-ad-hoc"]');
+  if (await adhoc.isExisting()) {
+    await adhoc.click();
+    // Leaving unrecorded choices asks first; these tests have none worth keeping.
+    const leave = await browser.$('[data-testid="leave-confirm"]');
+    if (await leave.isDisplayed().catch(() => false)) await leave.click();
+  }
+  await (await browser.$('[data-testid="adhoc-subject"]')).waitForDisplayed({ timeout: 10000 });
+}
+
+/** Types `text` into a code search and picks the first match whose code starts with `prefix`. */
+async function addCode(picker, text, prefix) {
+  const box = await browser.$(`[data-testid="${picker}-input"]`);
+  await box.setValue(text);
+  const option = await browser.$(`[data-testid="${picker}"] [role="option"][data-code^="${prefix}"]`);
+  await option.waitForDisplayed({ timeout: 10000 });
+  await option.click();
+}
+
+test("Enter in the drug search never runs Suggest: a typed but unadded drug blocks it with a message", async () => {
+  await openAdHocComposer();
+  await addCode("diagnosis-picker", "atrial fibrillation", "ICD10CM:I48");
+  await addCode("current-picker", "digoxin", "ATC:C01AA");
+  const box = await browser.$('[data-testid="current-picker-input"]');
+  await box.setValue("amiodarone");
+  await browser.keys("Enter");
+  await browser.pause(500);
+  const results = await browser.$('[data-testid="results"]');
+  assert.equal(await results.isExisting(), false, "Enter did not submit the form");
+  assert.match(await (await browser.$('[data-testid="current-picker"]')).getText(), /Choose one of the matches|Nothing to add yet/);
+  // Suggest itself refuses while the typed drug is not added.
+  await (await browser.$('[data-testid="suggest"]')).click();
+  const msg = await browser.$('[data-testid="form-message"]');
+  await msg.waitForDisplayed({ timeout: 10000 });
+  assert.match(await msg.getText(), /"amiodarone" was typed into the current-medication search but not added/);
+  assert.equal(await results.isExisting(), false, "no suggestions without the typed drug");
+  await shot("composer-enter-blocked");
+});
+
+test("changed inputs mark the shown suggestions stale until Suggest runs again", async () => {
+  await addCode("current-picker", "amiodarone", "ATC:C01BD");
+  await (await browser.$('[data-testid="suggest"]')).click();
+  const results = await browser.$('[data-testid="results"]');
+  await results.waitForDisplayed({ timeout: 20000 });
+  assert.equal(await results.getAttribute("data-stale"), "false");
+  await addCode("procedure-picker", "catheterisation", "ICD10PCS:");
+  await browser.waitUntil(async () => (await results.getAttribute("data-stale")) === "true", {
+    timeout: 10000,
+    timeoutMsg: "adding a procedure did not mark the results stale",
+  });
+  assert.match(await (await browser.$('[data-testid="stale-results"]')).getText(), /inputs changed/i);
+  await shot("composer-stale");
+  await (await browser.$('[data-testid="suggest"]')).click();
+  await browser.waitUntil(async () => (await results.getAttribute("data-stale")) === "false", { timeout: 20000 });
+});
+
+test("the pharmacist check says which pairs have no rule, what the sources cover, and that it is not proof of safety", async () => {
+  await nav("pharmacist");
+  // Warfarin, amiodarone, simvastatin, clarithromycin, sertraline: the issue's five-drug check.
+  const codes = ["ATC:B01AA03", "ATC:C01BD01", "ATC:C10AA01", "ATC:J01FA09", "ATC:N06AB06"];
+  const chips = async () => (await browser.$$('[data-testid="check-list"] li.chip')).length;
+  await browser.waitUntil(
+    async () => {
+      await (await browser.$('[data-testid="paste-codes"]')).setValue(codes.join(", "));
+      await browser.pause(100);
+      await (await browser.$('[data-testid="add-pasted"]')).click();
+      await browser.pause(100);
+      return (await chips()) === 5;
+    },
+    { timeout: 10000, timeoutMsg: "the five pasted codes were not added to the list" },
+  );
+  await (await browser.$('[data-testid="check"]')).click();
+  await (await browser.$('[data-testid="ddi-matrix"]')).waitForDisplayed({ timeout: 10000 });
+  const graded = [];
+  for (const c of await browser.$$('[data-testid="ddi-cell"]')) graded.push(await c.getText());
+  // Warfarin x clarithromycin and amiodarone x clarithromycin, "–" when the issue was filed.
+  const matrixText = await (await browser.$('[data-testid="ddi-matrix"]')).getText();
+  assert.ok(graded.filter((t) => /major|contraindicated/i.test(t)).length >= 4, `cells: ${graded}`);
+  for (const none of await browser.$$('[data-testid="ddi-cell-none"]')) {
+    assert.match(await none.getText(), /no rule/i, "a pair without a rule says so, never a bare dash");
+    assert.match(await none.getHTML(), /No rule in the loaded sources .* not proof/);
+  }
+  assert.doesNotMatch(matrixText, /^\s*[–-]\s*$/m);
+  const coverage = await (await browser.$('[data-testid="ddi-coverage"]')).getText();
+  assert.match(coverage, /Checked against [\d,]+ rules from \d+ sources/);
+  assert.match(coverage, /duplicate therapy/i);
+  assert.match(coverage, /not proof that the combination is safe/);
+  await fullShot("pharmacist-five-drugs");
+  // An error is written for a person, and the old table does not stay under a new list.
+  await (await browser.$('[data-testid="paste-codes"]')).setValue("ATC:B01AA03, NOT A CODE");
+  await (await browser.$('[data-testid="add-pasted"]')).click();
+  await browser.pause(300);
+  const stale = await browser.$('[data-testid="stale-results"]');
+  const results = await browser.$('[data-testid="check-results"]');
+  assert.ok(
+    (await stale.isDisplayed().catch(() => false)) || !(await results.isExisting()),
+    "a changed list marks the old results stale (or clears them)",
+  );
+  const page = await (await browser.$("main")).getText();
+  assert.doesNotMatch(page, /invalid args|for command/);
 });
 
 // ---------------------------------------------------------------- FHIR
@@ -407,11 +548,27 @@ test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
   await pair.waitForDisplayed({ timeout: 10000 });
   assert.equal(await pair.getAttribute("data-severity"), "major");
   await (await macrolide.$('[data-testid="decision-accept"]')).click();
+  // Clarithromycin is part of a major finding: accepting it needs an override reason; until one
+  // is given the item is not accepted.
+  const form = await macrolide.$('[data-testid="override-form"]');
+  await form.waitForDisplayed({ timeout: 10000 });
+  assert.match(await (await form.$('[data-testid="override-findings"]')).getText(), /major/i);
+  await (await form.$('[data-testid="override-other"]')).click();
+  await (await form.$('[data-testid="override-confirm"]')).click();
+  assert.ok(await form.isDisplayed(), "'other' without an explanation is refused");
+  await (await form.$('[data-testid="override-comment"]')).setValue("QT checked on admission ECG; azithromycin stopped");
+  await fullShot("composer-override-demo-012");
+  await (await form.$('[data-testid="override-confirm"]')).click();
   const summary = await browser.$('[data-testid="decision-summary"]');
   await summary.waitForDisplayed();
   assert.match(await summary.getText(), /Accept Macrolide antibiotics: Clarithromycin PO\s*ATC:J01FA09/);
   await fullShot("composer-candidates-demo-012");
   await (await browser.$('[data-testid="record-decision"]')).click();
+  const dialog = await browser.$('[data-testid="record-confirm"]');
+  await dialog.waitForDisplayed({ timeout: 10000 });
+  assert.match(await (await browser.$('[data-testid="summary-counts"]')).getText(), /accepted 1/i);
+  await shot("composer-record-summary-demo-012");
+  await dialog.click();
   await (await browser.$('[data-testid="recorded"]')).waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
   // The audit log names the chosen ingredient, and the interaction of what was decided.
   const decision = cli("audit", "--kind", "decision").find((e) => e.payload.patient_id === FHIR_PATIENT);
@@ -419,6 +576,9 @@ test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
   const item = decision.payload.decisions.find((x) => x.medication === "ATC:J01F");
   assert.deepEqual(item.choice, { kind: "drug", drug: chosen, route: "PO" }, JSON.stringify(item));
   assert.equal(item.action, "accept");
+  assert.deepEqual(item.override_reason, { reason: "other", comment: "QT checked on admission ECG; azithromycin stopped" });
+  assert.equal(decision.actor, `clinician:${E2E_USER}`);
+  assert.equal(decision.payload.safe_mode, false);
   assert.ok(
     decision.payload.interactions.some((f) => [f.a, f.b].includes(chosen) && [f.a, f.b].includes("ATC:J01FA10")),
     `the decided clarithromycin × current azithromycin is on record: ${JSON.stringify(decision.payload.interactions)}`,
@@ -455,6 +615,61 @@ test("a recorded decision is exported as a FHIR R4 Bundle", async () => {
   assert.match(text, new RegExp(`\\b${ofType("DetectedIssue").length} interaction alerts?\\b`));
   await (await browser.$('[data-testid="export-fhir-status"]')).scrollIntoView({ block: "center" });
   await shot("composer-fhir-export");
+});
+
+test("the Audit screen shows who decided, their role, the patient and the drugs by name", async () => {
+  await nav("audit");
+  const row = await browser.$(`[data-testid="audit-row"][data-kind="decision"]`);
+  await row.waitForDisplayed({ timeout: 10000 });
+  const rows = await browser.$$('[data-testid="audit-row"][data-kind="decision"]');
+  const texts = [];
+  for (const r of rows) texts.push(await r.getText());
+  const demo012 = texts.find((t) => t.includes(FHIR_PATIENT));
+  assert.ok(demo012, `a decision row names ${FHIR_PATIENT}: ${texts.join(" | ")}`);
+  assert.match(demo012, new RegExp(E2E_USER));
+  assert.match(demo012, /clinician/i);
+  assert.match(demo012, /Clarithromycin/i, "the chosen drug by name");
+  assert.match(demo012, /Other|QT checked/i, "the override reason");
+  assert.ok(await (await browser.$('[data-testid="audit-row"][data-kind="recommendation"]')).isExisting(), "recommendation events are listed");
+  await fullShot("audit-user-role");
+});
+
+test("the composer holds at 1024×700: nothing overflows the window or overlaps", async () => {
+  const before = await browser.getWindowSize();
+  await browser.setWindowSize(1024, 700);
+  try {
+    await nav("patients");
+    await (await browser.$('[data-testid="patient-search"]')).setValue(FHIR_PATIENT);
+    const open = await browser.$(`[data-testid="patient-row"][data-id="${FHIR_PATIENT}"] button.row-open`);
+    await open.waitForDisplayed({ timeout: 10000 });
+    await open.click();
+    const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
+    await buttons[buttons.length - 1].click();
+    await (await browser.$('[data-testid="suggest"]')).click();
+    await (await browser.$('[data-testid="primary-list"]')).waitForDisplayed({ timeout: 20000 });
+    const problems = await browser.execute(() => {
+      const out = [];
+      const doc = document.documentElement;
+      if (doc.scrollWidth > window.innerWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${window.innerWidth}`);
+      const boxes = [...document.querySelectorAll("label, button, h1, h2, h3, legend, th")]
+        .filter((e) => e.offsetParent !== null && !e.closest("dialog:not([open])"))
+        .map((e) => ({ e, r: e.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0);
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (a.e.contains(b.e) || b.e.contains(a.e)) continue;
+          const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+          const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+          if (w > 2 && h > 2) out.push(`${a.e.tagName} "${a.e.textContent.trim().slice(0, 30)}" overlaps ${b.e.tagName} "${b.e.textContent.trim().slice(0, 30)}"`);
+        }
+      return out.slice(0, 10);
+    });
+    await fullShot("composer-1024x700");
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.setWindowSize(before.width, before.height);
+  }
 });
 
 // DEMO-005's latest visit starts amiodarone while the patient is on digoxin. The suggestions do
