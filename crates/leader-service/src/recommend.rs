@@ -60,6 +60,10 @@ pub struct VisitReview {
     pub interactions: Vec<leader_core::ddi::Finding>,
     /// Prescriptions of the visit whose drug is not mapped to a code: not screened.
     pub unmapped_orders: usize,
+    /// Duplicate-therapy pairs among the orders not listed because the two were never given
+    /// at the same time ([`drop_sequential_duplicates`]): a switch within the stay.
+    #[serde(default)]
+    pub sequential_duplicates: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -109,7 +113,98 @@ pub fn review(kb: &leader_core::ddi::KnowledgeBase, visit: &leader_core::Visit, 
             drugs.push((o.drug.clone(), Role::Checked));
         }
     }
-    VisitReview { orders, suggested_not_ordered, interactions: kb.screen(&drugs), unmapped_orders }
+    let (interactions, sequential_duplicates) = drop_sequential_duplicates(kb.screen(&drugs), visit);
+    VisitReview { orders, suggested_not_ordered, interactions, unmapped_orders, sequential_duplicates }
+}
+
+/// Drops the duplicate-therapy findings (with no interaction rule besides) between two of
+/// the visit's orders that were never given at the same time: every prescription of both
+/// has a start and a stop, and no two of them overlap (a switch within the stay, e.g. one
+/// proton-pump inhibitor replaced by another). Returns the rest and how many were dropped.
+pub fn drop_sequential_duplicates(
+    mut findings: Vec<leader_core::ddi::Finding>,
+    visit: &leader_core::Visit,
+) -> (Vec<leader_core::ddi::Finding>, usize) {
+    type Period = (Option<leader_core::Timestamp>, Option<leader_core::Timestamp>);
+    let periods = |drug: &Code| -> Vec<Period> {
+        visit.prescriptions.iter().filter(|p| p.medication.as_ref() == Some(drug)).map(|p| (p.start, p.stop)).collect()
+    };
+    let never_together = |a: &Code, b: &Code| {
+        let (pa, pb) = (periods(a), periods(b));
+        !pa.is_empty()
+            && !pb.is_empty()
+            && pa.iter().chain(&pb).all(|(s, e)| s.is_some() && e.is_some())
+            && pa.iter().all(|(s1, e1)| pb.iter().all(|(s2, e2)| s1 >= e2 || s2 >= e1))
+    };
+    let before = findings.len();
+    findings.retain(|f| {
+        let duplicate_only = f.kind == leader_core::ddi::FindingKind::DuplicateTherapy
+            && f.rules.iter().all(|r| r.source == leader_core::ddi::DUPLICATE_SOURCE);
+        !(duplicate_only && f.a_role == Role::Checked && f.b_role == Role::Checked && never_together(&f.a, &f.b))
+    });
+    let dropped = before - findings.len();
+    (findings, dropped)
+}
+
+#[cfg(test)]
+mod review_tests {
+    use leader_core::ddi::{KnowledgeBase, Role};
+    use leader_core::{Code, Prescription, Visit};
+
+    use super::drop_sequential_duplicates;
+
+    fn rx(code: &str, start: &str, stop: Option<&str>) -> Prescription {
+        Prescription {
+            drug: code.into(),
+            ndc: None,
+            gsn: None,
+            formulary_code: None,
+            route: None,
+            start: Some(start.parse().expect("time")),
+            stop: stop.map(|s| s.parse().expect("time")),
+            medication: Some(code.parse().expect("code")),
+        }
+    }
+
+    fn visit(prescriptions: Vec<Prescription>) -> Visit {
+        Visit {
+            admission_id: "1".into(),
+            admit_time: "2026-01-01 00:00:00".parse().expect("time"),
+            discharge_time: None,
+            profile: Default::default(),
+            diagnoses: vec![],
+            procedures: vec![],
+            prescriptions,
+        }
+    }
+
+    #[test]
+    fn a_switch_within_the_stay_is_not_a_duplicate_but_overlapping_or_open_orders_are() {
+        let kb = KnowledgeBase::new(vec![]).with_duplicate_therapy(true);
+        let (omeprazole, pantoprazole) = ("ATC:A02BC01", "ATC:A02BC02");
+        let drugs: Vec<(Code, Role)> =
+            [omeprazole, pantoprazole].iter().map(|c| (c.parse().expect("code"), Role::Checked)).collect();
+        let screen = || kb.screen(&drugs);
+        assert_eq!(screen().len(), 1, "two PPIs");
+        // One after the other: a switch.
+        let switch = visit(vec![
+            rx(omeprazole, "2026-01-01 08:00:00", Some("2026-01-03 08:00:00")),
+            rx(pantoprazole, "2026-01-03 08:00:00", Some("2026-01-05 08:00:00")),
+        ]);
+        assert_eq!(drop_sequential_duplicates(screen(), &switch), (vec![], 1));
+        // Overlapping for a day: a duplicate.
+        let overlap = visit(vec![
+            rx(omeprazole, "2026-01-01 08:00:00", Some("2026-01-04 08:00:00")),
+            rx(pantoprazole, "2026-01-03 08:00:00", Some("2026-01-05 08:00:00")),
+        ]);
+        assert_eq!(drop_sequential_duplicates(screen(), &overlap).1, 0);
+        // No stop time: cannot tell, so it stays.
+        let open = visit(vec![
+            rx(omeprazole, "2026-01-01 08:00:00", None),
+            rx(pantoprazole, "2026-01-03 08:00:00", Some("2026-01-05 08:00:00")),
+        ]);
+        assert_eq!(drop_sequential_duplicates(screen(), &open).1, 0);
+    }
 }
 
 /// A suggestion as shown: what a decision refers to.
