@@ -26,4 +26,9 @@ interactions: Array<Finding>,
 /**
  * Prescriptions of the visit whose drug is not mapped to a code: not screened.
  */
-unmapped_orders: number, };
+unmapped_orders: number, 
+/**
+ * Duplicate-therapy pairs among the orders not listed because the two were never given
+ * at the same time ([`drop_sequential_duplicates`]): a switch within the stay.
+ */
+sequential_duplicates: number, };
