@@ -435,12 +435,17 @@ pub fn add_bundled_root(dir: PathBuf) {
     }
 }
 
+/// The desktop app's resource folder in its Debian package (`/usr/lib/<productName>`), from
+/// the folder of the executables (`/usr/bin`, where the package also puts the `leader` CLI).
+pub const DEB_RESOURCES: &str = "../lib/LEADER Rx";
+
 /// The model shipped with the installation: `models/DEFAULT` names a folder of `models/`,
 /// looked for only in explicit places: `LEADER_BUNDLED_MODELS` (a `models/` folder; set by
 /// `scripts/env.sh` in a checkout), the roots the app registered (its resource folder), and
 /// the installed layouts beside the executable (`models/`, `../share/leader-rx/models`,
-/// `../lib/leader-rx/models`). Never above the working directory or the executable: a
-/// `models/` folder lying in some parent folder is not a model anybody chose.
+/// `../lib/leader-rx/models`, the Debian package's [`DEB_RESOURCES`]`/models`). Never above
+/// the working directory or the executable: a `models/` folder lying in some parent folder is
+/// not a model anybody chose.
 pub fn bundled_default() -> Option<PathBuf> {
     let mut roots: Vec<PathBuf> = Vec::new();
     if let Some(v) = std::env::var_os("LEADER_BUNDLED_MODELS").filter(|v| !v.is_empty()) {
@@ -451,6 +456,7 @@ pub fn bundled_default() -> Option<PathBuf> {
         roots.push(exe_dir.join("models"));
         roots.push(exe_dir.join("../share/leader-rx/models"));
         roots.push(exe_dir.join("../lib/leader-rx/models"));
+        roots.push(exe_dir.join(DEB_RESOURCES).join("models"));
     }
     roots.into_iter().find_map(|m| {
         let name = fs::read_to_string(m.join("DEFAULT")).ok()?;

@@ -86,6 +86,8 @@ pub fn candidates() -> Vec<PathBuf> {
         out.push(exe_dir.join(LIB));
         out.push(exe_dir.join("../lib").join(LIB));
         out.push(exe_dir.join("../lib/leader-rx").join(LIB));
+        // The desktop app's resources in its Debian package, beside `/usr/bin/leader`.
+        out.push(exe_dir.join(crate::registry::DEB_RESOURCES).join("lib").join(LIB));
     }
     out
 }
