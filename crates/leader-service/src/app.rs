@@ -160,7 +160,7 @@ pub struct AppInfo {
     pub version: String,
     /// Who is using the app (`None` until chosen on first start).
     pub user: Option<User>,
-    /// The name the first-start form proposes: the OS account name.
+    /// The name the first-start form proposes: the OS account name (empty when unknown).
     pub default_user_name: String,
     pub db_path: String,
     pub stats: Stats,
@@ -476,7 +476,7 @@ impl App {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             user: leader_store::actor::current_user(),
-            default_user_name: leader_store::actor::os_account(),
+            default_user_name: leader_store::actor::os_account_name().unwrap_or_default(),
             db_path: self.db_path.display().to_string(),
             stats,
             model,

@@ -22,14 +22,28 @@ pub fn current_user() -> Option<User> {
     CURRENT.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
 }
 
-/// The OS account name (`USER`, else `USERNAME`), or `unknown`.
-pub fn os_account() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
+/// The OS account name: `USER`, `USERNAME` or `LOGNAME`, else the account of this process's
+/// user id in `/etc/passwd` (a desktop session started without a login shell may set none).
+pub fn os_account_name() -> Option<String> {
+    let from_env = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
         .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".into())
+        .find(|s| !s.is_empty());
+    from_env.or_else(|| {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_owned();
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        passwd.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid && !f[0].is_empty()).then(|| f[0].to_owned())
+        })
+    })
+}
+
+/// The OS account name, or `unknown`.
+pub fn os_account() -> String {
+    os_account_name().unwrap_or_else(|| "unknown".into())
 }
 
 /// The actor of this process's audit events: its user's `role:name`, else `it:<OS account>`.
