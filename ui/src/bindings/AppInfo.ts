@@ -9,6 +9,6 @@ export type AppInfo = { version: string,
  */
 user: User | null, 
 /**
- * The name the first-start form proposes: the OS account name.
+ * The name the first-start form proposes: the OS account name (empty when unknown).
  */
 default_user_name: string, db_path: string, stats: Stats, model: ModelSummary | null, teacher: ModelSummary | null, };
