@@ -244,17 +244,8 @@ pub const DUPLICATE_CLASSES: &[DuplicateClass] = &[
 
 /// How `drug` belongs to the class made of `codes`: `Some((code, true))` when it is under
 /// one of them, `Some((code, false))` when it is a broader class containing one of them.
-fn membership(drug: &Code, codes: &[&str]) -> Option<(Code, bool)> {
-    if drug.system() != crate::CodeSystem::Atc {
-        return None;
-    }
-    for c in codes {
-        let Ok(code) = Code::new(crate::CodeSystem::Atc, c) else { continue };
-        if let Some(inside) = relation(drug, &code) {
-            return Some((code, inside));
-        }
-    }
-    None
+fn membership<'c>(drug: &Code, codes: &'c [Code]) -> Option<(&'c Code, bool)> {
+    codes.iter().find_map(|code| relation(drug, code).map(|inside| (code, inside)))
 }
 
 impl DuplicateClass {
@@ -293,8 +284,9 @@ pub struct Finding {
 #[derive(Debug, Clone, Default)]
 pub struct KnowledgeBase {
     rules: Vec<InteractionRule>,
-    /// Screens for duplicate therapy ([`DUPLICATE_CLASSES`]) too.
-    duplicates: bool,
+    /// The duplicate-therapy classes screened too ([`DUPLICATE_CLASSES`], their codes parsed
+    /// once); empty when off.
+    duplicates: Vec<(&'static DuplicateClass, Vec<Code>)>,
 }
 
 /// How `drug` relates to a rule's `code`: `Some(true)` drug-level, `Some(false)` class-level.
@@ -311,25 +303,32 @@ fn relation(drug: &Code, code: &Code) -> Option<bool> {
 impl KnowledgeBase {
     /// The rules, without duplicate-therapy screening.
     pub fn new(rules: Vec<InteractionRule>) -> Self {
-        KnowledgeBase { rules, duplicates: false }
+        KnowledgeBase { rules, duplicates: Vec::new() }
     }
 
     /// Screens for duplicate therapy too (or not).
     pub fn with_duplicate_therapy(mut self, on: bool) -> Self {
-        self.duplicates = on;
+        self.duplicates = if on {
+            DUPLICATE_CLASSES
+                .iter()
+                .map(|d| (d, d.atc.iter().filter_map(|c| Code::new(crate::CodeSystem::Atc, c).ok()).collect()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         self
     }
 
     /// The duplicate-therapy class shared by `x` and `y`: its rule, and whether both are
     /// under it (drug level).
     fn duplicate(&self, x: &Code, y: &Code) -> Option<(&'static DuplicateClass, InteractionRule, bool)> {
-        if !self.duplicates {
+        if self.duplicates.is_empty() || x.system() != crate::CodeSystem::Atc || y.system() != crate::CodeSystem::Atc {
             return None;
         }
-        DUPLICATE_CLASSES.iter().find_map(|d| {
-            let (cx, ix) = membership(x, d.atc)?;
-            let (cy, iy) = membership(y, d.atc)?;
-            Some((d, d.rule(cx, cy), ix && iy))
+        self.duplicates.iter().find_map(|(d, codes)| {
+            let (cx, ix) = membership(x, codes)?;
+            let (cy, iy) = membership(y, codes)?;
+            Some((*d, d.rule(cx.clone(), cy.clone()), ix && iy))
         })
     }
 

@@ -786,20 +786,24 @@ impl App {
     /// codes it mentions (the Audit screen).
     pub async fn audit_events(&self, kind: Option<String>, limit: i64) -> IpcResult<Vec<AuditEntry>> {
         let events = self.store.audit_events(kind.as_deref().filter(|k| !k.is_empty()), limit.clamp(1, 1000)).await?;
-        let mut codes: Vec<Code> = Vec::new();
-        for e in &events {
-            collect_codes(&e.payload, &mut codes);
-        }
-        codes.sort_by_key(ToString::to_string);
-        codes.dedup();
-        let level = self.store.medication_atc_level().await?;
-        let titles = self.lookups(level).await?.titles(&self.store, &codes).await?;
-        Ok(events
-            .into_iter()
+        // Each payload walked once: its codes, then every event's titled in one lookup.
+        let per_event: Vec<Vec<Code>> = events
+            .iter()
             .map(|e| {
-                let (role, user) = User::parse_actor(&e.actor);
                 let mut mine = Vec::new();
                 collect_codes(&e.payload, &mut mine);
+                mine
+            })
+            .collect();
+        let all: Vec<Code> =
+            per_event.iter().flatten().cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let level = self.store.medication_atc_level().await?;
+        let titles = self.lookups(level).await?.titles(&self.store, &all).await?;
+        Ok(events
+            .into_iter()
+            .zip(per_event)
+            .map(|(e, mine)| {
+                let (role, user) = User::parse_actor(&e.actor);
                 AuditEntry {
                     user: user.to_owned(),
                     role,
@@ -880,7 +884,7 @@ pub struct AuditEntry {
     pub payload: serde_json::Value,
 }
 
-/// Every code-shaped string (`ATC:…`, `ICD10:…`) in `v`, at most 2,000.
+/// Every code-shaped string (`ATC:…`, `ICD10CM:…`) in `v`, at most 2,000.
 fn collect_codes(v: &serde_json::Value, out: &mut Vec<Code>) {
     if out.len() >= 2_000 {
         return;

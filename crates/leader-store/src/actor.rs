@@ -23,8 +23,14 @@ pub fn current_user() -> Option<User> {
 }
 
 /// The OS account name: `USER`, `USERNAME` or `LOGNAME`, else the account of this process's
-/// user id in `/etc/passwd` (a desktop session started without a login shell may set none).
+/// user id in `/etc/passwd` (a desktop session started without a login shell may set none);
+/// read once per process.
 pub fn os_account_name() -> Option<String> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(read_os_account_name).clone()
+}
+
+fn read_os_account_name() -> Option<String> {
     let from_env = ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())

@@ -8,6 +8,7 @@ import { auditEvents, auditVerify } from "../api";
 import { ErrorBanner } from "../components";
 import { SEVERITY_LABEL, isRecord, nameOf, plural } from "../format";
 import { USER_ROLE_LABEL } from "../user/UserForm";
+import { OVERRIDE_LABEL } from "./composer/state";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditVerification } from "../bindings/AuditVerification";
 import type { IpcError } from "../bindings/IpcError";
@@ -29,14 +30,6 @@ const KIND_LABEL: Record<string, string> = {
   backup: "Backup",
 };
 const kindLabel = (k: string) => KIND_LABEL[k] ?? k;
-
-export const OVERRIDE_REASON_LABEL: Record<OverrideReason, string> = {
-  "benefit-outweighs-risk": "Benefit outweighs the risk",
-  "will-monitor": "Will monitor or adjust the dose",
-  "tolerated-before": "Patient has tolerated the combination before",
-  "not-applicable": "Alert does not apply to this patient",
-  other: "Other (explain)",
-};
 
 const HIGH: Severity[] = ["contraindicated", "major"];
 
@@ -97,7 +90,7 @@ function decisionSummary(p: Record<string, unknown>, titles: Titles): ComponentC
     const med = nameOf(String(d.medication), titles);
     const choice = isRecord(d.choice) ? d.choice : null;
     const o = isRecord(d.override_reason) ? d.override_reason : null;
-    const reason = o ? (OVERRIDE_REASON_LABEL[o.reason as OverrideReason] ?? String(o.reason)) : null;
+    const reason = o ? (OVERRIDE_LABEL[o.reason as OverrideReason] ?? String(o.reason)) : null;
     const comment = o ? str(o.comment) : null;
     let what: ComponentChildren;
     if (d.action === "reject") what = <><strong>Rejected</strong> {med}</>;
