@@ -250,6 +250,18 @@ after(async () => {
   if (driver) driver.kill();
 });
 
+/** Opens the composer on `id`'s latest visit and waits until it shows that visit (a Suggest
+ * clicked before the stored visit is loaded asks for ad-hoc codes instead). */
+async function composeLatestVisit(id) {
+  const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
+  await buttons[buttons.length - 1].click();
+  const subject = await browser.$('[data-testid="visit-subject"]');
+  await subject.waitUntil(async function () { return (await this.isDisplayed()) && (await this.getText()).includes(id); }, {
+    timeout: 10000,
+    timeoutMsg: `the composer did not open ${id}'s visit`,
+  });
+}
+
 test("the patient list shows the synthetic demo cohort", async () => {
   const rows = await browser.$$('[data-testid="patient-row"]');
   assert.ok(rows.length >= 30, `${rows.length} patients`);
@@ -263,8 +275,7 @@ test("a demo patient's suggestions show the interaction with a current medicatio
   await open.click();
   await (await browser.$('[data-testid="timeline"]')).waitForDisplayed();
   await shot("timeline");
-  const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
-  await buttons[buttons.length - 1].click();
+  await composeLatestVisit(interactionPatient.id);
   await (await browser.$('[data-testid="suggest"]')).click();
   const list = await browser.$('[data-testid="primary-list"]');
   await list.waitForDisplayed({ timeout: 20000 });
@@ -651,8 +662,7 @@ test("the composer holds at 1024×700: nothing overflows the window or overlaps"
     const open = await browser.$(`[data-testid="patient-row"][data-id="${FHIR_PATIENT}"] button.row-open`);
     await open.waitForDisplayed({ timeout: 10000 });
     await open.click();
-    const buttons = await browser.$$('[data-testid="suggest-for-visit"]');
-    await buttons[buttons.length - 1].click();
+    await composeLatestVisit(FHIR_PATIENT);
     await (await browser.$('[data-testid="suggest"]')).click();
     await (await browser.$('[data-testid="primary-list"]')).waitForDisplayed({ timeout: 20000 });
     const problems = await browser.execute(() => {
