@@ -226,6 +226,7 @@ fn main() {
             if let Ok(res) = handle.path().resource_dir() {
                 leader_infer::runtime::add_search_dir(res.join("lib"));
                 leader_infer::registry::add_bundled_root(res.join("models"));
+                leader_service::refine_env::add_pipeline_root(res.join("pipeline"));
             }
             let path = db_path(&handle)?;
             // First run: creates the store, seeds the synthetic demo cohort; the bundled

@@ -187,6 +187,12 @@ const appInfo: AppInfo = {
     metrics: null,
     provenance: null,
   },
+  refine_env: {
+    source: "kit",
+    kit: { created: "2026-12-01 09:12:44", installed: "2026-12-02 14:03:10", files: 71, lock_sha256: "ab12".repeat(16) },
+    folder: "/home/clinician/.local/share/leader-rx/refine-env",
+    pipeline_found: true,
+  },
 };
 
 /** The model-install audit payload of the sample is a GateReport. */

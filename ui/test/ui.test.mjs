@@ -1179,6 +1179,35 @@ test("patients list: arrow keys move between patients", T, () =>
     assert.match(await page.getByTestId("error-banner").innerText(), /not found/);
   }));
 
+
+test("model: without the refinement environment, Refine is off and the screen says how IT installs the kit", T, () =>
+  withApp(async ({ page, calls, shot }) => {
+    await page.getByTestId("nav-model").click();
+    // Installed from a kit: which one, and Refine is available.
+    assert.equal(
+      await page.getByTestId("refine-env").innerText(),
+      "Refinement environment: installed from a refine kit (kit built 2026-12-01 09:12:44 UTC, installed 2026-12-02 14:03:10 UTC).",
+    );
+    assert.equal(await page.getByTestId("start-refine").isEnabled(), true);
+    // Missing: the steps, the folder it goes to, and no way to start a run that cannot work.
+    const folder = "/home/clinician/.local/share/leader-rx/refine-env";
+    await answerWith(page, { app_info: { refine_env: { source: null, kit: null, folder, pipeline_found: true } } });
+    await page.getByTestId("nav-patients").click();
+    await page.getByTestId("nav-model").click();
+    const missing = page.getByTestId("refine-env-missing");
+    await missing.waitFor();
+    const text = await missing.innerText();
+    assert.match(text, /Refinement cannot run on this computer yet/);
+    assert.match(text, /scripts\/refine-kit\.sh KIT/);
+    assert.match(text, /leader refine setup --from KIT/);
+    assert.ok(text.includes(folder), text);
+    assert.doesNotMatch(text, /reinstall the app/);
+    assert.equal(await page.getByTestId("refine-env").count(), 0);
+    assert.equal(await page.getByTestId("start-refine").isDisabled(), true);
+    await shot("model-refine-env-missing");
+    assert.equal((await calls("start_refine")).length, 0);
+  }));
+
 // ---------------------------------------------------------------- Model screen (issue 14)
 
 /**
@@ -1200,6 +1229,7 @@ async function answerWith(page, answers) {
         ...info,
         model: given.model === undefined ? info.model : { ...info.model, ...given.model },
         teacher: given.teacher === undefined ? info.teacher : given.teacher && { ...info.teacher, ...given.teacher },
+        refine_env: given.refine_env ?? info.refine_env,
       };
     };
   }, answers);

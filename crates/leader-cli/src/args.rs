@@ -232,7 +232,11 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RefineArgs {
+    /// The refinement environment (the pipeline's Python): install it from a kit, or check it.
+    #[command(subcommand)]
+    pub env: Option<RefineEnvCmd>,
     /// A local Hugging Face model directory for the teacher (default: all-MiniLM-L6-v2).
     #[arg(long)]
     pub teacher: Option<PathBuf>,
@@ -259,6 +263,19 @@ pub struct RefineArgs {
     /// is deleted when the run ends.
     #[arg(long)]
     pub keep_work: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RefineEnvCmd {
+    /// Install the refinement environment from a refine kit (made by `scripts/refine-kit.sh`
+    /// on a computer with network access) into the data folder, without network.
+    Setup {
+        /// The kit folder (holding kit.json).
+        #[arg(long = "from", value_name = "KIT")]
+        from: PathBuf,
+    },
+    /// Whether refinement can run here: where its Python comes from, and which kit.
+    Status,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,9 @@ use leader_service::recommend::Subject;
 use leader_service::{Device, SessionOptions};
 use leader_service::{Responder, models, samples};
 
-use crate::args::{DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, RefineArgs, Resolved};
+use crate::args::{
+    DdiCmd, EvaluateArgs, ExportArgs, ModelArgs, ModelCmd, RecommendArgs, RefineArgs, RefineEnvCmd, Resolved,
+};
 use crate::output::{emit, excluded_line, print_answer, print_finding, throughput_lines};
 
 fn codes(list: &[String]) -> Result<Vec<Code>> {
@@ -600,6 +602,9 @@ impl leader_service::refine::RefineProgress for RefineBars {
 }
 
 pub async fn refine(cfg: &Resolved, a: &RefineArgs) -> Result<()> {
+    if let Some(cmd) = &a.env {
+        return refine_env(cfg, cmd).await;
+    }
     let ctx = cfg.context(SessionOptions::default()).await?;
     let work = a.out.clone().unwrap_or_else(|| models::beside_store(&cfg.db, "refine"));
     let opts = leader_service::refine::RefineOptions {
@@ -753,4 +758,72 @@ pub async fn serve(cfg: &Resolved, a: crate::args::ServeArgs) -> Result<()> {
     eprintln!("LEADER Rx CDS Hooks service at {base_url} (discovery: GET {base_url}); stop with Ctrl-C");
     leader_cds::serve(state).await?;
     Ok(())
+}
+
+/// Prints the steps of a kit install on stderr (stdout keeps the result, JSON or table).
+struct SetupLines;
+
+impl leader_service::refine_env::SetupProgress for SetupLines {
+    fn step(&self, what: &str) {
+        eprintln!("refine setup: {what}");
+    }
+    fn file_checked(&self, done: usize, total: usize) {
+        if done == total {
+            eprintln!("refine setup: {total} files match kit.json");
+        }
+    }
+}
+
+/// `leader refine setup --from KIT` and `leader refine status`.
+async fn refine_env(cfg: &Resolved, cmd: &RefineEnvCmd) -> Result<()> {
+    use leader_service::refine_env::{self as env, EnvSource};
+    match cmd {
+        RefineEnvCmd::Setup { from } => {
+            let store = cfg.open().await?;
+            let started = std::time::Instant::now();
+            let kit = env::install(&store, &cfg.db, from, Box::new(SetupLines)).await?;
+            let secs = started.elapsed().as_secs_f64();
+            emit(cfg, &kit, |w, k| {
+                outln!(
+                    w,
+                    "installed the refinement environment in {} ({:.0} s): kit built {}, {} files, lock {}",
+                    env::folder(&cfg.db).display(),
+                    secs,
+                    k.created,
+                    k.files,
+                    &k.lock_sha256[..12.min(k.lock_sha256.len())]
+                );
+            })
+        }
+        RefineEnvCmd::Status => {
+            let st = env::status(&cfg.db);
+            emit(cfg, &st, |w, st| {
+                let source = match st.source {
+                    Some(EnvSource::Checkout) => "a source checkout (LEADER_PYTHON)",
+                    Some(EnvSource::Kit) => "the refine kit installed in the data folder",
+                    Some(EnvSource::BesideApp) => "pipeline/.venv beside the executable",
+                    None => "not installed",
+                };
+                outln!(w, "refinement environment: {source}");
+                outln!(w, "data folder's environment: {}", st.folder);
+                if let Some(k) = &st.kit {
+                    outln!(
+                        w,
+                        "kit: built {}, installed {}, {} files, lock {}",
+                        k.created,
+                        k.installed,
+                        k.files,
+                        k.lock_sha256
+                    );
+                }
+                outln!(w, "this version's lock: {}", env::lock_sha256());
+                if !st.pipeline_found {
+                    outln!(w, "the pipeline's source was not found beside the executable");
+                }
+                if st.source.is_none() {
+                    outln!(w, "{}", leader_service::ServiceError::PythonMissing);
+                }
+            })
+        }
+    }
 }

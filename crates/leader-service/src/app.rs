@@ -97,6 +97,7 @@ impl ServiceError {
             | ServiceError::NoData(_)
             | ServiceError::File { .. }
             | ServiceError::PythonMissing
+            | ServiceError::Kit(_)
             | ServiceError::UnreadableRecord { .. }
             | ServiceError::Encode { .. } => ErrorCode::InvalidInput,
             ServiceError::Refused(_) | ServiceError::RefineStage { .. } => ErrorCode::Refused,
@@ -166,6 +167,8 @@ pub struct AppInfo {
     pub stats: Stats,
     pub model: Option<ModelSummary>,
     pub teacher: Option<ModelSummary>,
+    /// Whether refinement can run on this computer (its Python environment).
+    pub refine_env: crate::refine_env::RefineEnvStatus,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -481,6 +484,7 @@ impl App {
             stats,
             model,
             teacher,
+            refine_env: crate::refine_env::status(&self.db_path),
         })
     }
 

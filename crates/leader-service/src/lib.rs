@@ -13,6 +13,7 @@ pub mod models;
 pub mod quality;
 pub mod recommend;
 pub mod refine;
+pub mod refine_env;
 pub mod samples;
 
 pub use context::{Context, Responder};
@@ -45,9 +46,12 @@ pub enum ServiceError {
     RefineStage { stage: String, status: String },
     /// The pipeline's Python environment was not found.
     #[error(
-        "the pipeline's Python environment was not found: run `scripts/bootstrap.sh python` and set LEADER_PYTHON (scripts/env.sh does)"
+        "refinement needs its Python environment, which is not installed on this computer: build a refine kit on a computer with network access (`scripts/refine-kit.sh KIT` in the LEADER Rx source), copy it here and run `leader refine setup --from KIT` (in a source checkout: `scripts/bootstrap.sh python` and `. scripts/env.sh`)"
     )]
     PythonMissing,
+    /// A refine kit could not be installed.
+    #[error("{0}")]
+    Kit(refine_env::KitProblem),
     /// An audit record the operation builds on cannot be read back.
     #[error("the {kind} recorded as audit event {id} cannot be read")]
     UnreadableRecord { kind: &'static str, id: i64 },
@@ -112,6 +116,8 @@ pub enum FileKind {
     Python,
     Dataset,
     FhirBundle,
+    /// A refine kit or the environment installed from one.
+    Kit,
 }
 
 impl std::fmt::Display for FileKind {
@@ -125,6 +131,7 @@ impl std::fmt::Display for FileKind {
             FileKind::Python => "the pipeline's Python",
             FileKind::Dataset => "the exported dataset",
             FileKind::FhirBundle => "the FHIR Bundle",
+            FileKind::Kit => "the refine kit or its environment",
         })
     }
 }

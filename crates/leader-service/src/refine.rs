@@ -22,6 +22,7 @@ use tokio::process::Command;
 use crate::evaluate::{EvalOptions, Evaluation, evaluate, model_seed};
 use crate::export::{ExportOptions, export_dataset};
 use crate::models::{GateReport, install, install_teacher};
+use crate::refine_env::PythonEnv;
 use crate::{FileKind, FileOp, Result, ServiceError};
 
 /// Receives progress: a stage starts (with its total when known), advances, ends.
@@ -77,26 +78,6 @@ pub struct RefineReport {
     pub gate: Option<GateReport>,
 }
 
-/// The pipeline's Python, from explicit places only: `LEADER_PYTHON` (set by
-/// `scripts/env.sh` in a checkout; the pipeline folder is the one above it holding
-/// `leader_pipeline/`), else an environment installed beside the executable
-/// (`pipeline/.venv` or `../lib/leader-rx/pipeline/.venv`). Never searched for above the
-/// working directory: a Python lying in some parent folder is not one anybody chose.
-pub fn python() -> Result<(PathBuf, PathBuf)> {
-    if let Some(p) = std::env::var_os("LEADER_PYTHON").filter(|v| !v.is_empty()) {
-        let p = PathBuf::from(p);
-        let root = p.ancestors().find(|d| d.join("leader_pipeline").is_dir()).map(Path::to_owned);
-        return Ok((p, root.unwrap_or_else(|| PathBuf::from("pipeline"))));
-    }
-    let exe_dir = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned));
-    exe_dir
-        .into_iter()
-        .flat_map(|d| [d.join("pipeline"), d.join("../lib/leader-rx/pipeline")])
-        .find(|p| p.join(".venv/bin/python").is_file() && p.join("leader_pipeline").is_dir())
-        .map(|p| (p.join(".venv/bin/python"), p))
-        .ok_or(ServiceError::PythonMissing)
-}
-
 fn digest(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -118,23 +99,31 @@ fn mark(dir: &Path, key: &str) -> Result<()> {
 }
 
 /// Runs one Python stage, forwarding its progress lines.
-async fn run_python(work: &Path, stage: &str, args: &[String], progress: &dyn RefineProgress) -> Result<()> {
-    let (py, root) = python()?;
+async fn run_python(
+    env: &PythonEnv,
+    work: &Path,
+    stage: &str,
+    args: &[String],
+    progress: &dyn RefineProgress,
+) -> Result<()> {
+    let (py, root) = (&env.python, &env.pipeline);
     let log_path = work.join(format!("{stage}.log"));
     let log = std::fs::File::create(&log_path)
         .map_err(|e| ServiceError::file(FileKind::StageLog, FileOp::Write, &log_path, &e))?;
-    let mut child = Command::new(&py)
+    let mut child = Command::new(py)
         .arg("-m")
         .arg("leader_pipeline")
         .args(args)
-        .current_dir(&root)
+        .current_dir(root)
+        // The app's pipeline source may be read-only (an installed package).
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("HF_HUB_OFFLINE", "1")
         .env("TRANSFORMERS_OFFLINE", "1")
         .env("PYTHONUNBUFFERED", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
         .spawn()
-        .map_err(|e| ServiceError::file(FileKind::Python, FileOp::Start, &py, &e))?;
+        .map_err(|e| ServiceError::file(FileKind::Python, FileOp::Start, py, &e))?;
     if let Some(out) = child.stdout.take() {
         let mut lines = BufReader::new(out).lines();
         while let Ok(Some(line)) = lines.next_line().await {
@@ -171,8 +160,9 @@ pub async fn refine(
     // The Python stages run in the pipeline's folder: every path handed to them is absolute.
     let work = &std::path::absolute(&opts.work)
         .map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Resolve, &opts.work, &e))?;
-    // The Python environment is checked before anything is written.
-    python()?;
+    // The Python environment is checked before anything is written: a checkout's, the one
+    // installed from a refine kit into the store's data folder, or one beside the app.
+    let env = &crate::refine_env::locate(store.path().map(crate::refine_env::folder).as_deref())?;
     // Owner-only: the working folder holds the exported dataset (patient ids, prompts) while
     // the run lasts.
     leader_store::files::create_private_dir(work)
@@ -231,7 +221,7 @@ pub async fn refine(
         targs.extend(["--teacher-epochs", "1", "--max-len", "64", "--teacher-batch", "8"].map(String::from));
     }
     let teacher_key = digest(&[&dataset_key, &targs[5..].join(" ")]);
-    run_stage(work, "teacher", &teacher_dir, &teacher_key, &targs, "hidden.npy", progress, &mut skipped).await?;
+    run_stage(env, work, "teacher", &teacher_dir, &teacher_key, &targs, "hidden.npy", progress, &mut skipped).await?;
 
     // 3. Student.
     let student_dir = work.join("student");
@@ -252,7 +242,7 @@ pub async fn refine(
         sargs.extend(["--student-epochs", "3"].map(String::from));
     }
     let student_key = digest(&[&teacher_key, &sargs[7..].join(" ")]);
-    run_stage(work, "student", &student_dir, &student_key, &sargs, "student.pt", progress, &mut skipped).await?;
+    run_stage(env, work, "student", &student_dir, &student_key, &sargs, "student.pt", progress, &mut skipped).await?;
 
     // 4. Export + parity (Python), then the bundle is verified by Rust below.
     let candidate = work.join("candidate");
@@ -275,7 +265,7 @@ pub async fn refine(
         "the hospital's own records (stay on site)".into(),
     ];
     let export_key = digest(&[&student_key, "export"]);
-    run_stage(work, "export", &candidate, &export_key, &eargs, "model.onnx", progress, &mut skipped).await?;
+    run_stage(env, work, "export", &candidate, &export_key, &eargs, "model.onnx", progress, &mut skipped).await?;
     // The teacher as an ONNX bundle too, for teacher mode.
     let teacher_bundle = work.join("teacher-bundle");
     let xargs: Vec<String> = vec![
@@ -291,6 +281,7 @@ pub async fn refine(
     ];
     let teacher_export_key = digest(&[&teacher_key, "export-teacher"]);
     run_stage(
+        env,
         work,
         "export teacher",
         &teacher_bundle,
@@ -346,6 +337,7 @@ pub async fn refine(
 
 #[allow(clippy::too_many_arguments)]
 async fn run_stage(
+    env: &PythonEnv,
     work: &Path,
     name: &str,
     dir: &Path,
@@ -361,6 +353,6 @@ async fn run_stage(
         return Ok(());
     }
     progress.stage(name, None);
-    run_python(work, name, args, progress).await?;
+    run_python(env, work, name, args, progress).await?;
     mark(dir, key)
 }

@@ -26,6 +26,8 @@ import type { ModelSummary } from "../bindings/ModelSummary";
 import type { Pointer } from "../bindings/Pointer";
 import type { ProgressEvent } from "../bindings/ProgressEvent";
 import type { RefineReport } from "../bindings/RefineReport";
+import type { RefineEnvStatus } from "../bindings/RefineEnvStatus";
+import type { EnvSource } from "../bindings/EnvSource";
 import type { Scores } from "../bindings/Scores";
 import {
   digestOf,
@@ -186,6 +188,47 @@ function GateResult({ report, testid }: { report: GateReport; testid: string }) 
 }
 
 const failed = (code: string, text: string): OpState => ({ status: "", error: { code, text } });
+
+/**
+ * Whether refinement can run here: where its Python environment comes from, or, when it is
+ * missing, what hospital IT does to install it (the offline refine kit).
+ */
+function RefineEnvLine({ env }: { env: RefineEnvStatus | null }) {
+  if (!env) return null;
+  if (env.source === null)
+    return (
+      <div class="banner banner-warn small" role="status" data-testid="refine-env-missing">
+        <p>
+          <strong>Refinement cannot run on this computer yet:</strong> its Python environment (PyTorch and the teacher
+          model: a 3.2 GB kit, 5.7 GB once installed) is not installed.
+        </p>
+        <p>Hospital IT, without network on this computer:</p>
+        <ol>
+          <li>
+            on a computer with network access, build the refine kit from this version's source:{" "}
+            <code>scripts/refine-kit.sh KIT</code>;
+          </li>
+          <li>copy the KIT folder to this computer;</li>
+          <li>
+            run <code>leader refine setup --from KIT</code> (it checks the kit and installs it into{" "}
+            <code>{env.folder}</code>), then reopen this screen.
+          </li>
+        </ol>
+        {env.pipeline_found ? null : <p>The pipeline's source was not found beside the app either: reinstall the app.</p>}
+      </div>
+    );
+  const where: Record<EnvSource, string> = {
+    kit: "installed from a refine kit",
+    checkout: "a source checkout's (development)",
+    beside_app: "installed beside the app",
+  };
+  return (
+    <p class="small muted" data-testid="refine-env">
+      Refinement environment: {where[env.source]}
+      {env.kit ? ` (kit built ${env.kit.created} UTC, installed ${env.kit.installed} UTC)` : ""}.
+    </p>
+  );
+}
 
 export function Model() {
   const nav = useNav();
@@ -538,6 +581,7 @@ export function Model() {
           Trains a candidate on the patients in this store (on this computer), then compares it with the active
           model. Nothing is installed until you confirm.
         </p>
+        <RefineEnvLine env={nav.info?.refine_env ?? null} />
         <div class="op" data-testid="refine-op">
           <div class="row">
             <label class="check">
@@ -549,7 +593,13 @@ export function Model() {
               />
               Quick test run (few steps; the candidate will be weak)
             </label>
-            <button type="button" class="primary" onClick={() => void startRefining()} disabled={refining} data-testid="start-refine">
+            <button
+              type="button"
+              class="primary"
+              onClick={() => void startRefining()}
+              disabled={refining || nav.info?.refine_env.source === null}
+              data-testid="start-refine"
+            >
               {refining ? "Refining…" : "Refine on this store"}
             </button>
           </div>
