@@ -781,13 +781,13 @@ async fn refine_env(cfg: &Resolved, cmd: &RefineEnvCmd) -> Result<()> {
         RefineEnvCmd::Setup { from } => {
             let store = cfg.open().await?;
             let started = std::time::Instant::now();
-            let kit = env::install(&store, &cfg.db, from, Box::new(SetupLines)).await?;
+            let kit = env::install(&store, from, &env::folder(), Box::new(SetupLines)).await?;
             let secs = started.elapsed().as_secs_f64();
             emit(cfg, &kit, |w, k| {
                 outln!(
                     w,
                     "installed the refinement environment in {} ({:.0} s): kit built {}, {} files, lock {}",
-                    env::folder(&cfg.db).display(),
+                    env::folder().display(),
                     secs,
                     k.created,
                     k.files,
@@ -796,7 +796,7 @@ async fn refine_env(cfg: &Resolved, cmd: &RefineEnvCmd) -> Result<()> {
             })
         }
         RefineEnvCmd::Status => {
-            let st = env::status(&cfg.db);
+            let st = env::status();
             emit(cfg, &st, |w, st| {
                 let source = match st.source {
                     Some(EnvSource::Checkout) => "a source checkout (LEADER_PYTHON)",

@@ -484,7 +484,7 @@ impl App {
             stats,
             model,
             teacher,
-            refine_env: crate::refine_env::status(&self.db_path),
+            refine_env: crate::refine_env::status(),
         })
     }
 

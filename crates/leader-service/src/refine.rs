@@ -161,8 +161,8 @@ pub async fn refine(
     let work = &std::path::absolute(&opts.work)
         .map_err(|e| ServiceError::file(FileKind::RefineWork, FileOp::Resolve, &opts.work, &e))?;
     // The Python environment is checked before anything is written: a checkout's, the one
-    // installed from a refine kit into the store's data folder, or one beside the app.
-    let env = &crate::refine_env::locate(store.path().map(crate::refine_env::folder).as_deref())?;
+    // installed from a refine kit into the user's data folder, or one beside the app.
+    let env = &crate::refine_env::locate(Some(&crate::refine_env::folder()))?;
     // Owner-only: the working folder holds the exported dataset (patient ids, prompts) while
     // the run lasts.
     leader_store::files::create_private_dir(work)

@@ -6,7 +6,7 @@
 //! (`pipeline/uv.lock`): `kit.json` (format, lock digest, platform, every file's SHA-256),
 //! `requirements.txt` (the lock, exported with hashes), `wheels/` and `bin/uv`. The kit is
 //! copied to the hospital machine, and `leader refine setup --from KIT` installs it into the
-//! data folder (`<folder of the store>/refine-env`) without network: it checks the kit
+//! user's data folder ([`folder`]) without network: it checks the kit
 //! against this build (lock digest, platform, file hashes), makes a relocatable virtual
 //! environment beside the old one with the kit's own `uv` from local wheels only, checks
 //! that it imports, then swaps it in with a rename; a failure at any step leaves the previous
@@ -89,7 +89,7 @@ pub struct InstalledKit {
 pub struct RefineEnvStatus {
     /// `None`: no environment was found, refinement cannot run until a kit is installed.
     pub source: Option<EnvSource>,
-    /// The kit the data folder's environment came from, when there is one.
+    /// The kit the environment came from, when it is the data folder's.
     pub kit: Option<InstalledKit>,
     /// The folder `leader refine setup --from KIT` installs into.
     pub folder: String,
@@ -136,10 +136,14 @@ pub enum KitProblem {
     Import(String),
 }
 
-/// The data folder's environment for the store at `db`: `<folder of the store>/refine-env`.
-pub fn folder(db: &Path) -> PathBuf {
-    let db = std::path::absolute(db).unwrap_or_else(|_| db.to_owned());
-    db.parent().map(Path::to_owned).unwrap_or_default().join("refine-env")
+/// Where the environment is installed: `LEADER_REFINE_ENV`, else `leader-rx/refine-env` in the
+/// user's data folder (`~/.local/share`), the folder of the app's default store. One per user,
+/// whatever store a command opens: it holds software, not patient data.
+pub fn folder() -> PathBuf {
+    if let Some(p) = std::env::var_os("LEADER_REFINE_ENV").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("leader-rx").join("refine-env")
 }
 
 static PIPELINE_ROOTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
@@ -179,7 +183,7 @@ fn venv_python(env: &Path) -> PathBuf {
 /// `pipeline/.venv` installed beside the executable. Never searched for above the working
 /// directory: a Python lying in some parent folder is not one anybody chose.
 pub fn locate(env_dir: Option<&Path>) -> Result<PythonEnv> {
-    locate_from(std::env::var_os("LEADER_PYTHON").filter(|v| !v.is_empty()).map(PathBuf::from), env_dir)
+    locate_from(leader_python(), env_dir)
 }
 
 /// [`locate`] with `LEADER_PYTHON`'s value given.
@@ -206,15 +210,29 @@ pub fn locate_from(leader_python: Option<PathBuf>, env_dir: Option<&Path>) -> Re
         .ok_or(ServiceError::PythonMissing)
 }
 
-/// What [`locate`] finds for the store at `db`, and the kit installed there.
-pub fn status(db: &Path) -> RefineEnvStatus {
-    let dir = folder(db);
-    let kit = std::fs::read_to_string(dir.join("installed.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
+/// What [`locate`] finds, and the kit installed in [`folder`].
+pub fn status() -> RefineEnvStatus {
+    status_from(leader_python(), &folder())
+}
+
+fn leader_python() -> Option<PathBuf> {
+    std::env::var_os("LEADER_PYTHON").filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// [`status`] with `LEADER_PYTHON`'s value and the environment folder given.
+pub fn status_from(leader_python: Option<PathBuf>, dir: &Path) -> RefineEnvStatus {
+    let checkout = leader_python.is_some();
+    let source = locate_from(leader_python, Some(dir)).ok().map(|e| e.source);
+    // The kit's record, when that is the environment refinement would use.
+    let kit = (source == Some(EnvSource::Kit))
+        .then(|| std::fs::read_to_string(dir.join("installed.json")).ok())
+        .flatten()
+        .and_then(|t| serde_json::from_str(&t).ok());
     RefineEnvStatus {
-        source: locate(Some(&dir)).ok().map(|e| e.source),
+        source,
         kit,
         folder: dir.display().to_string(),
-        pipeline_found: std::env::var_os("LEADER_PYTHON").is_some() || pipeline_source().is_some(),
+        pipeline_found: checkout || pipeline_source().is_some(),
     }
 }
 
@@ -349,7 +367,9 @@ pub fn setup(kit: &Path, dest: &Path, modules: &[&str], progress: &dyn SetupProg
     run_step(
         "installing the packages",
         uv_cmd()
-            .args(["pip", "install", "--quiet", "--no-index", "--require-hashes", "--link-mode", "copy"])
+            // The requirements are the whole lock (resolved, overrides applied): installed as
+            // listed, no resolution of their own declared dependencies.
+            .args(["pip", "install", "--quiet", "--no-index", "--no-deps", "--require-hashes", "--link-mode", "copy"])
             .arg("--find-links")
             .arg(kit.join("wheels"))
             .arg("--python")
@@ -410,15 +430,15 @@ pub fn setup(kit: &Path, dest: &Path, modules: &[&str], progress: &dyn SetupProg
     Ok(installed)
 }
 
-/// [`setup`] into the data folder of the store at `db`, off the async threads, audited
+/// [`setup`] into `dest` ([`folder`]), off the async threads, audited in `store`
 /// (`refine-env-install`, or `refine-env-install-failed` with the reason).
 pub async fn install(
     store: &leader_store::Store,
-    db: &Path,
     kit: &Path,
+    dest: &Path,
     progress: Box<dyn SetupProgress + Send>,
 ) -> Result<InstalledKit> {
-    let (kit, dest) = (kit.to_owned(), folder(db));
+    let (kit, dest) = (kit.to_owned(), dest.to_owned());
     let outcome = tokio::task::spawn_blocking(move || setup(&kit, &dest, REQUIRED_MODULES, progress.as_ref()))
         .await
         .unwrap_or(Err(ServiceError::Kit(KitProblem::Step("running the installer"))));

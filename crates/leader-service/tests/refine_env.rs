@@ -122,13 +122,21 @@ fn a_kit_installs_offline_and_a_second_replaces_it_whole() {
     assert_eq!(installed.lock_sha256, lock_sha256());
     assert_eq!(installed.files, 3);
     assert_eq!(import_value(&dest, "leader_kit_probe").as_deref(), Some("first"));
-    // The record the status reads.
-    let st = refine_env::status(&data.join("leader.sqlite"));
-    assert_eq!(st.folder, dest.display().to_string());
-    assert_eq!(st.kit.expect("installed kit").created, "2026-12-03 08:00:00");
     // The data folder's environment is used when LEADER_PYTHON is not set and the pipeline's
     // source is found (here: the checkout's, registered as the app registers its resources).
     refine_env::add_pipeline_root(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipeline"));
+    // What the Model screen and `refine status` read.
+    let st = refine_env::status_from(None, &dest);
+    assert_eq!(st.source, Some(EnvSource::Kit));
+    assert!(st.pipeline_found);
+    assert_eq!(st.folder, dest.display().to_string());
+    assert_eq!(st.kit.expect("installed kit").created, "2026-12-03 08:00:00");
+    // LEADER_PYTHON (a checkout), when set, wins; the kit is then not the one in use.
+    let st = refine_env::status_from(Some("/somewhere/python".into()), &dest);
+    assert_eq!((st.source, st.kit.is_none()), (Some(EnvSource::Checkout), true));
+    // Nothing installed there: not available, and the folder it would go to.
+    let st = refine_env::status_from(None, &tmp.path().join("nothing"));
+    assert_eq!((st.source, st.kit.is_none()), (None, true));
     let env = refine_env::locate_from(None, Some(&dest)).expect("found");
     assert_eq!(env.source, EnvSource::Kit);
     assert_eq!(env.python, dest.join("bin/python"));
@@ -212,9 +220,10 @@ async fn install_audits_what_happened_and_refuses_a_kit_without_the_pipeline_mod
     // A well-formed kit that lacks torch & co.: installed into the partial folder, refused
     // at the import check, audited as a failure, nothing left in the data folder.
     let kit = make_kit(&tmp.path().join("k"), "leader_kit_probe", "x");
-    let err = refine_env::install(&store, &db, &kit, Box::new(Quiet)).await.expect_err("refused");
+    let dest = tmp.path().join("refine-env");
+    let err = refine_env::install(&store, &kit, &dest, Box::new(Quiet)).await.expect_err("refused");
     assert!(matches!(err, ServiceError::Kit(KitProblem::Import(ref m)) if m == "torch"), "{err:?}");
-    assert!(!refine_env::folder(&db).exists());
+    assert!(!dest.exists());
     let events = store.audit_events(Some("refine-env-install-failed"), 10).await.expect("audit");
     assert_eq!(events.len(), 1);
     assert!(events[0].payload["reason"].as_str().expect("reason").contains("cannot import torch"));

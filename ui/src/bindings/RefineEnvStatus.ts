@@ -11,7 +11,7 @@ export type RefineEnvStatus = {
  */
 source: EnvSource | null, 
 /**
- * The kit the data folder's environment came from, when there is one.
+ * The kit the environment came from, when it is the data folder's.
  */
 kit: InstalledKit | null, 
 /**
