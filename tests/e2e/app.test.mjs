@@ -219,6 +219,11 @@ async function recordVisit() {
 
 /** When the accepted item needs an override reason, gives `reason` (and `comment`). */
 async function overrideIfAsked(reason = "will-monitor", comment = "") {
+  // A decision outside the answer's own screening is checked first; the form appears after.
+  await browser.waitUntil(async () => !(await (await browser.$('[data-checking="true"]')).isExisting()), {
+    timeout: 10000,
+    timeoutMsg: "a decision's interaction check never finished",
+  });
   const form = await browser.$('[data-testid="override-form"]');
   if (!(await form.isDisplayed().catch(() => false))) return false;
   await (await form.$(`[data-testid="override-${reason}"]`)).click();
@@ -851,4 +856,64 @@ test("a MIMIC-IV demo patient's visit gets suggestions with candidates", async (
   assert.match(text, /statistics of past practice in this store|No suggestions/);
   measurements.mimic_patient = { id, suggestions: suggestions.length };
   await fullShot("composer-mimic-iv-demo");
+});
+
+/** Presses Tab until the focused element is `testid` (keyboard-only tests). */
+async function tabTo(testid, max = 300) {
+  for (let i = 0; i < max; i++) {
+    if ((await browser.execute(() => document.activeElement?.getAttribute("data-testid"))) === testid) return;
+    await browser.keys("Tab");
+  }
+  throw new Error(`Tab never reached ${testid}`);
+}
+
+const focused = () => browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+
+// Last: it starts from the stored visit the test before left in the composer.
+test("keyboard only, in WebKit: from the menu to a recorded decision without the mouse", async () => {
+  await browser.execute(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+  await tabTo("nav-composer");
+  await browser.keys("Enter");
+  await (await browser.$("#composer-h")).waitForDisplayed({ timeout: 10000 });
+  // A new ad-hoc visit (the test before left a stored visit's suggestions; leaving asks first).
+  await tabTo("new-ad-hoc");
+  await browser.keys("Enter");
+  const leave = await browser.$('[data-testid="leave-confirm"]');
+  if (await leave.isDisplayed().catch(() => false)) {
+    await tabTo("leave-confirm");
+    await browser.keys("Enter");
+  }
+  await (await browser.$('[data-testid="adhoc-subject"]')).waitForDisplayed({ timeout: 10000 });
+
+  // The diagnosis: typed, the first match picked with Enter.
+  await tabTo("diagnosis-picker-input");
+  await browser.keys([..."atrial fibrillation"]);
+  await (await browser.$('[data-testid="diagnosis-picker"] [role="option"]')).waitForDisplayed({ timeout: 10000 });
+  await browser.keys("Enter");
+  const chip = await browser.$('[data-testid="diagnoses"] [data-code^="ICD10CM:I48"]');
+  await chip.waitForExist({ timeout: 10000 });
+
+  // Suggest with Enter on the button; then the first card's decision with the arrow keys.
+  await tabTo("suggest");
+  await browser.keys("Enter");
+  const results = await browser.$('[data-testid="results"]');
+  await results.waitForDisplayed({ timeout: 20000 });
+  await tabTo("decision-none");
+  await browser.keys("ArrowRight");
+  assert.equal(await focused(), "decision-accept", "the arrow key moves within the radio group");
+  // Enter on "Record decisions…" opens the summary with Record focused; Enter records.
+  await tabTo("record-decision");
+  await browser.keys("Enter");
+  await (await browser.$('[data-testid="record-dialog"]')).waitForDisplayed({ timeout: 10000 });
+  assert.equal(await focused(), "record-confirm");
+  assert.match(await (await browser.$('[data-testid="record-dialog"]')).getText(), /accepted 1/i);
+  await shot("keyboard-record-summary");
+  await browser.keys("Enter");
+  const recorded = await browser.$('[data-testid="recorded"]');
+  await recorded.waitUntil(async function () { return /#\d+/.test(await this.getText()); }, { timeout: 10000 });
+  const id = Number(/#(\d+)/.exec(await recorded.getText())[1]);
+  const event = cli("audit", "--kind", "decision", "--limit", "1")[0];
+  assert.equal(event.id, id);
+  assert.equal(event.payload.decisions.length, 1);
+  assert.equal(event.payload.decisions[0].action, "accept");
 });

@@ -123,43 +123,73 @@ test("composer state: the subject, or why there is none", () => {
   assert.match(m.pendingMessage({ a: "", "the diagnosis search": "warf" }), /^"warf" was typed into the diagnosis search but not added/);
 });
 
+const unreadable = { code: "internal", message: "the interaction rules could not be read" };
+
+/** The checks of `choices`'s combination for `code` (`overrideNeed`), failed. */
+const failedCheck = (a, choices, code) => ({
+  [m.screenKey(m.overrideNeed(a, choices, code, {}).combination)]: { state: "failed", error: unreadable },
+});
+
+/**
+ * `s` once every check it asks for (`combinationsToScreen`) is answered by `outcome(codes)`:
+ * the findings of the combination, or an IpcError for a check that fails.
+ */
+const checked = (s, outcome) => {
+  for (let todo = m.combinationsToScreen(s); todo.length; todo = m.combinationsToScreen(s))
+    for (const codes of todo) {
+      const key = m.screenKey(codes);
+      const r = outcome(codes);
+      const end = Array.isArray(r)
+        ? { type: "screen_done", key, check: { findings: r, titles: {} } }
+        : { type: "screen_failed", key, error: r };
+      s = run([{ type: "screen_started", key }, end], s);
+    }
+  return s;
+};
+
 test("composer state: the decision, or why it cannot be recorded", () => {
   const [first, second] = answer.recommendation.suggestions;
   const none = {};
-  assert.equal(m.decisionOf(answer, none, ""), "Choose Accept, Reject or Replace for at least one suggestion first.");
+  assert.equal(m.decisionOf(answer, none, "", {}), "Choose Accept, Reject or Replace for at least one suggestion first.");
   const replaceOpen = { [first.medication]: { action: "replace", replacement: null } };
-  assert.equal(m.decisionOf(answer, replaceOpen, ""), `Choose a replacement for ${first.name ?? first.medication}.`);
+  assert.equal(m.decisionOf(answer, replaceOpen, "", {}), `Choose a replacement for ${first.name ?? first.medication}.`);
   const choices = {
     [first.medication]: { action: "replace", replacement: "ATC:X", pick: null },
     [second.medication]: { action: "accept", replacement: "ATC:ignored", pick: null },
   };
+  // ATC:X is outside what the answer screened: nothing is recorded before its combination is checked.
+  assert.match(
+    m.decisionOf(answer, choices, "", {}),
+    new RegExp(`^${first.name ?? first.medication} is still being checked for interactions`),
+  );
+  const screens = failedCheck(answer, choices, first.medication);
   assert.equal(
-    m.decisionOf({ ...answer, recommendation_id: null }, choices, ""),
+    m.decisionOf({ ...answer, recommendation_id: null }, choices, "", screens),
     "This answer was not recorded, so a decision cannot refer to it; press Suggest again.",
   );
-  // ATC:X cannot be screened here: replacing with it, and ordering anything beside it, needs a reason.
+  // The check failed: replacing with ATC:X, and ordering anything beside it, needs a reason.
   assert.equal(
-    m.decisionOf(answer, choices, ""),
+    m.decisionOf(answer, choices, "", screens),
     `${first.name ?? first.medication} needs an override reason: give it on its card first.`,
   );
   /** `code`'s override as the card gives it: for the warnings it has now. */
   const justify = (code, override) => {
-    choices[code] = { ...choices[code], override, overrideFor: m.overrideNeed(answer, choices, code).key };
+    choices[code] = { ...choices[code], override, overrideFor: m.overrideNeed(answer, choices, code, screens).key };
   };
   const why = { reason: "not-applicable", comment: "ARB tolerated for years" };
   justify(first.medication, why);
   assert.equal(
-    m.decisionOf(answer, choices, ""),
+    m.decisionOf(answer, choices, "", screens),
     `${second.name ?? second.medication} needs an override reason: give it on its card first.`,
   );
   // A reason given for other warnings does not count.
   choices[second.medication] = { ...choices[second.medication], override: reason(), overrideFor: "other warnings" };
   assert.equal(
-    m.decisionOf(answer, choices, ""),
+    m.decisionOf(answer, choices, "", screens),
     `${second.name ?? second.medication} needs an override reason: give it on its card first.`,
   );
   justify(second.medication, { reason: "will-monitor", comment: null });
-  assert.deepEqual(m.decisionOf(answer, choices, "  "), {
+  assert.deepEqual(m.decisionOf(answer, choices, "  ", screens), {
     recommendation_id: 41,
     decisions: [
       { medication: first.medication, action: "replace", replacement: "ATC:X", choice: null, override_reason: why },
@@ -174,13 +204,13 @@ test("composer state: the decision, or why it cannot be recorded", () => {
     ],
     note: null,
   });
-  assert.equal(m.decisionOf(answer, choices, " seen ").note, "seen");
+  assert.equal(m.decisionOf(answer, choices, " seen ", screens).note, "seen");
   // Nothing needs a reason: each item carries override_reason null.
   const plain = {
     [first.medication]: { action: "reject", replacement: null, pick: null },
     [second.medication]: { action: "accept", replacement: null, pick: null },
   };
-  assert.deepEqual(m.decisionOf(answer, plain, "").decisions, [
+  assert.deepEqual(m.decisionOf(answer, plain, "", {}).decisions, [
     { medication: first.medication, action: "reject", replacement: null, choice: null, override_reason: null },
     {
       medication: second.medication,
@@ -283,7 +313,7 @@ test("composer state: a pick survives the action chosen after it and is forgotte
   assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
   const why = { reason: "will-monitor", comment: "QT monitored" };
   s = run([{ type: "confirm_override", medication: "ATC:J01F", override: why }], s);
-  const need = m.overrideNeed(s.answer, s.choices, "ATC:J01F");
+  const need = m.overrideNeed(s.answer, s.choices, "ATC:J01F", s.screens);
   assert.deepEqual(s.choices["ATC:J01F"], {
     action: "accept",
     replacement: null,
@@ -292,28 +322,28 @@ test("composer state: a pick survives the action chosen after it and is forgotte
     overrideFor: need.key,
   });
   assert.deepEqual(s.proposals, {});
-  // Another item's change that alters the warnings: the card asks again and recording waits.
+  // Another item's change that alters the warnings (a replacement whose check fails): the card
+  // asks again and recording waits.
   const replaced = run(
-    [
-      { type: "choose", medication: "ATC:R03A", choice: { action: "replace", replacement: "ATC:Z99ZZ99" } },
-      { type: "confirm_override", medication: "ATC:R03A", override: reason("not-applicable") },
-    ],
-    s,
+    [{ type: "confirm_override", medication: "ATC:R03A", override: reason("not-applicable") }],
+    checked(run([{ type: "choose", medication: "ATC:R03A", choice: { action: "replace", replacement: "ATC:Z99ZZ99" } }], s), () => unreadable),
   );
-  assert.deepEqual(m.missingOverrides(replaced.answer, replaced.choices), ["ATC:J01F"]);
-  assert.match(m.decisionOf({ ...replaced.answer, recommendation_id: 1 }, replaced.choices, ""), /^Macrolide antibiotics needs an override reason/);
+  assert.deepEqual(m.missingOverrides(replaced.answer, replaced.choices, replaced.screens), ["ATC:J01F"]);
+  assert.match(
+    m.decisionOf({ ...replaced.answer, recommendation_id: 1 }, replaced.choices, "", replaced.screens),
+    /^Macrolide antibiotics needs an override reason/,
+  );
   // A reason no longer needed once that change is undone is dropped: the decision carries none.
   const undone = run(
     [
-      accept("ATC:A12C"),
       { type: "confirm_override", medication: "ATC:A12C", override: reason("other", "beside the unscreened drug") },
       { type: "choose", medication: "ATC:R03A", choice: { action: "reject", replacement: null } },
     ],
-    replaced,
+    checked(run([accept("ATC:A12C")], replaced), () => unreadable),
   );
   assert.equal(undone.choices["ATC:A12C"].action, "accept");
   assert.equal(undone.choices["ATC:A12C"].override, undefined);
-  const carried = m.decisionOf({ ...undone.answer, recommendation_id: 1 }, undone.choices, "").decisions;
+  const carried = m.decisionOf({ ...undone.answer, recommendation_id: 1 }, undone.choices, "", undone.screens).decisions;
   assert.deepEqual(
     carried.map((x) => [x.medication, x.action, x.override_reason]),
     [
@@ -342,7 +372,7 @@ test("composer state: accepted suggestions carry the chosen ingredient, or class
     pick("ATC:B01A", drug("ATC:B01AC04")),
     { type: "choose", medication: "ATC:B01A", choice: { action: "reject", replacement: null } },
   ]);
-  const d = m.decisionOf(s.answer, s.choices, "");
+  const d = m.decisionOf(s.answer, s.choices, "", s.screens);
   assert.deepEqual(
     d.decisions.map((x) => [x.medication, x.action, x.choice, x.override_reason]),
     [
@@ -386,27 +416,29 @@ const reason = (r = "will-monitor", comment = null) => ({ reason: r, comment });
 
 test("override rule: accepting a drug in a major finding with a current medication needs a reason; the default does not", () => {
   let s = shown([accept("ATC:J01F")]);
-  assert.equal(m.overrideNeed(s.answer, s.choices, "ATC:J01F").needed, false, "azithromycin, the default, has no major finding");
+  assert.equal(m.overrideNeed(s.answer, s.choices, "ATC:J01F", s.screens).needed, false, "azithromycin, the default, has no major finding");
   assert.equal(s.choices["ATC:J01F"].action, "accept");
   s = shown([pick("ATC:J01F", drug("ATC:J01FA09"))]);
   const tentative = { ...s.choices, "ATC:J01F": { ...s.choices["ATC:J01F"], action: "accept" } };
-  const need = m.overrideNeed(s.answer, tentative, "ATC:J01F");
+  const need = m.overrideNeed(s.answer, tentative, "ATC:J01F", s.screens);
   assert.equal(need.needed, true);
   assert.deepEqual(pairs(need.findings), ["ATC:J01FA10×ATC:J01FA09:major:drug"]);
   assert.equal(need.withheld, false);
   assert.deepEqual(need.unscreened, []);
+  assert.equal(need.source, "answer", "within the answer's screening: nothing to check");
+  assert.equal(need.combination, null);
 });
 
 test("override rule: a proposal is not accepted until its reason is confirmed; the decision carries it", () => {
   let s = shown([pick("ATC:J01F", drug("ATC:J01FA09")), accept("ATC:J01F")]);
   assert.equal(s.choices["ATC:J01F"].action, "none", "not accepted before the reason");
   assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
-  assert.equal(m.decisionOf(s.answer, s.choices, ""), "Choose Accept, Reject or Replace for at least one suggestion first.");
+  assert.equal(m.decisionOf(s.answer, s.choices, "", s.screens, s.proposals), "Choose Accept, Reject or Replace for at least one suggestion first.");
   assert.equal(m.unrecordedCount(s), 1, "a proposal is an unrecorded choice");
   s = run([{ type: "confirm_override", medication: "ATC:J01F", override: reason("other", "short course") }], s);
   assert.equal(s.choices["ATC:J01F"].action, "accept");
   assert.deepEqual(s.proposals, {});
-  const d = m.decisionOf({ ...s.answer, recommendation_id: 7 }, s.choices, "");
+  const d = m.decisionOf({ ...s.answer, recommendation_id: 7 }, s.choices, "", s.screens);
   assert.deepEqual(d.decisions, [
     {
       medication: "ATC:J01F",
@@ -438,22 +470,107 @@ test("override rule: a new pick keeps a reason given for the same warnings, void
   assert.deepEqual(s.proposals["ATC:J01F"], { action: "accept", replacement: null });
 });
 
-test("override rule: a replacement outside the screened codes, a withheld suggestion, rejects", () => {
+test("override rule: a replacement outside the screened codes is decided by the check of its combination; a withheld suggestion, rejects", () => {
   const s = shown([]);
   const first = s.answer.recommendation.suggestions[0].medication;
   const replace = { [first]: { action: "replace", replacement: "ATC:Z99ZZ99", pick: null } };
-  const need = m.overrideNeed(s.answer, replace, first);
-  assert.equal(need.needed, true, "cannot be screened here: the reason is required");
-  assert.deepEqual(need.unscreened, ["ATC:Z99ZZ99"]);
-  assert.equal(m.overrideNeed(s.answer, { [first]: { action: "reject", replacement: null, pick: null } }, first).needed, false);
+  const combination = [...s.answer.recommendation.current_medications, "ATC:Z99ZZ99"].sort();
+  const key = m.screenKey(combination);
+  // Not checked yet (or running): not known, nothing asked for beyond what is known.
+  for (const screens of [{}, { [key]: { state: "checking" } }]) {
+    const need = m.overrideNeed(s.answer, replace, first, screens);
+    assert.equal(need.source, "checking");
+    assert.deepEqual(need.combination, combination);
+    assert.equal(need.needed, false);
+    assert.deepEqual(need.unscreened, []);
+  }
+  // Checked, nothing major: no reason. A moderate finding, or a major one between two other drugs, does not count.
+  const f = (a, b, severity) => ({ a, a_role: "checked", b, b_role: "checked", severity, certainty: "drug", rules: [], kind: "interaction", duplicate_class: null });
+  const [c1, c2] = s.answer.recommendation.current_medications;
+  const quiet = [f(c1, "ATC:Z99ZZ99", "moderate"), f(c1, c2, "major")];
+  const clear = m.overrideNeed(s.answer, replace, first, { [key]: { state: "done", findings: quiet } });
+  assert.equal(clear.source, "check");
+  assert.equal(clear.needed, false);
+  assert.deepEqual(clear.findings, []);
+  // Checked, a major finding with the replacement: the reason is needed, for that finding.
+  const major = f(c1, "ATC:Z99ZZ99", "major");
+  const warned = m.overrideNeed(s.answer, replace, first, { [key]: { state: "done", findings: [...quiet, major] } });
+  assert.equal(warned.needed, true);
+  assert.deepEqual(warned.findings, [major]);
+  assert.deepEqual(warned.unscreened, []);
+  // The check failed: the reason is required, as before the check existed.
+  const failed = m.overrideNeed(s.answer, replace, first, { [key]: { state: "failed", error: unreadable } });
+  assert.equal(failed.source, "failed");
+  assert.equal(failed.needed, true, "cannot be screened: the reason is required");
+  assert.deepEqual(failed.unscreened, ["ATC:Z99ZZ99"]);
+  assert.deepEqual(failed.error, unreadable);
+  assert.equal(new Set([clear.key, warned.key, failed.key]).size, 3, "a reason is for the warnings it was given for");
+  assert.equal(m.overrideNeed(s.answer, { [first]: { action: "reject", replacement: null, pick: null } }, first, {}).needed, false);
   // Safe mode withheld a suggestion: accepting it always needs a reason.
   const withheldAnswer = structuredClone(s.answer);
   const w = withheldAnswer.recommendation.suggestions.find((x) => x.medication === "ATC:J01F");
   w.status = "withheld_interaction";
-  const n = m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "accept", replacement: null, pick: null } }, "ATC:J01F");
+  const n = m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "accept", replacement: null, pick: null } }, "ATC:J01F", {});
   assert.equal(n.needed, true);
   assert.equal(n.withheld, true);
-  assert.equal(m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "reject", replacement: null, pick: null } }, "ATC:J01F").needed, false);
+  assert.equal(m.overrideNeed(withheldAnswer, { "ATC:J01F": { action: "reject", replacement: null, pick: null } }, "ATC:J01F", {}).needed, false);
+});
+
+test("override rule: a choice whose combination is being checked waits as a proposal; the check settles it", () => {
+  const replace = (replacement) => ({ type: "choose", medication: "ATC:R03A", choice: { action: "replace", replacement } });
+  let s = shown([accept("ATC:A12C"), replace("ATC:Z99ZZ99")]);
+  assert.equal(s.choices["ATC:R03A"].action, "none", "not replaced while checked");
+  assert.deepEqual(s.proposals["ATC:R03A"], { action: "replace", replacement: "ATC:Z99ZZ99" });
+  // One combination to check (the replacement beside the current medications and the accepted
+  // class), asked for once.
+  const combination = [...answer.recommendation.current_medications, "ATC:A12C", "ATC:Z99ZZ99"].sort();
+  assert.deepEqual(m.combinationsToScreen(s), [combination]);
+  const key = m.screenKey(combination);
+  s = run([{ type: "screen_started", key }], s);
+  assert.deepEqual(m.combinationsToScreen(s), []);
+  // Recording waits for it, although the accepted class alone could be recorded.
+  assert.match(m.decisionOf(s.answer, s.choices, "", s.screens, s.proposals), /^Inhaled airway openers is still being checked/);
+  assert.equal(run([{ type: "confirm_override", medication: "ATC:R03A", override: reason() }], s), s, "no reason before the check");
+  // No major finding: the replacement counts, without a reason; the check's names are learnt.
+  const done = run([{ type: "screen_done", key, check: { findings: [], titles: { "ATC:Z99ZZ99": "Zed" } } }], s);
+  assert.deepEqual(done.choices["ATC:R03A"], { action: "replace", replacement: "ATC:Z99ZZ99", pick: null });
+  assert.deepEqual(done.proposals, {});
+  assert.equal(done.titles["ATC:Z99ZZ99"], "Zed");
+  assert.deepEqual(
+    m.decisionOf({ ...done.answer, recommendation_id: 2 }, done.choices, "", done.screens, done.proposals).decisions.map((x) => [
+      x.medication,
+      x.action,
+      x.override_reason,
+    ]),
+    [
+      ["ATC:R03A", "replace", null],
+      ["ATC:A12C", "accept", null],
+    ],
+  );
+  // A major finding with the replacement: it stays a proposal until its reason is confirmed.
+  const major = { a: "ATC:R03AC02", a_role: "checked", b: "ATC:Z99ZZ99", b_role: "checked", severity: "contraindicated", certainty: "drug", rules: [], kind: "interaction", duplicate_class: null };
+  let warned = run([{ type: "screen_done", key, check: { findings: [major], titles: {} } }], s);
+  assert.equal(warned.choices["ATC:R03A"].action, "none");
+  assert.deepEqual(warned.proposals["ATC:R03A"], { action: "replace", replacement: "ATC:Z99ZZ99" });
+  warned = run([{ type: "confirm_override", medication: "ATC:R03A", override: reason("benefit-outweighs-risk") }], warned);
+  assert.equal(warned.choices["ATC:R03A"].override.reason, "benefit-outweighs-risk");
+  assert.deepEqual(m.missingOverrides(warned.answer, warned.choices, warned.screens), []);
+  // Another choice beside it makes a new combination: checked again, the reason kept meanwhile and
+  // still valid when the check finds the same warning.
+  warned = run([accept("ATC:N02B")], warned);
+  assert.equal(warned.choices["ATC:R03A"].override.reason, "benefit-outweighs-risk");
+  assert.equal(m.combinationsToScreen(warned).length, 1);
+  assert.equal(warned.proposals["ATC:N02B"]?.action, "accept", "the new choice waits for its check too");
+  warned = checked(warned, () => [major]);
+  assert.equal(warned.choices["ATC:N02B"].action, "accept");
+  assert.equal(warned.choices["ATC:R03A"].override.reason, "benefit-outweighs-risk");
+  assert.deepEqual(m.missingOverrides(warned.answer, warned.choices, warned.screens), []);
+  // The check failed: the reason is required; a new answer drops the failure (a new chance) and keeps the findings.
+  const failed = run([{ type: "screen_failed", key, error: unreadable }], s);
+  assert.deepEqual(failed.proposals["ATC:R03A"], { action: "replace", replacement: "ATC:Z99ZZ99" });
+  assert.deepEqual(m.overrideNeed(failed.answer, m.withProposal(failed.choices, "ATC:R03A", failed.proposals["ATC:R03A"]), "ATC:R03A", failed.screens).unscreened, ["ATC:Z99ZZ99"]);
+  assert.deepEqual(run([{ type: "suggest_done", answer, teacher: null, key: "k" }], failed).screens, {});
+  assert.deepEqual(run([{ type: "suggest_done", answer, teacher: null, key: "k" }], done).screens, done.screens);
 });
 
 test("override rule: the reason's checks; the summary counts", () => {

@@ -207,22 +207,11 @@ test("composer: accept / reject / replace and record the decision", T, () =>
     await ace.getByTestId("replacement-picker-input").fill("angiotensin");
     await ace.getByRole("option", { name: /Angiotensin receptor blockers/ }).click();
     assert.match(await ace.getByTestId("replacement").innerText(), /Angiotensin receptor blockers\s+ATC:C09C/);
-    // The replacement is outside what this answer screened: it needs a reason before it counts.
-    assert.match(
-      await ace.getByTestId("override-form").getByTestId("override-unscreened").innerText(),
-      /Angiotensin receptor blockers/,
-    );
-    await giveReason(page, "ATC:C09A", "not-applicable");
-    // Once it counts, paracetamol's pair with it cannot be screened here either: it asks too.
-    const para = suggestion(page, "ATC:N02B");
-    assert.match(
-      await para.getByTestId("override-form").getByTestId("override-unscreened").innerText(),
-      /Angiotensin receptor blockers/,
-    );
-    await page.getByTestId("record-decision").click();
-    await page.getByTestId("record-message").getByText(/Simple painkillers and fever reducers needs an override reason/).waitFor();
-    assert.equal(await page.getByTestId("record-dialog").count(), 0, "no summary while a reason is missing");
-    await giveReason(page, "ATC:N02B", "other", "No interaction expected");
+    // The replacement is outside what this answer screened: the combination is checked, and with
+    // no major or contraindicated warning in it, nothing asks for a reason.
+    await page.locator("[data-testid=decision][data-checking=true]").waitFor({ state: "detached" });
+    assert.equal(await page.getByTestId("override-form").count(), 0);
+    assert.equal(await ace.getByTestId("decision").getAttribute("data-pending"), "false");
     await page.getByLabel("Note (optional)").fill("Paracetamol for osteoarthritis pain; no NSAID with warfarin.");
 
     await recordDecisions(page);
@@ -239,14 +228,14 @@ test("composer: accept / reject / replace and record the decision", T, () =>
         action: "replace",
         replacement: "ATC:C09C",
         choice: null,
-        override_reason: { reason: "not-applicable", comment: null },
+        override_reason: null,
       },
       {
         medication: "ATC:N02B",
         action: "accept",
         replacement: null,
         choice: { kind: "drug", drug: "ATC:N02BE01", route: "PO" },
-        override_reason: { reason: "other", comment: "No interaction expected" },
+        override_reason: null,
       },
       { medication: "ATC:M01A", action: "reject", replacement: null, choice: null, override_reason: null },
     ]);
@@ -641,20 +630,22 @@ test("composer: Export as FHIR: not_found before a decision, then the saved Bund
     await suggestion(page, "ATC:N02B").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:M01A").getByTestId("decision-accept").check();
     await suggestion(page, "ATC:A02B").getByTestId("decision-accept").check();
-    // The NSAID is in a major finding with warfarin; the acid reducer (below the threshold) was not
-    // screened here, so once it counts the other accepted items ask for a reason as well.
-    await giveReason(page, "ATC:A02B", "will-monitor");
+    // The NSAID is in a major finding with warfarin. The acid reducer (below the threshold) was not
+    // screened with the answer: its combination is checked, finds nothing major, and it counts
+    // without a reason; the NSAID's combination with it is checked too and still needs one.
+    await page.getByTestId("record-bar-counts").getByText(/^Accepted 2, rejected 1, /).waitFor();
+    await page.locator("[data-testid=decision][data-checking=true]").waitFor({ state: "detached" });
+    assert.equal(await page.getByTestId("override-form").count(), 1);
     await giveReason(page, "ATC:M01A", "benefit-outweighs-risk");
-    await giveReason(page, "ATC:N02B", "not-applicable");
     assert.equal(await page.getByTestId("override-form").count(), 0);
     await recordDecisions(page);
     assert.deepEqual(
       (await calls("record_decision")).at(-1).args.decision.decisions.map((x) => [x.medication, x.action, x.override_reason?.reason ?? null]),
       [
         ["ATC:C10A", "reject", null],
-        ["ATC:N02B", "accept", "not-applicable"],
+        ["ATC:N02B", "accept", null],
         ["ATC:M01A", "accept", "benefit-outweighs-risk"],
-        ["ATC:A02B", "accept", "will-monitor"],
+        ["ATC:A02B", "accept", null],
       ],
     );
     assert.equal(await banner.count(), 0, "recording a decision clears the export error");
@@ -1554,6 +1545,115 @@ test("composer overrides: a suggestion safe mode withheld has no one-click accep
     await nsaid.getByTestId("decision-accept").check();
     await nsaid.getByTestId("override-form").getByTestId("override-withheld").waitFor();
     assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, /);
+  }));
+
+/** DEMO-001's current medications beside `code`, sorted: the combination a decision ordering `code` is checked in. */
+const withDemo001Current = (code) => ["ATC:B01AA03", "ATC:C07AB02", "ATC:C09AA03", "ATC:C10AA05", code].sort();
+
+/** Replaces ACE inhibitors (DEMO-001) with the medication the search `query` finds as `option`. */
+async function replaceAce(page, query, option) {
+  const ace = suggestion(page, "ATC:C09A");
+  await ace.getByTestId("decision-replace").check();
+  await ace.getByTestId("replacement-picker-input").fill(query);
+  await ace.getByRole("option", { name: option }).click();
+  await ace.getByTestId("replacement").waitFor();
+  return ace;
+}
+
+test("composer overrides: a replacement outside the answer's screening is checked with the current medications; no warning, no reason", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestForLatestVisit(page);
+    // Slow enough to see the check running.
+    await page.evaluate(() => (window.__mock.delay.check_interactions = 700));
+    const ace = await replaceAce(page, "angiotensin", /Angiotensin receptor blockers/);
+    // While it runs: the card says so, the replacement is not counted and recording waits.
+    const checking = ace.getByTestId("override-checking");
+    assert.match(await checking.innerText(), /Checking the replacement for interactions/);
+    assert.equal(await ace.getByTestId("decision").getAttribute("data-checking"), "true");
+    assert.equal(await ace.getByTestId("override-form").count(), 0);
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, rejected 0, replaced 0, /);
+    await page.getByTestId("record-open").click();
+    assert.match(
+      await page.getByTestId("record-bar-message").innerText(),
+      /^ACE inhibitors is still being checked for interactions with the current medications and the other decisions/,
+    );
+    assert.equal(await page.getByTestId("record-dialog").count(), 0);
+    // The check's answer: no major or contraindicated finding, so the replacement counts without a reason.
+    await checking.waitFor({ state: "detached" });
+    await page.getByTestId("record-bar-counts").getByText(/^Accepted 0, rejected 0, replaced 1, /).waitFor();
+    assert.equal(await page.getByTestId("override-form").count(), 0);
+    assert.equal(await ace.getByTestId("decision").getAttribute("data-pending"), "false");
+    assert.deepEqual(
+      (await calls("check_interactions")).map((c) => c.args),
+      [{ codes: withDemo001Current("ATC:C09C") }],
+      "the whole combination, checked once",
+    );
+    // Re-renders and changes that leave the combination as it is do not check it again.
+    await suggestion(page, "ATC:M01A").getByTestId("decision-reject").check();
+    await page.getByLabel("Note (optional)").fill("ARB instead of the ACE inhibitor");
+    assert.equal((await calls("check_interactions")).length, 1);
+    await recordDecisions(page);
+    assert.deepEqual(
+      (await calls("record_decision")).at(-1).args.decision.decisions.map((x) => [x.medication, x.action, x.replacement, x.override_reason]),
+      [
+        ["ATC:C09A", "replace", "ATC:C09C", null],
+        ["ATC:M01A", "reject", null, null],
+      ],
+    );
+  }));
+
+test("composer overrides: a replacement the check finds in a major finding with a current medication needs a reason naming it", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestForLatestVisit(page);
+    const ace = await replaceAce(page, "ibuprofen", /Ibuprofen/);
+    const form = ace.getByTestId("override-form");
+    await form.waitFor();
+    assert.deepEqual((await calls("check_interactions")).at(-1).args, { codes: withDemo001Current("ATC:M01AE01") });
+    assert.equal(await form.getAttribute("data-action"), "replace");
+    assert.match(await form.innerText(), /Replacing ACE inhibitors needs an override reason/);
+    // The check's finding, not "not screened".
+    const why = form.getByTestId("override-findings").locator("li");
+    assert.equal(await why.count(), 1);
+    assert.equal(await why.first().getAttribute("data-severity"), "major");
+    assert.match(await why.first().innerText(), /Major[\s\S]*Warfarin × Ibuprofen/);
+    assert.equal(await form.getByTestId("override-unscreened").count(), 0);
+    // Not replaced until the reason is confirmed.
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, rejected 0, replaced 0, /);
+    await giveReason(page, "ATC:C09A", "will-monitor", "INR checked twice weekly");
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, rejected 0, replaced 1, /);
+    await recordDecisions(page);
+    assert.deepEqual((await calls("record_decision")).at(-1).args.decision.decisions, [
+      {
+        medication: "ATC:C09A",
+        action: "replace",
+        replacement: "ATC:M01AE01",
+        choice: null,
+        override_reason: { reason: "will-monitor", comment: "INR checked twice weekly" },
+      },
+    ]);
+  }));
+
+test("composer overrides: when the check fails, the replacement needs a reason and the form says it could not be screened", T, () =>
+  withApp(async ({ page, calls }) => {
+    await suggestForLatestVisit(page);
+    await page.evaluate(() => {
+      window.__mock.fail.check_interactions = { code: "internal", message: "the interaction rules could not be read" };
+    });
+    const ace = await replaceAce(page, "angiotensin", /Angiotensin receptor blockers/);
+    const form = ace.getByTestId("override-form");
+    await form.waitFor();
+    assert.deepEqual((await calls("check_interactions")).at(-1).args, { codes: withDemo001Current("ATC:C09C") });
+    assert.match(
+      await form.getByTestId("override-unscreened").innerText(),
+      /^The combination with Angiotensin receptor blockers could not be screened for interactions here \(the check failed: the interaction rules could not be read\), so a reason is required/,
+    );
+    assert.match(await page.getByTestId("record-bar-counts").innerText(), /^Accepted 0, rejected 0, replaced 0, /);
+    await giveReason(page, "ATC:C09A", "not-applicable");
+    await recordDecisions(page);
+    assert.deepEqual(
+      (await calls("record_decision")).at(-1).args.decision.decisions.map((x) => [x.medication, x.replacement, x.override_reason]),
+      [["ATC:C09A", "ATC:C09C", { reason: "not-applicable", comment: null }]],
+    );
   }));
 
 test("composer record: one summary dialog with the counts and overrides, Back and Esc close it, one record_decision", T, () =>

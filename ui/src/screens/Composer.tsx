@@ -7,7 +7,7 @@
 // file holds the calls to the app and the layout.
 
 import { useEffect, useMemo, useReducer, useRef, useState } from "preact/hooks";
-import { exportFhir, recommend, recordDecision } from "../api";
+import { checkInteractions, exportFhir, recommend, recordDecision } from "../api";
 import type { Code } from "../bindings/Code";
 import type { IpcError } from "../bindings/IpcError";
 import { ErrorBanner } from "../components";
@@ -16,12 +16,14 @@ import { FhirExportPanel, DecisionBar } from "./composer/Decision";
 import { AdHocPanel, RequestOptions, StoredVisitPanel } from "./composer/Inputs";
 import {
   allTitles,
+  combinationsToScreen,
   composerReducer,
   decisionOf,
   initialState,
   inputKey,
   isStale,
   pendingMessage,
+  screenKey,
   subjectOf,
   unrecordedCount,
 } from "./composer/state";
@@ -94,13 +96,30 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
     }
   };
 
+  // A decision the answer's pre-screening does not cover (a replacement, a suggestion below the
+  // threshold) is screened as the service will screen it on record: the pharmacist check of the
+  // whole combination, once per combination (`state.screens` keeps the results), so that a reason
+  // is asked for only when that check finds a warning (state.ts `overrideNeed`).
+  const toScreen = combinationsToScreen(state);
+  const toScreenKey = toScreen.map(screenKey).join("\n");
+  useEffect(() => {
+    for (const codes of toScreen) {
+      const key = screenKey(codes);
+      dispatch({ type: "screen_started", key });
+      checkInteractions(codes).then(
+        (check) => dispatch({ type: "screen_done", key, check }),
+        (e) => dispatch({ type: "screen_failed", key, error: e as IpcError }),
+      );
+    }
+  }, [toScreenKey]);
+
   // Recording: "Record decisions…" checks the decision and opens the summary; its Record sends it.
   const [recordOpen, setRecordOpen] = useState(false);
   const [recordError, setRecordError] = useState<IpcError | null>(null);
   const [recordedAt, setRecordedAt] = useState("");
   const openRecord = () => {
     if (!answer) return;
-    const decision = decisionOf(answer, state.choices, state.note);
+    const decision = decisionOf(answer, state.choices, state.note, state.screens, state.proposals);
     if (typeof decision === "string") return dispatch({ type: "record_message", message: decision });
     dispatch({ type: "record_message", message: "" });
     setRecordError(null);
@@ -108,7 +127,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
   };
   const record = async () => {
     if (!answer) return;
-    const decision = decisionOf(answer, state.choices, state.note);
+    const decision = decisionOf(answer, state.choices, state.note, state.screens, state.proposals);
     if (typeof decision === "string") {
       setRecordOpen(false);
       return dispatch({ type: "record_message", message: decision });
@@ -259,6 +278,7 @@ export function Composer({ seed }: { seed: ComposerSeed | null }) {
             teacherAnswer={teacherAnswer}
             choices={state.choices}
             proposals={state.proposals}
+            screens={state.screens}
             titles={titles}
             dispatch={dispatch}
           />

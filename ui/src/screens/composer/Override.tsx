@@ -1,6 +1,8 @@
 // The override form on a suggestion's card: accepting (or choosing a drug for, or replacing with)
 // something in a major or contraindicated finding, or a suggestion safe mode withheld, needs a
 // reason before it counts (state.ts `overrideNeed`, mirroring the service's `needs_override`).
+// When the combination could not be screened (its interaction check failed), the reason is
+// required all the same, and the form says so.
 
 import { useId, useState } from "preact/hooks";
 import type { Dispatch } from "preact/hooks";
@@ -88,8 +90,9 @@ export function OverrideForm({
         ))}
         {need.unscreened.length ? (
           <li data-testid="override-unscreened">
-            Not screened here: {need.unscreened.map((c) => nameOf(c, titles)).join(", ")} — the combination is screened
-            when the decision is recorded.
+            The combination with {need.unscreened.map((c) => nameOf(c, titles)).join(", ")} could not be screened for
+            interactions here{need.error ? ` (the check failed: ${need.error.message})` : ""}, so a reason is required; it
+            is screened again when the decision is recorded.
           </li>
         ) : null}
       </ul>

@@ -20,6 +20,7 @@ import { gradedFindings } from "./Review";
 import {
   type ComposerAction,
   type Proposal,
+  type Screenings,
   type Selection,
   OVERRIDE_LABEL,
   UNDECIDED,
@@ -29,6 +30,7 @@ import {
   pickCode,
   pickOf,
   seriousFindings,
+  withProposal,
 } from "./state";
 
 const ACTION_LABEL: Record<Selection["action"], string> = {
@@ -195,16 +197,18 @@ function DecisionControls({
   proposal,
   answer,
   choices,
+  screens,
   titles,
   dispatch,
 }: {
   s: Suggestion;
   name: string;
   choice: Selection;
-  /** A decision awaiting its override reason. */
+  /** A decision awaiting its override reason, or the check of its combination. */
   proposal: Proposal | null;
   answer: Answer;
   choices: Record<Code, Selection>;
+  screens: Screenings;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
@@ -214,20 +218,32 @@ function DecisionControls({
   const shown = proposal ?? choice;
   const withheld = s.status === "withheld_interaction";
   const label = (a: Selection["action"]) => (a === "accept" && withheld ? "Accept anyway…" : ACTION_LABEL[a]);
-  // The form: for a proposal, or for a decision whose reason is missing or no longer fits.
-  const tentative = proposal ? { ...choices, [s.medication]: { ...choice, ...proposal } } : choices;
-  const need = shown.action === "none" || shown.action === "reject" ? null : overrideNeed(answer, tentative, s.medication);
+  // The form: for a proposal, or for a decision whose reason is missing or no longer fits; while
+  // the combination is being checked, only for a warning known already (the check says whether
+  // there is one to give a reason for).
+  const tentative = proposal ? withProposal(choices, s.medication, proposal) : choices;
+  const need =
+    shown.action === "none" || shown.action === "reject" ? null : overrideNeed(answer, tentative, s.medication, screens);
+  const checking = need?.source === "checking";
   const formFor: Proposal | null =
-    proposal ??
-    (need?.needed && (!choice.override || choice.overrideFor !== need.key) && choice.action !== "none"
-      ? { action: choice.action as Proposal["action"], replacement: choice.replacement }
-      : null);
+    checking && !need?.needed
+      ? null
+      : (proposal ??
+        (need?.needed && (!choice.override || choice.overrideFor !== need.key) && choice.action !== "none"
+          ? { action: choice.action as Proposal["action"], replacement: choice.replacement }
+          : null));
+  const pending = formFor !== null || checking;
   return (
-    <fieldset class="decision" data-testid="decision" data-pending={formFor ? "true" : "false"}>
+    <fieldset
+      class="decision"
+      data-testid="decision"
+      data-pending={pending ? "true" : "false"}
+      data-checking={checking ? "true" : "false"}
+    >
       <legend>Decision for {name}</legend>
       <div class="segmented">
         {(["none", "accept", "reject", "replace"] as const).map((a) => (
-          <label key={a} class={`seg seg-${a}${shown.action === a ? " checked" : ""}${formFor && shown.action === a ? " pending" : ""}`}>
+          <label key={a} class={`seg seg-${a}${shown.action === a ? " checked" : ""}${pending && shown.action === a ? " pending" : ""}`}>
             <input
               type="radio"
               name={`decision-${uid}`}
@@ -261,6 +277,15 @@ function DecisionControls({
           />
         )
       ) : null}
+      {checking ? (
+        <p class="override-checking small" role="status" data-testid="override-checking">
+          Checking {shown.action === "replace" ? "the replacement" : "this order"} for interactions with the current
+          medications and the other decisions…{" "}
+          {proposal && !formFor
+            ? "It counts once the check finds no major or contraindicated warning."
+            : "It cannot be recorded until the check is done."}
+        </p>
+      ) : null}
       {formFor && need ? (
         <OverrideForm
           key={need.key}
@@ -288,6 +313,7 @@ function SuggestionCard({
   titles,
   choices,
   proposals,
+  screens,
   dispatch,
 }: {
   s: Suggestion;
@@ -295,6 +321,7 @@ function SuggestionCard({
   answer: Answer;
   titles: Titles;
   proposals?: Record<Code, Proposal>;
+  screens?: Screenings;
   /** With the choices and a dispatch the card can be decided on; without, it is the compact (teacher) card. */
   choices?: Record<Code, Selection>;
   dispatch?: Dispatch<ComposerAction>;
@@ -350,6 +377,7 @@ function SuggestionCard({
                 proposal={proposals?.[s.medication] ?? null}
                 answer={answer}
                 choices={choices}
+                screens={screens ?? {}}
                 titles={titles}
                 dispatch={dispatch}
               />
@@ -415,6 +443,7 @@ export function SuggestionLists({
   teacherAnswer,
   choices,
   proposals,
+  screens,
   titles,
   dispatch,
 }: {
@@ -422,6 +451,7 @@ export function SuggestionLists({
   teacherAnswer: Answer | null;
   choices: Record<Code, Selection>;
   proposals: Record<Code, Proposal>;
+  screens: Screenings;
   titles: Titles;
   dispatch: Dispatch<ComposerAction>;
 }) {
@@ -443,6 +473,7 @@ export function SuggestionLists({
               titles={titles}
               choices={choices}
               proposals={proposals}
+              screens={screens}
               dispatch={dispatch}
             />
           ))}

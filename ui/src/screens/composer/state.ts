@@ -11,6 +11,7 @@ import type { CodeHit } from "../../bindings/CodeHit";
 import type { DecisionRequest } from "../../bindings/DecisionRequest";
 import type { FhirExport } from "../../bindings/FhirExport";
 import type { Finding } from "../../bindings/Finding";
+import type { InteractionCheck } from "../../bindings/InteractionCheck";
 import type { IpcError } from "../../bindings/IpcError";
 import type { Override } from "../../bindings/Override";
 import type { OverrideReason } from "../../bindings/OverrideReason";
@@ -63,6 +64,23 @@ export const OVERRIDE_LABEL = Object.fromEntries(OVERRIDE_REASONS.map((r) => [r.
 /** The longest override comment the service accepts (characters). */
 export const MAX_OVERRIDE_COMMENT = 500;
 
+/**
+ * The pharmacist check (`check_interactions`) of one combination of codes, for a decision the
+ * answer's pre-screening does not cover: running, its findings, or why it failed.
+ */
+export type Screening =
+  | { state: "checking" }
+  | { state: "done"; findings: Finding[] }
+  | { state: "failed"; error: IpcError };
+
+/** The checks asked for, by combination (`screenKey`): one call per combination, whatever re-renders. */
+export type Screenings = Record<string, Screening>;
+
+/** A combination's key in `Screenings`: its codes, each once, sorted (the order the check is asked in). */
+export function screenKey(codes: Iterable<Code>): string {
+  return JSON.stringify([...new Set(codes)].sort());
+}
+
 /** The code lists the composer edits: the ad-hoc visit's three, and a stored visit's extra current medications. */
 export type CodeList = "diagnoses" | "procedures" | "current" | "extraCurrent";
 
@@ -97,9 +115,12 @@ export interface ComposerState {
   choices: Record<Code, Selection>;
   /**
    * Accepts and replacements chosen on a card that need an override reason (`overrideNeed`):
-   * shown with the override form, not counted as decided until the reason is confirmed.
+   * shown with the override form, not counted as decided until the reason is confirmed; or whose
+   * combination is being checked, counted once the check finds no reason needed (`settle`).
    */
   proposals: Record<Code, Proposal>;
+  /** The checks of combinations outside the answer's pre-screening (`overrideNeed`), kept across answers. */
+  screens: Screenings;
   note: string;
   recordMsg: string;
   recording: boolean;
@@ -136,6 +157,9 @@ export type ComposerAction =
   | { type: "pick"; medication: Code; pick: Choice }
   | { type: "confirm_override"; medication: Code; override: Override }
   | { type: "cancel_override"; medication: Code }
+  | { type: "screen_started"; key: string }
+  | { type: "screen_done"; key: string; check: InteractionCheck }
+  | { type: "screen_failed"; key: string; error: IpcError }
   | { type: "note"; text: string }
   | { type: "record_message"; message: string }
   | { type: "record_started" }
@@ -169,6 +193,7 @@ export function initialState(seed: ComposerSeed | null, hasVisit: boolean): Comp
     answeredKey: null,
     choices: {},
     proposals: {},
+    screens: {},
     note: "",
     recordMsg: "",
     recording: false,
@@ -258,6 +283,8 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
         answeredKey: a.key,
         choices: {},
         proposals: {},
+        // A new answer is a new chance for a check that failed; the findings of one that ran hold.
+        screens: Object.fromEntries(Object.entries(s.screens).filter(([, x]) => x.state !== "failed")),
         status: answerStatus(answer),
       };
     }
@@ -265,7 +292,7 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       return { ...s, busy: false, error: a.error, status: "" };
     case "choose": {
       const { choices, proposals } = choose(s, a.medication, a.choice);
-      return { ...s, choices: dropUnneeded(s.answer, choices), proposals, recorded: null, recordMsg: "" };
+      return { ...s, choices: dropUnneeded(s.answer, choices, s.screens), proposals, recorded: null, recordMsg: "" };
     }
     case "pick": {
       const prev = s.choices[a.medication] ?? UNDECIDED;
@@ -274,14 +301,16 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       if (s.answer && prev.action !== "none") {
         // A new pick voids an override given for another set of warnings: the item goes back to
         // the form (not accepted) when the new pick needs a reason, and keeps none when it does not.
-        const need = overrideNeed(s.answer, choices, a.medication);
-        if (!need.needed) choices = { ...choices, [a.medication]: withoutOverride(choices[a.medication]) };
+        // While the new combination is being checked, the item waits as a proposal too.
+        const need = overrideNeed(s.answer, choices, a.medication, s.screens);
+        if (!need.needed && need.source !== "checking")
+          choices = { ...choices, [a.medication]: withoutOverride(choices[a.medication]) };
         else if (prev.overrideFor !== need.key) {
           choices = { ...choices, [a.medication]: { ...UNDECIDED, pick: a.pick } };
           proposals = { ...proposals, [a.medication]: { action: prev.action, replacement: prev.replacement } };
         }
       }
-      choices = dropUnneeded(s.answer, choices);
+      choices = dropUnneeded(s.answer, choices, s.screens);
       const answer = s.answer && withPicks(s.answer, choices);
       return {
         ...s,
@@ -299,15 +328,18 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       const proposed = s.proposals[a.medication] ?? { action: prev.action, replacement: prev.replacement };
       if (proposed.action === ("none" as string)) return s;
       const tentative = { ...s.choices, [a.medication]: { ...prev, ...proposed } };
-      const need = overrideNeed(s.answer, tentative, a.medication);
+      const need = overrideNeed(s.answer, tentative, a.medication, s.screens);
+      // A reason is given for known warnings: none while the check has found none yet.
+      if (need.source === "checking" && !need.needed) return s;
       const proposals = { ...s.proposals };
       delete proposals[a.medication];
       return {
         ...s,
-        choices: dropUnneeded(s.answer, {
-          ...tentative,
-          [a.medication]: { ...tentative[a.medication], override: a.override, overrideFor: need.key },
-        }),
+        choices: dropUnneeded(
+          s.answer,
+          { ...tentative, [a.medication]: { ...tentative[a.medication], override: a.override, overrideFor: need.key } },
+          s.screens,
+        ),
         proposals,
         recorded: null,
         recordMsg: "",
@@ -318,6 +350,16 @@ export function composerReducer(s: ComposerState, a: ComposerAction): ComposerSt
       delete proposals[a.medication];
       return { ...s, proposals };
     }
+    case "screen_started":
+      return { ...s, screens: { ...s.screens, [a.key]: { state: "checking" } } };
+    case "screen_done":
+      return settle({
+        ...s,
+        screens: { ...s.screens, [a.key]: { state: "done", findings: a.check.findings } },
+        titles: { ...a.check.titles, ...s.titles },
+      });
+    case "screen_failed":
+      return settle({ ...s, screens: { ...s.screens, [a.key]: { state: "failed", error: a.error } } });
     case "note":
       return { ...s, note: a.text, recorded: null };
     case "record_message":
@@ -433,9 +475,14 @@ const pairKey = (f: Finding) => (f.a < f.b ? `${f.a}|${f.b}` : `${f.b}|${f.a}`);
  * (the strongest, drug-level before class-level), strongest first.
  */
 export function findingsAmong(answer: Answer, codes: Set<Code>): Finding[] {
+  return strongestPerPair(answer.recommendation.interactions_any_choice, codes);
+}
+
+/** The findings whose two drugs are both in `codes`: one per pair (the strongest), strongest first. */
+function strongestPerPair(findings: Finding[], codes: Set<Code>): Finding[] {
   const best = new Map<string, Finding>();
   const rank = (f: Finding) => severityRank(f.severity) * 2 + (f.certainty === "drug" ? 1 : 0);
-  for (const f of answer.recommendation.interactions_any_choice) {
+  for (const f of findings) {
     if (!codes.has(f.a) || !codes.has(f.b) || f.a === f.b) continue;
     const k = pairKey(f);
     const prev = best.get(k);
@@ -450,8 +497,24 @@ export function withPicks(answer: Answer, choices: Record<Code, Selection>): Ans
   return { ...answer, recommendation: { ...answer.recommendation, interactions } };
 }
 
-/** The decision to record on `answer`, or why it cannot be recorded yet (a message to show). */
-export function decisionOf(answer: Answer, choices: Record<Code, Selection>, note: string): DecisionRequest | string {
+/**
+ * The decision to record on `answer`, or why it cannot be recorded yet (a message to show). An
+ * item whose combination is still being checked (`screens`), decided or proposed, holds the
+ * whole decision back: it would otherwise be recorded without it, or without its reason.
+ */
+export function decisionOf(
+  answer: Answer,
+  choices: Record<Code, Selection>,
+  note: string,
+  screens: Screenings,
+  proposals: Record<Code, Proposal> = {},
+): DecisionRequest | string {
+  const checking = answer.recommendation.suggestions.find((s) => {
+    const p = proposals[s.medication];
+    return overrideNeed(answer, p ? withProposal(choices, s.medication, p) : choices, s.medication, screens).source === "checking";
+  });
+  if (checking)
+    return `${checking.name ?? checking.medication} is still being checked for interactions with the current medications and the other decisions: record once the check is done.`;
   const decided = answer.recommendation.suggestions.filter((s) => (choices[s.medication]?.action ?? "none") !== "none");
   if (!decided.length) return "Choose Accept, Reject or Replace for at least one suggestion first.";
   const missing = decided.find((s) => choices[s.medication].action === "replace" && !choices[s.medication].replacement);
@@ -459,7 +522,7 @@ export function decisionOf(answer: Answer, choices: Record<Code, Selection>, not
   if (answer.recommendation_id === null)
     return "This answer was not recorded, so a decision cannot refer to it; press Suggest again.";
   // A reason given for other warnings (another item's change altered them) no longer counts.
-  const without = missingOverrides(answer, choices);
+  const without = missingOverrides(answer, choices, screens);
   const unjustified = decided.find((s) => without.includes(s.medication));
   if (unjustified)
     return `${unjustified.name ?? unjustified.medication} needs an override reason: give it on its card first.`;
@@ -495,12 +558,14 @@ function choose(
   delete proposals[medication];
   const next: Selection = { ...prev, action: choice.action, replacement: choice.replacement };
   const tentative = { ...s.choices, [medication]: next };
-  const need = s.answer ? overrideNeed(s.answer, tentative, medication) : null;
-  if (!need?.needed || choice.action === "none" || choice.action === "reject")
+  const need = s.answer ? overrideNeed(s.answer, tentative, medication, s.screens) : null;
+  // A combination being checked is not known to be clear: the choice waits as a proposal until
+  // the check settles it (`settle`).
+  if ((!need?.needed && need?.source !== "checking") || choice.action === "none" || choice.action === "reject")
     return { choices: { ...tentative, [medication]: withoutOverride(next) }, proposals };
-  if (prev.override && prev.overrideFor === need.key && prev.action === choice.action && prev.replacement === choice.replacement)
+  if (prev.override && prev.overrideFor === need?.key && prev.action === choice.action && prev.replacement === choice.replacement)
     return { choices: tentative, proposals };
-  // Not accepted until confirmed: the card keeps its previous state below the form.
+  // Not accepted until confirmed (or cleared by the check): the card keeps its previous state below.
   const kept = prev.action === "none" ? withoutOverride(prev) : { ...UNDECIDED, pick: prev.pick };
   proposals[medication] = { action: choice.action, replacement: choice.replacement };
   return { choices: { ...s.choices, [medication]: kept }, proposals };
@@ -511,14 +576,46 @@ function choose(
  * another pick) can remove the warning a reason was given for, and a decision carries a reason
  * only when it needs one.
  */
-function dropUnneeded(answer: Answer | null, choices: Record<Code, Selection>): Record<Code, Selection> {
+function dropUnneeded(
+  answer: Answer | null,
+  choices: Record<Code, Selection>,
+  screens: Screenings,
+): Record<Code, Selection> {
   if (!answer) return choices;
   let out = choices;
   for (const [code, sel] of Object.entries(choices)) {
-    if (!sel.override || (sel.action !== "none" && overrideNeed(answer, choices, code).needed)) continue;
+    if (!sel.override) continue;
+    if (sel.action !== "none") {
+      // While its combination is being checked a reason is kept: the check may confirm its warnings.
+      const need = overrideNeed(answer, choices, code, screens);
+      if (need.needed || need.source === "checking") continue;
+    }
     out = { ...out, [code]: withoutOverride(sel) };
   }
   return out;
+}
+
+/** `choices` with `medication` decided as `proposal` proposes (what the card's form is about). */
+export function withProposal(choices: Record<Code, Selection>, medication: Code, proposal: Proposal): Record<Code, Selection> {
+  return { ...choices, [medication]: { ...(choices[medication] ?? UNDECIDED), ...proposal } };
+}
+
+/**
+ * After a check: the proposals it clears (no reason needed) are applied as `choose` would have
+ * applied them, and the reasons it makes unneeded are dropped.
+ */
+function settle(s: ComposerState): ComposerState {
+  if (!s.answer) return s;
+  let choices = s.choices;
+  const proposals = { ...s.proposals };
+  for (const [code, p] of Object.entries(s.proposals)) {
+    const tentative = withProposal(choices, code, p);
+    const need = overrideNeed(s.answer, tentative, code, s.screens);
+    if (need.needed || need.source === "checking") continue;
+    choices = { ...tentative, [code]: withoutOverride(tentative[code]) };
+    delete proposals[code];
+  }
+  return { ...s, choices: dropUnneeded(s.answer, choices, s.screens), proposals };
 }
 
 /** The code a decision orders: an accepted suggestion's pick (drug, else class), a replacement; else null. */
@@ -561,13 +658,28 @@ export function screenedUniverse(answer: Answer): Set<Code> {
 const isHigh = (f: Finding) => f.severity === "major" || f.severity === "contraindicated";
 
 export interface OverrideNeed {
+  /**
+   * A reason is needed. While the combination is being checked, as far as is known already (a
+   * withheld suggestion, a finding of the pre-screening): the check may add to it, never remove.
+   */
   needed: boolean;
   /** Safe mode withheld the suggestion and it is accepted. */
   withheld: boolean;
   /** The major or contraindicated findings the ordered code is party to. */
   findings: Finding[];
-  /** Codes whose pairs with the ordered code cannot be screened here (the reason is then required). */
+  /**
+   * What `findings` cover: the answer's pre-screening (`interactions_any_choice`) covers the whole
+   * combination ("answer"); the check of the combination (`check_interactions`) answered ("check");
+   * it is running, the pre-screening's part known so far ("checking"); it failed, and the reason is
+   * required ("failed").
+   */
+  source: "answer" | "check" | "checking" | "failed";
+  /** The combination to check (sorted) when the pre-screening does not cover it; else null. */
+  combination: Code[] | null;
+  /** Codes whose pairs with the ordered code could not be screened: only when the check failed. */
   unscreened: Code[];
+  /** Why the check failed. */
+  error: IpcError | null;
   /** Identifies what the reason is given for; a reason stays valid while this does not change. */
   key: string;
 }
@@ -576,15 +688,32 @@ export interface OverrideNeed {
  * Whether the decision on `medication` in `choices` needs an override reason, as the service
  * decides (`needs_override` in leader-service): it accepts a suggestion safe mode withheld, or
  * the code it orders is party to a major or contraindicated finding when every decided code is
- * screened with the current medications. Screened here from `interactions_any_choice`; when a
- * pair lies outside what that covers (a replacement, a suggestion below the threshold) the
- * reason is required, and the service's screening stays the authority.
+ * screened with the current medications. Screened here from `interactions_any_choice` when that
+ * covers the combination; when a pair lies outside it (a replacement, a suggestion below the
+ * threshold), from the check of the whole combination in `screens` too (`check_interactions`,
+ * asked for by the composer: `combinationsToScreen`), so that a reason is asked for only when
+ * there is a warning to give it for. Until the check answers, the need is known only in part;
+ * when it fails the reason is required. The service's screening on record stays the authority.
  */
-export function overrideNeed(answer: Answer, choices: Record<Code, Selection>, medication: Code): OverrideNeed {
+export function overrideNeed(
+  answer: Answer,
+  choices: Record<Code, Selection>,
+  medication: Code,
+  screens: Screenings,
+): OverrideNeed {
   const rec = answer.recommendation;
   const s = rec.suggestions.find((x) => x.medication === medication);
   const sel = choices[medication];
-  const none: OverrideNeed = { needed: false, withheld: false, findings: [], unscreened: [], key: "" };
+  const none: OverrideNeed = {
+    needed: false,
+    withheld: false,
+    findings: [],
+    source: "answer",
+    combination: null,
+    unscreened: [],
+    error: null,
+    key: "",
+  };
   if (!s || !sel) return none;
   const code = orderedCode(s, sel);
   if (code === null) return none;
@@ -592,22 +721,61 @@ export function overrideNeed(answer: Answer, choices: Record<Code, Selection>, m
   const decided = decidedCodes(answer, choices);
   const universe = screenedUniverse(answer);
   const together = new Set<Code>([...rec.current_medications, ...decided, code]);
-  const findings = findingsAmong(answer, together).filter((f) => isHigh(f) && (f.a === code || f.b === code));
-  const unscreened = universe.has(code)
-    ? [...together].filter((c) => c !== code && !universe.has(c))
-    : [code];
+  const involving = (fs: Finding[]) => fs.filter((f) => isHigh(f) && (f.a === code || f.b === code));
+  let findings = involving(findingsAmong(answer, together));
+  let source: OverrideNeed["source"] = "answer";
+  let combination: Code[] | null = null;
+  let unscreened: Code[] = [];
+  let error: IpcError | null = null;
+  const outside = [...together].filter((c) => !universe.has(c));
+  if (outside.length) {
+    combination = [...together].sort();
+    const screening = screens[screenKey(combination)];
+    if (!screening || screening.state === "checking") source = "checking";
+    else if (screening.state === "done") {
+      // The check covers every pair of the combination. The same rules screened both, so it
+      // agrees with the pre-screening where they overlap; both are kept all the same, so that a
+      // warning shown on the card is never dropped here.
+      source = "check";
+      findings = involving(strongestPerPair([...rec.interactions_any_choice, ...screening.findings], together));
+    } else {
+      // Not screened here: the reason is required, as it was before the check existed (the
+      // service screens the combination again on record).
+      source = "failed";
+      error = screening.error;
+      unscreened = universe.has(code) ? outside.sort() : [code];
+    }
+  }
   const pairs = findings.map((f) => `${pairKey(f)}:${f.severity}`).sort();
-  const key = JSON.stringify([sel.action, code, withheld, pairs, [...unscreened].sort()]);
-  return { needed: withheld || findings.length > 0 || unscreened.length > 0, withheld, findings, unscreened, key };
+  // A reason given while checking stays valid if the check finds no other warning.
+  const key = JSON.stringify([sel.action, code, withheld, pairs, unscreened]);
+  const needed = withheld || findings.length > 0 || source === "failed";
+  return { needed, withheld, findings, source, combination, unscreened, error, key };
+}
+
+/**
+ * The combinations the decided and proposed items need checked (`overrideNeed`) that were not
+ * asked for yet, each once.
+ */
+export function combinationsToScreen(s: ComposerState): Code[][] {
+  if (!s.answer) return [];
+  const out = new Map<string, Code[]>();
+  for (const x of s.answer.recommendation.suggestions) {
+    const p = s.proposals[x.medication];
+    const choices = p ? withProposal(s.choices, x.medication, p) : s.choices;
+    const { combination } = overrideNeed(s.answer, choices, x.medication, s.screens);
+    if (combination && !s.screens[screenKey(combination)]) out.set(screenKey(combination), combination);
+  }
+  return [...out.values()];
 }
 
 /** The decided items whose override reason is missing or was given for other warnings. */
-export function missingOverrides(answer: Answer, choices: Record<Code, Selection>): Code[] {
+export function missingOverrides(answer: Answer, choices: Record<Code, Selection>, screens: Screenings): Code[] {
   return answer.recommendation.suggestions
     .filter((s) => {
       const c = choices[s.medication];
       if (!c || c.action === "none") return false;
-      const need = overrideNeed(answer, choices, s.medication);
+      const need = overrideNeed(answer, choices, s.medication, screens);
       return need.needed && (!c.override || c.overrideFor !== need.key);
     })
     .map((s) => s.medication);
