@@ -136,10 +136,22 @@ fn from_untrusted_folder(args: &[&str], unset: &[&str]) -> (bool, String, String
     let runtime = dir.path().join(".runtime/onnxruntime");
     std::fs::create_dir_all(&runtime).expect("mkdir");
     std::fs::write(runtime.join("libonnxruntime.so"), b"not a library").expect("write");
+    // A pipeline with its environment, as a checkout holds it.
+    let pipeline = dir.path().join("pipeline");
+    std::fs::create_dir_all(pipeline.join(".venv/bin")).expect("mkdir");
+    std::fs::create_dir_all(pipeline.join("leader_pipeline")).expect("mkdir");
+    std::fs::write(pipeline.join(".venv/bin/python"), b"#!/bin/sh\nexit 0\n").expect("write");
+    std::fs::write(pipeline.join("leader_pipeline/__main__.py"), b"").expect("write");
     let cwd = dir.path().join("work/here");
     std::fs::create_dir_all(&cwd).expect("mkdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_leader"));
-    cmd.current_dir(&cwd).arg("--db").arg(cwd.join("leader.sqlite")).args(args).env_remove("LEADER_DB");
+    cmd.current_dir(&cwd)
+        .arg("--db")
+        .arg(cwd.join("leader.sqlite"))
+        .args(args)
+        .env_remove("LEADER_DB")
+        // No refine kit installed for this user (whatever the machine's data folder holds).
+        .env("LEADER_REFINE_ENV", dir.path().join("no-refine-env"));
     for v in unset {
         cmd.env_remove(v);
     }
@@ -172,7 +184,7 @@ fn nothing_is_loaded_from_folders_above_the_working_directory() {
     assert!(!err.contains(".runtime"), "the planted library is not even looked at: {err}");
     let (ok, _, err) = from_untrusted_folder(&["refine", "--tiny"], &["LEADER_PYTHON"]);
     assert!(!ok);
-    assert!(err.contains("Python environment was not found"), "{err}");
+    assert!(err.contains("refinement needs its Python environment, which is not installed"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
