@@ -9,12 +9,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
+import { waitPort } from "./driver.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const APP = process.env.APP_BIN;
@@ -41,17 +41,6 @@ const E2E_USER = "E2E Clinician";
 
 function cli(...args) {
   return JSON.parse(execFileSync(LEADER, ["--json", ...args], { cwd: REPO, env: ENV, encoding: "utf8" }));
-}
-
-function waitPort(port, ms = 20000) {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tryOnce = () => {
-      const s = net.connect(port, "127.0.0.1", () => { s.destroy(); resolve(); });
-      s.on("error", () => { s.destroy(); Date.now() > until ? reject(new Error(`port ${port} never opened`)) : setTimeout(tryOnce, 200); });
-    };
-    tryOnce();
-  });
 }
 
 let driver;

@@ -7,26 +7,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { remote } from "webdriverio";
+import { waitPort } from "./driver.mjs";
 
 const APP = process.env.APP_BIN;
 const ARTIFACTS = process.env.ARTIFACTS;
 assert.ok(APP && fs.existsSync(APP), "APP_BIN: the installed app");
 assert.ok(ARTIFACTS, "ARTIFACTS: where the screenshot goes");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-function waitPort(port, ms = 20000) {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tryOnce = () => {
-      const s = net.connect(port, "127.0.0.1", () => { s.destroy(); resolve(); });
-      s.on("error", () => { s.destroy(); Date.now() > until ? reject(new Error(`port ${port} never opened`)) : setTimeout(tryOnce, 200); });
-    };
-    tryOnce();
-  });
-}
 
 const driver = spawn("tauri-driver", ["--port", "4444"], { stdio: "ignore" });
 let browser;
