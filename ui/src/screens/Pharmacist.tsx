@@ -275,7 +275,7 @@ export function Pharmacist() {
               {busy ? "Checking…" : "Check interactions"}
             </button>
             {codes.length ? (
-              <button type="button" class="secondary" onClick={() => setCodes([])}>
+              <button type="button" class="secondary" onClick={() => setCodes([])} data-testid="clear-list">
                 Clear list
               </button>
             ) : null}
