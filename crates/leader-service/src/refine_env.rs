@@ -13,7 +13,6 @@
 //! environment as it was. The pipeline's source comes with the app (its resource folder's
 //! `pipeline/`), so the Python stages always match the Rust that calls them.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -271,22 +270,6 @@ pub fn read_kit(kit: &Path) -> Result<KitManifest> {
     Ok(m)
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut n = 0u64;
-    loop {
-        let k = f.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-        n += k as u64;
-    }
-    Ok((format!("{:x}", h.finalize()), n))
-}
-
 /// What `setup` reports as it goes.
 pub trait SetupProgress {
     fn step(&self, what: &str);
@@ -304,7 +287,7 @@ impl Drop for Partial {
     }
 }
 
-fn run_step(what: &'static str, cmd: &mut Command) -> Result<String> {
+fn run_step(what: &'static str, cmd: &mut Command) -> Result<()> {
     let out = cmd.output().map_err(|e| {
         tracing::warn!(step = what, error = %e, "a kit install step could not start");
         ServiceError::Kit(KitProblem::Step(what))
@@ -315,7 +298,7 @@ fn run_step(what: &'static str, cmd: &mut Command) -> Result<String> {
         tracing::warn!(step = what, status = %out.status, stderr = %tail.into_iter().rev().collect::<Vec<_>>().join(" | "), "a kit install step failed");
         return Err(ServiceError::Kit(KitProblem::Step(what)));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(())
 }
 
 /// Installs the kit at `kit` into `dest` (the data folder's `refine-env`), offline. The
@@ -327,7 +310,9 @@ pub fn setup(kit: &Path, dest: &Path, modules: &[&str], progress: &dyn SetupProg
     progress.step("checking the kit");
     let m = read_kit(&kit)?;
     for (i, f) in m.files.iter().enumerate() {
-        let ok = sha256_file(&kit.join(&f.path)).is_ok_and(|(h, n)| h == f.sha256 && n == f.bytes);
+        let p = kit.join(&f.path);
+        let ok = p.metadata().is_ok_and(|m| m.len() == f.bytes)
+            && leader_infer::bundle::sha256_file(&p).is_ok_and(|h| h == f.sha256);
         if !ok {
             return Err(ServiceError::Kit(KitProblem::Damaged(f.path.clone())));
         }

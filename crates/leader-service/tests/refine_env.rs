@@ -2,7 +2,7 @@
 //! kit's own uv and no index, checks the kit against this build first, and never leaves a
 //! half-made environment or loses the previous one. The kits here are small (one wheel made
 //! by the test, the real uv binary); the full kit (torch & co., 3.2 GB) is checked by
-//! `tests/deb/refine-kit.sh` on an installed package.
+//! `tests/e2e/installed-kit.sh` on an installed package.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
