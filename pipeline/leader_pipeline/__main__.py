@@ -41,11 +41,16 @@ def _student_args(p: argparse.ArgumentParser) -> None:
                    help="attention: attention-pooling set encoders + one-query visit encoder (fast); transformer: the paper's")
     p.add_argument("--wide", action=argparse.BooleanOptionalAction, default=True,
                    help="a per-code linear pathway for the current visit's diagnoses and procedures")
+    p.add_argument("--hierarchy", action=argparse.BooleanOptionalAction, default=False,
+                   help="ATC-hierarchy outputs: each label's logit adds its ATC parents' outputs")
+    p.add_argument("--transition", choices=["none", "learned", "prior"], default="none",
+                   help="a previous-drug -> drug matrix: zero-initialised, or from the training split's co-occurrence prior")
 
 
 def _student_kw(a) -> dict:
     return {"hidden": a.hidden, "layers": a.layers, "epochs": a.student_epochs, "lr": a.student_lr, "dropout": a.dropout,
-            "copy_init": a.copy_init, "weight_decay": a.weight_decay, "encoder": a.encoder, "wide": a.wide, "embed": a.embed or None}
+            "copy_init": a.copy_init, "weight_decay": a.weight_decay, "encoder": a.encoder, "wide": a.wide, "embed": a.embed or None,
+            "hierarchy": a.hierarchy, "transition": a.transition}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,7 @@ class Variant:
     ensemble: bool = False
     soft: float = 0.0
     members: int = 1  # students per candidate, seeds seed + 1000 m, probabilities averaged (one graph)
+    decision: str = "threshold"  # or student.DECISIONS' "expected_jaccard" (on temperature-scaled probabilities)
     description: str = ""
 
 
@@ -73,6 +74,11 @@ def variants(alphas: tuple[float, ...] = (0.0, 1.0)) -> dict[str, Variant]:
         Variant("copy_init_1", alphas, {"copy_init": 1.0}, description="copy weights initialised at 1 / 0.5"),
         Variant("embed_64", alphas, {"embed": 64}, description="code embeddings 64 (instead of 32)"),
         Variant("transformer", alphas, {"encoder": "transformer"}, description="transformer encoders (the paper's shape)"),
+        Variant("atc_parent", (1.0,), {"hierarchy": True}, description="alpha = 1, ATC-hierarchy outputs (level 2 and 1 parents)"),
+        Variant("transition", (1.0,), {"transition": "learned"}, description="alpha = 1, learned previous-drug -> drug matrix"),
+        Variant("cooc_prior", (1.0,), {"transition": "prior"}, description="alpha = 1, that matrix from a co-occurrence prior"),
+        Variant("ej", (1.0,), decision="expected_jaccard",
+                description="alpha = 1, per visit the set that maximises the expected Jaccard (no threshold)"),
         Variant("dropout_0.3", alphas, {"dropout": 0.3, "weight_decay": 1e-2}, description="dropout 0.3, weight decay 1e-2"),
     ]}
 
@@ -222,8 +228,11 @@ def fit_variant(ds: Dataset, train: list[int], val: list[int], targets: list[int
         pv, pt = cands[alpha]["val"], cands[alpha]["targets"]
     threshold, thresholds = student.group_thresholds(ds, val, pv)
     temperature = fit_temperature(pv, ds.labels(val))
-    sets = [set(np.flatnonzero(pt[r] >= thresholds["first_visit" if ds.samples[i]["first_visit"] else "with_history"]).tolist())
-            for r, i in enumerate(targets)]
+    if variant.decision == "expected_jaccard":
+        sets = student.expected_jaccard_sets(apply_temperature(pt, temperature))
+    else:
+        sets = [set(np.flatnonzero(pt[r] >= thresholds["first_visit" if ds.samples[i]["first_visit"] else "with_history"]).tolist())
+                for r, i in enumerate(targets)]
     choice = {"alpha": alpha, "val_prauc": val_prauc, "threshold": threshold, "thresholds": thresholds, "temperature": temperature,
               "epochs_run": {f"{a:g}": c["config"]["epochs_run"] for a, c in cands.items()}}
     return {"probs": pt, "sets": sets, "choice": choice, "temperature": temperature}

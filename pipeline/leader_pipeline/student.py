@@ -122,7 +122,8 @@ def med_to_label(ds: Dataset) -> list[int]:
 class Student(nn.Module):
     def __init__(self, vocab: dict[str, int], n_meds: int, hidden: int = 64, heads: int = 4, layers: int = 2,
                  max_visits: int = 4, dropout: float = 0.1, teacher_dim: int | None = None, med_labels: list[int] | None = None,
-                 copy_init: float = 3.0, encoder: str = "attention", wide: bool = True, embed: int | None = 32):
+                 copy_init: float = 3.0, encoder: str = "attention", wide: bool = True, embed: int | None = 32,
+                 parents: list[list[int]] | None = None, transition: bool = False):
         super().__init__()
         if encoder not in ENCODERS:
             raise ValueError(f"unknown student encoder {encoder!r} (expected one of {', '.join(ENCODERS)})")
@@ -162,6 +163,19 @@ class Student(nn.Module):
             self.visits = QueryVisitEncoder(hidden, dropout)
         self.norm = nn.LayerNorm(hidden)
         self.out = nn.Linear(hidden, n_meds)
+        # ATC-hierarchy outputs (optional): each label's logit adds its ATC parents' (level 2,
+        # level 1) output, so a rare drug class borrows strength from its siblings. `parents`
+        # = per level, the parent index of every label.
+        self.parents = parents or []
+        for level, index in enumerate(self.parents):
+            self.register_buffer(f"parent_index_{level}", torch.tensor(index, dtype=torch.long))
+        self.out_parents = nn.ModuleList([nn.Linear(hidden, max(index) + 1, bias=False) for index in self.parents])
+        for layer in self.out_parents:
+            nn.init.zeros_(layer.weight)
+        # Transition pathway (optional): the previous visit's medications -> every label (the
+        # copy pathway is its diagonal), a drug-to-drug matrix; zero, or a co-occurrence prior
+        # from the training split (`init_transition`).
+        self.transition = nn.Parameter(torch.zeros(n_meds, n_meds)) if transition else None
         self.project = nn.Linear(hidden, teacher_dim) if teacher_dim else None
         self.max_visits = max_visits
 
@@ -196,6 +210,10 @@ class Student(nn.Module):
         select = torch.stack([idx == v - 2, idx < v - 1]).to(hot.dtype)  # [2, V]: the last visit; any earlier visit
         copied = torch.matmul(select, hot)  # [B, 2, n_meds]
         logits = self.out(h) + self.w_last * copied[:, 0] + self.w_any * copied[:, 1].clamp(max=1.0)
+        for level, layer in enumerate(self.out_parents):
+            logits = logits + torch.index_select(layer(h), 1, getattr(self, f"parent_index_{level}"))
+        if self.transition is not None:
+            logits = logits + torch.matmul(copied[:, 0], self.transition)
         if self.wide is not None:
             for name, ids in (("diagnoses", diagnoses), ("procedures", procedures)):
                 logits = logits + self.wide[name](ids[:, -1]).sum(1)
@@ -210,6 +228,50 @@ class Student(nn.Module):
         hot = torch.zeros((ids.shape[0], ids.shape[1], self.n_meds + 1), dtype=torch.float32, device=ids.device)
         hot = hot.scatter(2, labels, torch.ones_like(labels, dtype=torch.float32))
         return hot[:, :, : self.n_meds]
+
+
+TRANSITIONS = ("none", "learned", "prior")
+ATC_PREFIXES = (1, 3, 4, 5)  # the lengths of ATC levels 1-4 (level 5 has 7 characters)
+
+
+def atc_parents(codes: list[str]) -> list[list[int]]:
+    """Per ancestor level (nearest first), the parent index of every label: `ATC:A02B` has
+    the parents `A02` and `A`. Labels that are not ATC codes are refused."""
+    atc = []
+    for c in codes:
+        if not c.startswith("ATC:") or len(c) - 4 not in ATC_PREFIXES[1:] + (7,):
+            raise ValueError(f"ATC-hierarchy outputs need ATC labels of level 2 or deeper; {c!r} is not one")
+        atc.append(c[4:])
+    depth = min(len(a) for a in atc)
+    out = []
+    for n in reversed([n for n in ATC_PREFIXES if n < depth]):
+        names = sorted({a[:n] for a in atc})
+        index = {p: i for i, p in enumerate(names)}
+        out.append([index[a[:n]] for a in atc])
+    return out
+
+
+def transition_prior(ds: Dataset, idx: list[int], shrink: float = 5.0) -> np.ndarray:
+    """A drug-to-drug co-occurrence prior from the visits of `idx` that have history: entry
+    (i, j) is the log-odds lift of drug j in a visit given drug i in the previous one,
+    logit(P(j | i before)) - logit(P(j)), shrunk toward zero for rare i (`shrink` pseudo-visits
+    at the base rate), divided by the mean number of previous drugs (the lifts of a visit's
+    previous drugs add up). The diagonal is the copy pathway's and stays zero."""
+    rows = [i for i in idx if not ds.samples[i]["first_visit"] and len(ds.samples[i]["medications"]) >= 2]
+    n = ds.n_meds
+    if not rows:
+        return np.zeros((n, n), np.float32)
+    to_label = med_to_label(ds)
+    prev = np.zeros((len(rows), n + 1), np.float32)
+    for r, i in enumerate(rows):
+        prev[r, [to_label[m] for m in ds.samples[i]["medications"][-2]]] = 1.0
+    prev = prev[:, :n]
+    y = ds.labels(rows)
+    base = y.mean(0).clip(1e-3, 1 - 1e-3)
+    cond = ((prev.T @ y + shrink * base) / (prev.sum(0)[:, None] + shrink)).clip(1e-3, 1 - 1e-3)
+    lift = np.where(prev.sum(0)[:, None] > 0, np.log(cond / (1 - cond)) - np.log(base / (1 - base)), 0.0)
+    np.fill_diagonal(lift, 0.0)
+    return (lift / max(float(prev.sum(1).mean()), 1.0)).astype(np.float32)
 
 
 def batches(idx: list[int], size: int, rng: np.random.Generator | None):
@@ -244,6 +306,20 @@ def predicted_sets(config: dict, ds: Dataset, idx: list[int], probs: np.ndarray)
     return [set(np.flatnonzero(probs[r] >= threshold_for(config, ds.samples[i]["first_visit"])).tolist()) for r, i in enumerate(idx)]
 
 
+def expected_jaccard_sets(probs: np.ndarray) -> list[set[int]]:
+    """Per visit, the top-k medications whose k maximises the plug-in expected Jaccard
+    S_k / (k + T - S_k) (S_k the sum of the k highest probabilities, T the sum of all): a
+    decision from calibrated probabilities alone, with no threshold to choose."""
+    out = []
+    for p in probs:
+        order = np.argsort(-p, kind="stable")
+        s = np.cumsum(p[order])
+        k = np.arange(1, len(p) + 1)
+        best = int(np.argmax(s / (k + p.sum() - s))) + 1
+        out.append(set(order[:best].tolist()))
+    return out
+
+
 def best_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
     """The threshold with the best mean Jaccard on validation (0.05 steps)."""
     grid = np.round(np.arange(0.1, 0.91, 0.05), 2)
@@ -271,16 +347,26 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
           hidden: int = 64, layers: int = 2, epochs: int = 60, patience: int = 10, lr: float = 2e-3, batch: int = 32,
           dropout: float = 0.1, seed: int = 42, max_visits: int | None = None, stage: str = "student", copy_init: float = 3.0,
           weight_decay: float = 1e-4, encoder: str = "attention", wide: bool = True, embed: int | None = 32,
-          soft_targets: np.ndarray | None = None, soft_weight: float = 0.0) -> dict:
+          soft_targets: np.ndarray | None = None, soft_weight: float = 0.0, hierarchy: bool = False,
+          transition: str = "none") -> dict:
     """`soft_targets` (one row of probabilities per sample, e.g. the teacher's) with
-    `soft_weight` λ: the BCE targets become (1 - λ) y + λ q (label smoothing toward them)."""
+    `soft_weight` λ: the BCE targets become (1 - λ) y + λ q (label smoothing toward them).
+    `hierarchy`: ATC-parent outputs; `transition`: "none", "learned" (a zero-initialised
+    previous-drug -> drug matrix) or "prior" (initialised with `transition_prior` of the
+    training split)."""
+    if transition not in TRANSITIONS:
+        raise ValueError(f"unknown transition {transition!r} (expected one of {', '.join(TRANSITIONS)})")
     seed_everything(seed)
     limits = ds.manifest["options"]["limits"]
     vocab = {k: ds.vocab_size(k) for k in INPUTS}
     use_kd = teacher_hidden is not None and alpha > 0
     model = Student(vocab, ds.n_meds, hidden=hidden, layers=layers, max_visits=max_visits or limits["max_visits"], dropout=dropout,
                     teacher_dim=teacher_hidden.shape[1] if use_kd else None, med_labels=med_to_label(ds), copy_init=copy_init,
-                    encoder=encoder, wide=wide, embed=embed)
+                    encoder=encoder, wide=wide, embed=embed, parents=atc_parents(ds.manifest["medications"]) if hierarchy else None,
+                    transition=transition != "none")
+    if transition == "prior":
+        with torch.no_grad():
+            model.transition.copy_(torch.tensor(transition_prior(ds, train_idx), dtype=torch.float32))
     # Start from the training frequencies: the output bias is the labels' log-odds.
     freq = ds.labels(train_idx).mean(0).clip(1e-3, 1 - 1e-3)
     with torch.no_grad():
@@ -319,7 +405,8 @@ def train(ds: Dataset, train_idx: list[int], val_idx: list[int], *, teacher_hidd
     threshold, thresholds = group_thresholds(ds, val_idx, predict(model, ds, val_idx) if val_idx else None)
     config = {"hidden": hidden, "layers": layers, "dropout": dropout, "copy_init": copy_init, "weight_decay": weight_decay, "encoder": encoder, "wide": wide, "embed": embed or hidden, "alpha": alpha if use_kd else 0.0, "max_visits": model.max_visits,
               "vocab": vocab, "n_meds": ds.n_meds, "med_labels": model.med2label.tolist(), "epochs_run": done, "best_val_prauc": best, "threshold": threshold, "thresholds": thresholds, "seed": seed,
-              "soft_weight": soft_weight if soft_targets is not None else 0.0}
+              "soft_weight": soft_weight if soft_targets is not None else 0.0,
+              "parents": model.parents, "transition": transition}
     return {"model": model, "config": config}
 
 
@@ -338,7 +425,8 @@ def load(out: str) -> tuple[Student, dict]:
         config = json.load(f)
     model = Student(config["vocab"], config["n_meds"], hidden=config["hidden"], layers=config["layers"], max_visits=config["max_visits"],
                     dropout=config["dropout"], med_labels=config["med_labels"], copy_init=config.get("copy_init", 1.0), encoder=config.get("encoder", "transformer"), wide=config.get("wide", False),
-                    embed=config.get("embed", config["hidden"]))
+                    embed=config.get("embed", config["hidden"]), parents=config.get("parents"),
+                    transition=config.get("transition", "none") != "none")
     model.load_state_dict(torch.load(os.path.join(out, "student.pt"), weights_only=True))
     model.eval()
     return model, config

@@ -147,3 +147,62 @@ def test_each_group_gets_a_threshold_chosen_on_its_validation_visits(dataset_dir
     sets = student.predicted_sets(config, ds, idx, probs)
     assert sets[0] == set() and sets[1] == set(range(ds.n_meds)), "first visit 0.99, with history 0.01"
     assert student.threshold_for({"threshold": 0.3}, True) == 0.3, "older students: the global threshold"
+
+
+def test_atc_parents_index_every_label_by_level_and_refuse_other_codes():
+    assert student.atc_parents(["ATC:A02B", "ATC:A02A", "ATC:A03F", "ATC:N02B"]) == [[0, 0, 1, 2], [0, 0, 0, 1]]
+    with pytest.raises(ValueError, match="RXNORM:1"):
+        student.atc_parents(["ATC:A02B", "RXNORM:1"])
+
+
+def test_the_hierarchy_outputs_move_siblings_together():
+    vocab = {"diagnoses": 5, "procedures": 3, "medications": 6, "profile": 3}
+    m = student.Student(vocab, 4, hidden=8, wide=False, copy_init=0.0, parents=[[0, 0, 1, 1], [0, 0, 0, 0]]).eval()
+    x = torch.tensor([[[2, 3]]])
+    with torch.no_grad():
+        m.out.weight.zero_()
+        m.out.bias.zero_()
+        base, _ = m(x, x[..., :1], torch.zeros_like(x), torch.tensor([[1]]))
+        assert torch.equal(base, torch.zeros_like(base)), "the parent outputs start at zero"
+        m.out_parents[0].weight.normal_()
+        m.out_parents[1].weight.normal_()
+        logits, _ = m(x, x[..., :1], torch.zeros_like(x), torch.tensor([[1]]))
+    assert logits[0, 0] == logits[0, 1] and logits[0, 2] == logits[0, 3] and logits[0, 0] != logits[0, 2]
+
+
+def test_the_transition_pathway_reads_the_previous_visit_only(dataset_dir):
+    ds = data.load(dataset_dir)
+    m = _copy_only(ds, wide=False, transition=True)
+    with torch.no_grad():
+        m.w_last.zero_()
+        m.w_any.zero_()
+        m.transition[0, 3] = 2.5  # label 0 in the previous visit -> label 3 now
+    dx = torch.ones((1, 3, 1), dtype=torch.long)
+    last, _ = m(dx, dx, torch.tensor([[[4], [2], [0]]]), torch.tensor([[0]]))
+    older, _ = m(dx, dx, torch.tensor([[[2], [4], [0]]]), torch.tensor([[0]]))
+    assert last[0, 3].item() == pytest.approx(2.5) and older[0, 3].item() == 0.0
+
+
+def test_the_co_occurrence_prior_reads_the_training_visits_and_leaves_the_diagonal_to_the_copy_pathway(dataset_dir):
+    ds = data.load(dataset_dir)
+    history = [i for i, s in enumerate(ds.samples) if not s["first_visit"]]
+    for n, i in enumerate(history):  # drug 0 before is always followed by drug 1, drug 2 never
+        ds.samples[i]["medications"][-2] = [2] if n % 2 else [4]
+        ds.samples[i]["labels"] = sorted(set(ds.samples[i]["labels"]) | {1} if n % 2 else set(ds.samples[i]["labels"]) - {1})
+    prior = student.transition_prior(ds, list(range(len(ds.samples))))
+    assert prior.shape == (ds.n_meds, ds.n_meds) and np.isfinite(prior).all()
+    assert np.all(np.diag(prior) == 0.0)
+    assert prior[0, 1] > 0 > prior[2, 1], "a drug that always follows gets a positive lift, one that never does a negative one"
+    assert np.all(prior[[1, 3, 4, 5]] == 0.0), "drugs never given before carry no evidence"
+    assert np.all(student.transition_prior(ds, [i for i in range(len(ds.samples)) if i not in history]) == 0.0)
+
+
+def test_the_expected_jaccard_decision_takes_the_best_top_k():
+    rng = np.random.default_rng(3)
+    probs = rng.random((50, 12)) ** 3
+    for p, chosen in zip(probs, student.expected_jaccard_sets(probs)):
+        order = np.argsort(-p, kind="stable")
+        value = [p[order[:k]].sum() / (k + p.sum() - p[order[:k]].sum()) for k in range(1, len(p) + 1)]
+        assert chosen == set(order[: int(np.argmax(value)) + 1].tolist())
+    assert student.expected_jaccard_sets(np.array([[0.9, 0.8, 0.1, 0.05]])) == [{0, 1}]
+    assert student.expected_jaccard_sets(np.array([[0.01, 0.02]])) == [{1}], "never an empty suggestion"

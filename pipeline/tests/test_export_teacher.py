@@ -2,13 +2,15 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from leader_pipeline import data, export, student, teacher
 
 
-def test_export_writes_a_bundle_with_parity_at_several_shapes(dataset_dir, tmp_path):
+@pytest.mark.parametrize("options", [{}, {"hierarchy": True, "transition": "prior"}])
+def test_export_writes_a_bundle_with_parity_at_several_shapes(dataset_dir, tmp_path, options):
     ds = data.load(dataset_dir)
-    r = student.train(ds, ds.indices("train"), ds.indices("val"), hidden=16, layers=1, epochs=2)
+    r = student.train(ds, ds.indices("train"), ds.indices("val"), hidden=16, layers=1, epochs=2, **options)
     out = str(tmp_path / "bundle")
     m = export.write_bundle(ds, r["model"], r["config"], out, model_id="t", version="1", metrics={}, provenance={"split_seed": 42},
                             teacher=None, description="test")
