@@ -43,7 +43,7 @@ def _student_args(p: argparse.ArgumentParser) -> None:
                    help="a per-code linear pathway for the current visit's diagnoses and procedures")
     p.add_argument("--hierarchy", action=argparse.BooleanOptionalAction, default=False,
                    help="ATC-hierarchy outputs: each label's logit adds its ATC parents' outputs")
-    p.add_argument("--transition", choices=["none", "learned", "prior"], default="none",
+    p.add_argument("--transition", choices=["none", "learned", "prior"], default="learned",
                    help="a previous-drug -> drug matrix: zero-initialised, or from the training split's co-occurrence prior")
 
 

@@ -60,26 +60,34 @@ class Variant:
 
 
 def variants(alphas: tuple[float, ...] = (0.0, 1.0)) -> dict[str, Variant]:
-    """The recipe and its ablations (the first entry is the recipe)."""
+    """The recipe and its ablations (the first entry is the recipe). Every variant names its
+    transition matrix, so none depends on the command line's default."""
+    plain, trans = {"transition": "none"}, {"transition": "learned"}
+    among = f"alpha chosen on validation among {', '.join(f'{a:g}' for a in alphas)}" if len(alphas) > 1 else f"alpha = {alphas[0]:g}"
     return {v.name: v for v in [
-        Variant("recipe", alphas, description=f"alpha chosen on validation among {', '.join(f'{a:g}' for a in alphas)}" if len(alphas) > 1
-                else f"the student, alpha = {alphas[0]:g}"),
-        Variant("alpha_0", (0.0,), description="no distillation (alpha = 0)"),
-        Variant("alpha_1", (1.0,), description="always distil (alpha = 1)"),
-        Variant("ensemble", alphas, ensemble=True, description="mean of the candidates' probabilities (one graph of two students)"),
-        Variant("alpha_3", (3.0,), description="always distil, alpha = 3"),
-        Variant("seed_ensemble", (1.0,), members=2, description="alpha = 1, two students (two seeds) averaged"),
-        Variant("soft_0.2", alphas, soft=0.2, description="soft targets, lambda = 0.2 (teacher probabilities, else training frequencies)"),
-        Variant("no_wide", alphas, {"wide": False}, description="no wide pathway"),
-        Variant("copy_init_1", alphas, {"copy_init": 1.0}, description="copy weights initialised at 1 / 0.5"),
-        Variant("embed_64", alphas, {"embed": 64}, description="code embeddings 64 (instead of 32)"),
-        Variant("transformer", alphas, {"encoder": "transformer"}, description="transformer encoders (the paper's shape)"),
-        Variant("atc_parent", (1.0,), {"hierarchy": True}, description="alpha = 1, ATC-hierarchy outputs (level 2 and 1 parents)"),
-        Variant("transition", (1.0,), {"transition": "learned"}, description="alpha = 1, learned previous-drug -> drug matrix"),
+        Variant("recipe", alphas, trans, description=f"{among}, learned previous-drug -> drug matrix"),
+        Variant("alpha_0", (0.0,), trans, description="the recipe without distillation (alpha = 0)"),
+        Variant("no_transition", alphas, plain, description=f"{among}, no transition matrix (the previous recipe)"),
+        Variant("alpha_1", (1.0,), plain, description="always distil (alpha = 1), no transition matrix"),
+        Variant("ensemble", alphas, plain, ensemble=True, description="mean of the candidates' probabilities (one graph of two students)"),
+        Variant("alpha_3", (3.0,), plain, description="always distil, alpha = 3"),
+        Variant("seed_ensemble", (1.0,), plain, members=2, description="alpha = 1, two students (two seeds) averaged"),
+        Variant("soft_0.2", alphas, plain, soft=0.2, description="soft targets, lambda = 0.2 (teacher probabilities, else training frequencies)"),
+        Variant("no_wide", alphas, {**plain, "wide": False}, description="no wide pathway"),
+        Variant("copy_init_1", alphas, {**plain, "copy_init": 1.0}, description="copy weights initialised at 1 / 0.5"),
+        Variant("embed_64", alphas, {**plain, "embed": 64}, description="code embeddings 64 (instead of 32)"),
+        Variant("transformer", alphas, {**plain, "encoder": "transformer"}, description="transformer encoders (the paper's shape)"),
+        Variant("atc_parent", (1.0,), {**plain, "hierarchy": True}, description="alpha = 1, ATC-hierarchy outputs (level 2 and 1 parents)"),
+        Variant("transition", (1.0,), trans, description="alpha = 1, learned previous-drug -> drug matrix"),
         Variant("cooc_prior", (1.0,), {"transition": "prior"}, description="alpha = 1, that matrix from a co-occurrence prior"),
-        Variant("ej", (1.0,), decision="expected_jaccard",
+        Variant("ej", (1.0,), plain, decision="expected_jaccard",
                 description="alpha = 1, per visit the set that maximises the expected Jaccard (no threshold)"),
-        Variant("dropout_0.3", alphas, {"dropout": 0.3, "weight_decay": 1e-2}, description="dropout 0.3, weight decay 1e-2"),
+        Variant("transition_ej", (1.0,), trans, decision="expected_jaccard",
+                description="the transition matrix and the expected-Jaccard decision"),
+        Variant("transition_ens", (1.0,), trans, members=2,
+                description="the transition matrix, two students (two seeds) averaged"),
+        Variant("transition_a3", (3.0,), trans, description="the transition matrix, alpha = 3"),
+        Variant("dropout_0.3", alphas, {**plain, "dropout": 0.3, "weight_decay": 1e-2}, description="dropout 0.3, weight decay 1e-2"),
     ]}
 
 

@@ -136,3 +136,20 @@ def test_temperature_scaling_does_not_reorder_and_calibrates_overconfident_score
     fixed = cv.apply_temperature(over, t)
     assert (np.argsort(fixed, 1, kind="stable") == np.argsort(over, 1, kind="stable")).all()
     assert metrics.expected_calibration_error(fixed, y) < metrics.expected_calibration_error(over, y)
+
+
+def test_the_student_command_trains_the_recipe_that_cv_scores():
+    """`leader refine` runs `student` with its defaults (plus the recipe's flags): those must be
+    the structure the cross-validation's recipe scores, and every variant must name its own."""
+    import argparse
+
+    from leader_pipeline.__main__ import _student_args, _student_kw
+
+    p = argparse.ArgumentParser()
+    _student_args(p)
+    defaults = _student_kw(p.parse_args([]))
+    vs = cv.variants()
+    recipe = next(iter(vs.values()))
+    assert recipe.name == "recipe"
+    assert all(defaults[k] == v for k, v in recipe.student.items()), (recipe.student, defaults)
+    assert all("transition" in v.student for v in vs.values()), "no variant depends on the command line's default"

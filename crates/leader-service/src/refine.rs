@@ -237,6 +237,9 @@ pub async fn refine(
         opts.alpha.to_string(),
         "--seed".into(),
         opts.seed.to_string(),
+        // The recipe (pipeline/README.md), named here so a cached student of another recipe is not reused.
+        "--transition".into(),
+        "learned".into(),
     ];
     if opts.tiny {
         sargs.extend(["--student-epochs", "3"].map(String::from));
