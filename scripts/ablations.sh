@@ -36,7 +36,8 @@ py=.venv/bin/python
 run_cv() { (cd pipeline && OMP_NUM_THREADS=1 $py -m leader_pipeline cv --dataset "$WORK/dataset" --teacher-mode "$TEACHER_MODE" --threads 1 "$@"); }
 run_cv --out "$WORK/recipe" --seeds "$SEEDS" --variants recipe,alpha_0,no_transition > "$WORK/recipe.log"
 run_cv --out "$WORK/structure" --seeds "$SEEDS" --no-final \
-  --variants alpha_1,transition,cooc_prior,atc_parent,ej,transition_ej,transition_ens,transition_a3 > "$WORK/structure.log"
+  --variants alpha_1,transition,cooc_prior,atc_parent,ej,transition_ej,transition_ens,transition_a3,teacher_soft_0.2,teacher_soft_0.5 \
+  > "$WORK/structure.log"
 run_cv --out "$WORK/distillation" --seeds "$SEEDS" --variants alpha_1,alpha_3,seed_ensemble --no-final > "$WORK/distillation.log"
 run_cv --out "$WORK/ablations" --seeds "$ABLATION_SEEDS" --alphas 0 --teacher-mode none --variants no_transition,soft_0.2,embed_64 \
   --no-final > "$WORK/ablations.log"
@@ -46,4 +47,5 @@ run_cv --out "$WORK/ablations" --seeds "$ABLATION_SEEDS" --alphas 0 --teacher-mo
 (cd pipeline && $py -m leader_pipeline report "$WORK/structure/cv.json" --into README.md --section structure)
 (cd pipeline && $py -m leader_pipeline report "$WORK/distillation/cv.json" --into README.md --section distillation)
 (cd pipeline && $py -m leader_pipeline report "$WORK/ablations/cv.json" --into README.md --section ablations)
+(cd pipeline && $py -m leader_pipeline bench-graph --dataset "$WORK/dataset" --out "$WORK/graphs" --into README.md --section graph)
 echo "tables written into README.md and pipeline/README.md (results in $WORK)"

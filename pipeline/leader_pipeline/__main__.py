@@ -96,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--alphas", default="0,1", help="candidate distillation weights; each fold picks one on its validation fold")
     c.add_argument("--seeds", default="1,2,3,4,5", help="one cross-validation (fold partition and model seeds) per seed")
     c.add_argument("--variants", default="recipe", help="comma-separated student variants (the first is scored on the frozen test): "
-                   "recipe, alpha_0, alpha_1, alpha_3, ensemble, seed_ensemble, soft_0.2, no_wide, copy_init_1, embed_64, transformer, "
-                   "dropout_0.3")
+                   "the names in cv.variants(), e.g. recipe, alpha_0, no_transition, transition, seed_ensemble, teacher_soft_0.2")
     c.add_argument("--teacher-mode", choices=["finetune", "frozen", "none"], default="finetune",
                    help="finetune: a LoRA teacher per fold (the shipped recipe); frozen: the pre-trained model's features, no "
                         "fine-tuning (label-free, computed once); none: no distillation")
@@ -114,6 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--section", default="protocol")
     r.add_argument("--shipped", help="`leader --json evaluate --baselines` output: the shipped weights' table")
     r.add_argument("--dataset", help="with --shipped: the dataset exported from the same store, to check the baselines' parity")
+
+    g = sub.add_parser("bench-graph", help="time the exported graphs of recipe 1, recipe 2 and a seed ensemble side by side (ONNX Runtime CPU)")
+    g.add_argument("--dataset", required=True)
+    g.add_argument("--out", required=True, help="a folder for the graphs and graph_bench.json")
+    g.add_argument("--members", type=int, default=2)
+    g.add_argument("--rounds", type=int, default=5)
+    g.add_argument("--into", help="a markdown file with <!-- tables:SECTION begin/end --> markers (else stdout)")
+    g.add_argument("--section", default="graph")
 
     a = ap.parse_args(argv)
     if a.stage == "report":
@@ -138,6 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     from . import data
 
     ds = data.load(a.dataset)
+    if a.stage == "bench-graph":
+        from . import graph_bench, report
+
+        text = graph_bench.table(graph_bench.run(ds, a.out, members=a.members, rounds=a.rounds)) + "\n"
+        if a.into:
+            report.write_between(a.into, a.section, text)
+        else:
+            print(text, end="")
+        return 0
     if a.stage == "teacher":
         from . import metrics, teacher
 

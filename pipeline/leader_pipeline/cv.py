@@ -46,8 +46,9 @@ TEACHER_MODES = ("finetune", "frozen", "none")
 class Variant:
     """A student recipe. `alphas` are candidate distillation weights: the one with the best
     validation PRAUC is used (or, with `ensemble`, the candidates' probabilities are
-    averaged). `soft` = λ of the soft targets: (1 - λ) y + λ q, q the fine-tuned teacher's
-    probabilities when there is one, else the training frequencies."""
+    averaged). `soft` = λ of the soft targets: (1 - λ) y + λ q, q the teacher's probabilities:
+    the fine-tuned teacher's, or with the frozen teacher a linear head over its features fitted
+    on the training folds (`teacher.linear_probe`); with no teacher the training frequencies."""
 
     name: str
     alphas: tuple[float, ...] = (0.0, 1.0)
@@ -87,6 +88,10 @@ def variants(alphas: tuple[float, ...] = (0.0, 1.0)) -> dict[str, Variant]:
         Variant("transition_ens", (1.0,), trans, members=2,
                 description="the transition matrix, two students (two seeds) averaged"),
         Variant("transition_a3", (3.0,), trans, description="the transition matrix, alpha = 3"),
+        Variant("teacher_soft_0.2", (1.0,), trans, soft=0.2,
+                description="the transition matrix, soft targets from the teacher's probabilities, lambda = 0.2"),
+        Variant("teacher_soft_0.5", (1.0,), trans, soft=0.5,
+                description="the transition matrix, soft targets from the teacher's probabilities, lambda = 0.5"),
         Variant("dropout_0.3", alphas, {**plain, "dropout": 0.3, "weight_decay": 1e-2}, description="dropout 0.3, weight decay 1e-2"),
     ]}
 
@@ -202,8 +207,12 @@ def fit_variant(ds: Dataset, train: list[int], val: list[int], targets: list[int
     kw = {**student_kw, **variant.student}
     soft_q = None
     if variant.soft > 0:
-        soft_q = teacher_out["probs"] if teacher_out is not None and teacher_out["probs"] is not None else \
-            np.tile(ds.labels(train).mean(0), (len(ds.samples), 1))
+        if teacher_out is not None and teacher_out["probs"] is not None:
+            soft_q = teacher_out["probs"]
+        elif teacher_out is not None:
+            soft_q = teacher.linear_probe(teacher_out["hidden"], ds, train, val, seed=seed)
+        else:
+            soft_q = np.tile(ds.labels(train).mean(0), (len(ds.samples), 1))
     alphas = [a for a in variant.alphas if a == 0 or teacher_out is not None]
     if not alphas:
         raise ValueError(f"variant {variant.name}: alphas {variant.alphas} need a teacher (teacher mode is none)")

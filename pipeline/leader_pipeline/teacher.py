@@ -114,6 +114,45 @@ def frozen_features(ds: Dataset, *, model_dir: str | None = None, pooling: str =
     return hidden.astype(np.float32)
 
 
+def linear_probe(hidden: np.ndarray, ds: Dataset, train_idx: list[int], val_idx: list[int], *, seed: int,
+                 weight_decay: float = 1e-3, lr: float = 1e-2, max_epochs: int = 400, every: int = 10, patience: int = 5) -> np.ndarray:
+    """The frozen teacher's own recommendation: the paper's new output layer over the
+    medication vocabulary, fitted on frozen features alone (standardised with the training
+    rows' statistics, full-batch Adam, BCE, the bias starting at the training frequencies'
+    log-odds), stopped on validation PRAUC. Reads the labels of `train_idx` and `val_idx` only;
+    returns every sample's probabilities (soft targets for the student)."""
+    seed_everything(seed)
+    x = torch.tensor(hidden, dtype=torch.float32)
+    mu, sd = x[train_idx].mean(0), x[train_idx].std(0) + 1e-6
+    x = (x - mu) / sd
+    y = torch.tensor(ds.labels(train_idx), dtype=torch.float32)
+    yv = ds.labels(val_idx)
+    head = nn.Linear(x.shape[1], ds.n_meds)
+    with torch.no_grad():
+        f = y.mean(0).clamp(1e-3, 1 - 1e-3)
+        head.weight.zero_()
+        head.bias.copy_(torch.log(f / (1 - f)))
+    opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    best, best_state, waited = -1.0, None, 0
+    for epoch in range(1, max_epochs + 1):
+        opt.zero_grad()
+        loss_fn(head(x[train_idx]), y).backward()
+        opt.step()
+        if epoch % every == 0:
+            with torch.no_grad():
+                score = metrics.score(torch.sigmoid(head(x[val_idx])).numpy(), yv)["prauc"]
+            if score > best:
+                best, best_state, waited = score, {k: v.clone() for k, v in head.state_dict().items()}, 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+    head.load_state_dict(best_state)
+    with torch.no_grad():
+        return torch.sigmoid(head(x)).numpy().astype(np.float32)
+
+
 def _accelerator(device: str):
     """Hugging Face Accelerate when started by `accelerate launch --multi_gpu` (or torchrun)
     with several processes, else None: a plain single-process run."""

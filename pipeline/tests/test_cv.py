@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import make_dataset
-from leader_pipeline import cv, data, metrics, report
+from leader_pipeline import cv, data, metrics, report, teacher
 
 TINY_STUDENT = {"hidden": 16, "epochs": 2, "patience": 2}
 
@@ -153,3 +153,20 @@ def test_the_student_command_trains_the_recipe_that_cv_scores():
     assert recipe.name == "recipe"
     assert all(defaults[k] == v for k, v in recipe.student.items()), (recipe.student, defaults)
     assert all("transition" in v.student for v in vs.values()), "no variant depends on the command line's default"
+
+
+def test_the_frozen_teachers_probe_reads_training_and_validation_labels_only(ds):
+    """Soft targets from the frozen teacher: a linear head over its features. Features that
+    carry the labels make it better than the training frequencies on validation; poisoning
+    every other sample's labels changes nothing it returns."""
+    rng = np.random.default_rng(0)
+    y = ds.labels()
+    hidden = np.concatenate([y * 2.0 + rng.normal(0, 0.5, y.shape), rng.normal(0, 1, (len(y), 6))], axis=1).astype(np.float32)
+    dev, frozen = cv.frozen_split(ds)
+    train, val, rest = dev[: len(dev) // 2], dev[len(dev) // 2: 3 * len(dev) // 4], dev[3 * len(dev) // 4:] + frozen
+    q = teacher.linear_probe(hidden, ds, train, val, seed=1)
+    assert q.shape == y.shape and np.all((q > 0) & (q < 1))
+    freq = np.tile(y[train].mean(0), (len(val), 1))
+    assert metrics.score(q[val], y[val])["prauc"] > metrics.score(freq, y[val])["prauc"] + 0.05
+    assert np.array_equal(teacher.linear_probe(hidden, _poison(ds, rest), train, val, seed=1), q)
+    assert not np.array_equal(teacher.linear_probe(hidden, _poison(ds, val), train, val, seed=1), q), "validation decides when to stop"
