@@ -1754,8 +1754,10 @@ test("composer keyboard only: suggest → pick → accept with an override → r
     await tabTo(page, "diagnosis-picker-input");
     await page.keyboard.type("atrial");
     await page.getByRole("option", { name: /Atrial fibrillation/ }).waitFor();
-    await page.keyboard.press("ArrowDown");
+    // Enter takes the active (first) match; the chip proves the pick landed before Suggest
+    // (an arrow key pressed while the list was still refreshing picked nothing, now and then).
     await page.keyboard.press("Enter");
+    await page.getByTestId("diagnoses").locator('[data-code="ICD10CM:I4891"]').waitFor();
     await tabTo(page, "suggest");
     await page.keyboard.press("Enter");
     await page.getByTestId("results").waitFor();
