@@ -53,6 +53,17 @@ def _student_kw(a) -> dict:
             "hierarchy": a.hierarchy, "transition": a.transition}
 
 
+def _emit(a, text: str) -> int:
+    """Markdown tables: between the `--section` markers of `--into`, else on stdout."""
+    if a.into:
+        from . import report
+
+        report.write_between(a.into, a.section, text)
+    else:
+        print(text, end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="leader_pipeline")
     sub = ap.add_subparsers(dest="stage", required=True)
@@ -136,24 +147,14 @@ def main(argv: list[str] | None = None) -> int:
 
             with open(a.shipped) as f:
                 shipped = report.shipped_table(json.load(f), data.load(a.dataset) if a.dataset else None)
-        text = report.render(reports, shipped)
-        if a.into:
-            report.write_between(a.into, a.section, text)
-        else:
-            print(text, end="")
-        return 0
+        return _emit(a, report.render(reports, shipped))
     from . import data
 
     ds = data.load(a.dataset)
     if a.stage == "bench-graph":
-        from . import graph_bench, report
+        from . import graph_bench
 
-        text = graph_bench.table(graph_bench.run(ds, a.out, members=a.members, rounds=a.rounds)) + "\n"
-        if a.into:
-            report.write_between(a.into, a.section, text)
-        else:
-            print(text, end="")
-        return 0
+        return _emit(a, graph_bench.table(graph_bench.run(ds, a.out, members=a.members, rounds=a.rounds)) + "\n")
     if a.stage == "teacher":
         from . import metrics, teacher
 

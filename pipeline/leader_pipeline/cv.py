@@ -56,7 +56,7 @@ class Variant:
     ensemble: bool = False
     soft: float = 0.0
     members: int = 1  # students per candidate, seeds seed + 1000 m, probabilities averaged (one graph)
-    decision: str = "threshold"  # or student.DECISIONS' "expected_jaccard" (on temperature-scaled probabilities)
+    decision: str = "threshold"  # or "expected_jaccard": student.expected_jaccard_sets on temperature-scaled probabilities
     description: str = ""
 
 

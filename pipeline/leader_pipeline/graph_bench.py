@@ -67,15 +67,15 @@ def run(ds: Dataset, out: str, *, members: int = 2, rounds: int = 5, batch: int 
     idx = list(range(len(ds.samples)))
     singles = [{k: v.numpy() for k, v in collate([ds.samples[i]]).items()} for i in idx]
     batches = [{k: v.numpy() for k, v in collate([ds.samples[i] for i in b]).items()} for b in student.batches(idx, batch, None)]
+    example, check = collate([ds.samples[i] for i in idx[:8]]), collate([ds.samples[i] for i in idx[:32]])
     sessions, report = {}, {}
     for n, (name, model) in enumerate(graphs(ds, members).items()):
         path = os.path.join(out, f"graph{n}.onnx")
-        example = collate([ds.samples[i] for i in idx[:8]])
         onnx_export(model, path, example)
         one, many = _session(path, 1), _session(path, threads)
         with torch.no_grad():
-            want = model(**collate([ds.samples[i] for i in idx[:32]]))[0].numpy()
-        got = one.run(["logits"], {k: v.numpy() for k, v in collate([ds.samples[i] for i in idx[:32]]).items()})[0]
+            want = model(**check)[0].numpy()
+        got = one.run(["logits"], {k: v.numpy() for k, v in check.items()})[0]
         report[name] = {"onnx_bytes": os.path.getsize(path), "parity_max_abs_diff": float(np.abs(got - want).max()),
                         "batch1_s": [], "batched_visits_per_s": []}
         sessions[name] = (one, many)

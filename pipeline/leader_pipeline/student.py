@@ -174,7 +174,7 @@ class Student(nn.Module):
             nn.init.zeros_(layer.weight)
         # Transition pathway (optional): the previous visit's medications -> every label (the
         # copy pathway is its diagonal), a drug-to-drug matrix; zero, or a co-occurrence prior
-        # from the training split (`init_transition`).
+        # from the training split (`transition_prior`, copied in by `train`).
         self.transition = nn.Parameter(torch.zeros(n_meds, n_meds)) if transition else None
         self.project = nn.Linear(hidden, teacher_dim) if teacher_dim else None
         self.max_visits = max_visits
